@@ -1,0 +1,50 @@
+// swift-tools-version:6.0
+// Tailor: customize open LLMs end to end, in Swift. See ../shared/DESIGN.md for the layer map.
+import PackageDescription
+
+#if os(Linux)
+let blasDeps: [Target.Dependency] = ["COpenBLAS"]
+let blasTargets: [Target] = [
+    .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
+                   providers: [.apt(["libopenblas-dev"])]),
+]
+let blasLinker: [LinkerSetting] = []
+#else
+let blasDeps: [Target.Dependency] = []
+let blasTargets: [Target] = []
+let blasLinker: [LinkerSetting] = [.linkedFramework("Accelerate")]
+#endif
+
+let cflags: [CSetting] = [.unsafeFlags(["-O3", "-ffp-contract=fast"])]
+
+let package = Package(
+    name: "Tailor",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "tailor", targets: ["tailor"]),
+        .library(name: "TailorKit", targets: ["Tensor", "NN", "Formats", "Tokenizers", "Models", "Loading", "Generation"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: blasTargets + [
+        .target(name: "CKernels", dependencies: blasDeps, cSettings: cflags, linkerSettings: blasLinker),
+        .target(name: "Tensor", dependencies: ["CKernels"]),
+        .target(name: "NN", dependencies: ["Tensor"]),
+        .target(name: "Formats", dependencies: ["Tensor"]),
+        .target(name: "Tokenizers"),
+        .target(name: "Models", dependencies: ["NN"]),
+        .target(name: "Loading", dependencies: ["Formats", "Tokenizers", "Models"],
+                resources: [.copy("catalog.json")]),
+        .target(name: "Generation", dependencies: ["Models", "Tokenizers"]),
+        .executableTarget(name: "tailor", dependencies: [
+            "Loading", "Generation",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "KernelsTests", dependencies: ["Tensor", "Formats"]),
+        .testTarget(name: "FormatsTests", dependencies: ["Formats"]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "Loading"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Loading", "Generation"]),
+        .testTarget(name: "CLITests", dependencies: ["tailor"]),
+    ]
+)

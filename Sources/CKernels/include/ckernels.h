@@ -1,0 +1,82 @@
+// ckernels.h: the C kernels under Tailor. Hot loops live here; Swift orchestrates.
+// Layout conventions: a weight matrix W is (rows, cols), row-major, each row stored in
+// its ggml type (cols must be a multiple of the type's block size). Activations X are
+// (ntok, cols) f32 row-major; outputs Y are (ntok, rows) f32. Type ids equal ggml's.
+#ifndef TAILOR_CKERNELS_H
+#define TAILOR_CKERNELS_H
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum tk_type {
+    TK_F32 = 0, TK_F16 = 1, TK_Q4_0 = 2, TK_Q4_1 = 3, TK_Q5_0 = 6, TK_Q5_1 = 7,
+    TK_Q8_0 = 8, TK_Q8_1 = 9, TK_Q2_K = 10, TK_Q3_K = 11, TK_Q4_K = 12, TK_Q5_K = 13,
+    TK_Q6_K = 14, TK_Q8_K = 15, TK_BF16 = 30,
+};
+
+/// Elements per block of `type` (1 for F32/F16/BF16); 0 if the type is unknown.
+int64_t tk_type_block_elems(int type);
+/// Bytes per block of `type`; 0 if unknown.
+int64_t tk_type_block_bytes(int type);
+/// 1 if this library can dequantize `type`.
+int tk_type_supported(int type);
+
+/// Dequantize `n` elements (a multiple of the block size) from `src` to f32. Returns 0, or -1
+/// for an unsupported type.
+int tk_dequantize_row(int type, const void *src, float *dst, int64_t n);
+
+// ---- CPU features (runtime dispatch) ----
+/// Bit set: 1 = AVX2+FMA+F16C, 2 = AVX-512F/BW/VL, 4 = AVX-512 VNNI, 8 = AVX-512 BF16.
+int tk_cpu_features(void);
+
+// ---- thread pool: persistent workers, no per-call thread creation ----
+typedef struct tk_pool tk_pool;
+typedef void (*tk_task_fn)(void *ctx, int ith, int nth);
+tk_pool *tk_pool_create(int nthreads);
+void tk_pool_destroy(tk_pool *pool);
+int tk_pool_size(const tk_pool *pool);
+/// Runs fn(ctx, i, n) for i in 0..<n on the pool's threads (the caller is thread 0); returns
+/// when all are done. A NULL pool runs fn(ctx, 0, 1) inline.
+void tk_pool_run(tk_pool *pool, tk_task_fn fn, void *ctx);
+
+// ---- matrix products ----
+/// Y(ntok, rows) = X(ntok, cols) · W(rows, cols)^T for W in any supported type. Quantized
+/// weights stay quantized: activations are quantized to 8 bit as llama.cpp does (Q8_0, Q8_1 or
+/// Q8_K by weight type) and integer dot products are used; F16/BF16/F32 use float dots or BLAS.
+/// Returns 0, or -1 for an unsupported type. `pool` may be NULL.
+int tk_matmul(const void *W, int type, int64_t rows, int64_t cols,
+              const float *X, int64_t ntok, float *Y, tk_pool *pool);
+
+/// f32 GEMM through BLAS: C(m,n) = alpha * op(A) · op(B) + beta * C, row-major.
+void tk_sgemm(int transA, int transB, int64_t m, int64_t n, int64_t k, float alpha,
+              const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
+              float *C, int64_t ldc);
+
+// ---- elementwise and normalization ops (ops.c) ----
+/// y = x / sqrt(mean(x^2) + eps) * w, over rows of length n.
+void tk_rmsnorm(float *y, const float *x, const float *w, int64_t n, float eps);
+/// In-place RoPE on one token's heads: x is (nheads, head_dim); rotates the first n_rot dims
+/// at position pos. neox=1 pairs (i, i+n_rot/2); neox=0 pairs (2i, 2i+1). freq_scale multiplies
+/// positions (linear scaling); freq_factors (n_rot/2 entries, may be NULL) divide frequencies.
+void tk_rope(float *x, int64_t nheads, int64_t head_dim, int64_t n_rot, int64_t pos,
+             float freq_base, float freq_scale, const float *freq_factors, int neox);
+/// In-place softmax over n values.
+void tk_softmax(float *x, int64_t n);
+/// out[i] = silu(gate[i]) * up[i].
+void tk_swiglu(float *out, const float *gate, const float *up, int64_t n);
+/// y[i] += x[i].
+void tk_add(float *y, const float *x, int64_t n);
+
+// ---- f16 / bf16 conversion ----
+float tk_f16_to_f32(uint16_t h);
+uint16_t tk_f32_to_f16(float f);
+void tk_f16_to_f32_row(const uint16_t *src, float *dst, int64_t n);
+void tk_f32_to_f16_row(const float *src, uint16_t *dst, int64_t n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
