@@ -34,8 +34,7 @@ let package = Package(
         .target(name: "Formats", dependencies: ["Tensor"]),
         .target(name: "Tokenizers"),
         .target(name: "Models", dependencies: ["NN"]),
-        .target(name: "Loading", dependencies: ["Formats", "Tokenizers", "Models"],
-                resources: [.copy("catalog.json")]),
+        .target(name: "Loading", dependencies: ["Formats", "Tokenizers", "Models"]),
         .target(name: "Generation", dependencies: ["Models", "Tokenizers"]),
         .executableTarget(name: "tailor", dependencies: [
             "Loading", "Generation",
@@ -46,5 +45,6 @@ let package = Package(
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "Loading"]),
         .testTarget(name: "ModelsTests", dependencies: ["Loading", "Generation"]),
         .testTarget(name: "CLITests", dependencies: ["tailor"]),
-    ]
+    ],
+    swiftLanguageModes: [.v5]
 )

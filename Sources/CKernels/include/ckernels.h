@@ -69,6 +69,17 @@ void tk_softmax(float *x, int64_t n);
 void tk_swiglu(float *out, const float *gate, const float *up, int64_t n);
 /// y[i] += x[i].
 void tk_add(float *y, const float *x, int64_t n);
+/// y[t, i] += bias[i] for t in 0..<ntok.
+void tk_add_bias(float *y, const float *bias, int64_t ntok, int64_t n);
+
+/// Causal multi-head attention with grouped-query KV heads over a cache.
+/// q: (ntok, n_head, head_dim) for tokens at positions pos0 ... pos0+ntok-1.
+/// k_cache, v_cache: (positions, n_head_kv, head_dim), f32 or (kv_f16=1) f16, already holding
+/// positions 0 ... pos0+ntok-1. out: (ntok, n_head, head_dim). scratch: one row of
+/// scratch_stride >= pos0+ntok floats per pool thread.
+void tk_attention(float *out, const float *q, const void *k_cache, const void *v_cache, int kv_f16,
+                  int64_t ntok, int64_t n_head, int64_t n_head_kv, int64_t head_dim, int64_t pos0,
+                  float scale, float *scratch, int64_t scratch_stride, tk_pool *pool);
 
 // ---- f16 / bf16 conversion ----
 float tk_f16_to_f32(uint16_t h);

@@ -1,0 +1,59 @@
+// KVCache.swift: per-layer key/value cache, laid out (layer, position, kv_head, head_dim) so the
+// attention kernel reads each head's keys at a fixed stride. f16 entries halve memory and match
+// llama.cpp's default cache; f32 is exact.
+import CKernels
+
+public final class KVCache {
+    public enum Precision: String, Sendable, CaseIterable { case f16, f32 }
+
+    public let layers: Int
+    public let capacity: Int
+    public let kvDim: Int
+    public let precision: Precision
+    /// Positions filled so far.
+    public internal(set) var count = 0
+    let keys: UnsafeMutableRawPointer
+    let values: UnsafeMutableRawPointer
+
+    public init(layers: Int, capacity: Int, kvDim: Int, precision: Precision) {
+        self.layers = layers
+        self.capacity = capacity
+        self.kvDim = kvDim
+        self.precision = precision
+        let bytes = layers * capacity * kvDim * elementSize(precision)
+        keys = UnsafeMutableRawPointer.allocate(byteCount: max(bytes, 1), alignment: 64)
+        values = UnsafeMutableRawPointer.allocate(byteCount: max(bytes, 1), alignment: 64)
+    }
+
+    deinit {
+        keys.deallocate()
+        values.deallocate()
+    }
+
+    /// Forgets positions from `position` on (for reuse of a shared prefix, or a reset).
+    public func truncate(to position: Int) {
+        precondition(position >= 0 && position <= count)
+        count = position
+    }
+
+    var elementBytes: Int { elementSize(precision) }
+
+    func layerKeys(_ layer: Int) -> UnsafeMutableRawPointer { keys + layer * capacity * kvDim * elementBytes }
+    func layerValues(_ layer: Int) -> UnsafeMutableRawPointer { values + layer * capacity * kvDim * elementBytes }
+
+    /// Stores `tokens` rows of kvDim floats at positions start..<start+tokens of `layer`.
+    func store(layer: Int, start: Int, tokens: Int, k: UnsafePointer<Float>, v: UnsafePointer<Float>) {
+        let n = tokens * kvDim
+        let off = start * kvDim * elementBytes
+        switch precision {
+        case .f32:
+            (layerKeys(layer) + off).copyMemory(from: k, byteCount: n * 4)
+            (layerValues(layer) + off).copyMemory(from: v, byteCount: n * 4)
+        case .f16:
+            tk_f32_to_f16_row(k, (layerKeys(layer) + off).assumingMemoryBound(to: UInt16.self), Int64(n))
+            tk_f32_to_f16_row(v, (layerValues(layer) + off).assumingMemoryBound(to: UInt16.self), Int64(n))
+        }
+    }
+}
+
+private func elementSize(_ p: KVCache.Precision) -> Int { p == .f16 ? 2 : 4 }

@@ -1,0 +1,175 @@
+// Llama.swift: the Llama-family decoder (Llama 2/3, SmolLM, Mistral, Qwen2 with QKV biases).
+// Pre-norm blocks: x += Wo·attn(rope(Wq·n(x)), rope(Wk·n(x)), Wv·n(x)); x += Wd·(silu(Wg·n(x)) ⊙ Wu·n(x)).
+// Dimensions: T tokens in a chunk, D model width, H/Hkv heads, Dh head size, F ffn width, V vocab.
+// Weights stay in their stored (quantized) type; scratch buffers are reused across calls, so one
+// model instance runs one forward at a time.
+import NN
+import Tensor
+import CKernels
+
+public final class LlamaModel: LanguageModel {
+    struct Block {
+        let attnNorm: RMSNorm
+        let wq: Linear, wk: Linear, wv: Linear, wo: Linear
+        let ffnNorm: RMSNorm
+        let gate: Linear, up: Linear, down: Linear
+    }
+
+    public let config: LlamaConfig
+    let embedding: WeightMatrix       // (V, D)
+    let blocks: [Block]
+    let outputNorm: RMSNorm
+    let output: Linear                // (V, D), tied to the embedding when the file has no output
+    let rope: RotaryEmbedding
+    let pool: ThreadPool
+    let scratch: Scratch
+    public let parameterCount: Int
+
+    public var architecture: String { config.architecture }
+    public var vocabularySize: Int { config.vocabSize }
+    public var contextLength: Int { config.contextLength }
+
+    /// Builds the model from tensors named as llama.cpp's GGUF files name them.
+    public init(config c: LlamaConfig, weights w: WeightSource, pool: ThreadPool) throws {
+        config = c
+        self.pool = pool
+        embedding = try w.matrix("token_embd.weight")
+        let qDim = c.heads * c.headDim, kvDim = c.kvHeads * c.headDim
+        func lin(_ name: String, _ rows: Int, _ cols: Int) throws -> Linear {
+            let m = try w.matrix("\(name).weight")
+            guard m.rows == rows, m.cols == cols else {
+                throw ModelError.badTensor(origin: "model", name: "\(name).weight",
+                                           message: "shape (\(m.rows), \(m.cols)), expected (\(rows), \(cols))")
+            }
+            let bias = w.contains("\(name).bias") ? try w.vector("\(name).bias") : nil
+            if let bias, bias.count != rows {
+                throw ModelError.badTensor(origin: "model", name: "\(name).bias", message: "length \(bias.count), expected \(rows)")
+            }
+            return Linear(weight: m, bias: bias)
+        }
+        func norm(_ name: String) throws -> RMSNorm {
+            let v = try w.vector(name)
+            guard v.count == c.dim else {
+                throw ModelError.badTensor(origin: "model", name: name, message: "length \(v.count), expected \(c.dim)")
+            }
+            return RMSNorm(weight: v, eps: c.normEps)
+        }
+        guard embedding.cols == c.dim, embedding.rows >= c.vocabSize else {
+            throw ModelError.badTensor(origin: "model", name: "token_embd.weight",
+                                       message: "shape (\(embedding.rows), \(embedding.cols)), expected (\(c.vocabSize), \(c.dim))")
+        }
+        blocks = try (0..<c.layers).map { i in
+            let p = "blk.\(i)"
+            return Block(attnNorm: try norm("\(p).attn_norm.weight"),
+                         wq: try lin("\(p).attn_q", qDim, c.dim), wk: try lin("\(p).attn_k", kvDim, c.dim),
+                         wv: try lin("\(p).attn_v", kvDim, c.dim), wo: try lin("\(p).attn_output", c.dim, qDim),
+                         ffnNorm: try norm("\(p).ffn_norm.weight"),
+                         gate: try lin("\(p).ffn_gate", c.ffnDim, c.dim), up: try lin("\(p).ffn_up", c.ffnDim, c.dim),
+                         down: try lin("\(p).ffn_down", c.dim, c.ffnDim))
+        }
+        outputNorm = try norm("output_norm.weight")
+        output = w.contains("output.weight") ? try lin("output", c.vocabSize, c.dim) : Linear(weight: embedding)
+        let factors = w.contains("rope_freqs.weight") ? try w.vector("rope_freqs.weight") : nil
+        rope = RotaryEmbedding(dimensions: c.ropeDimensions, base: c.ropeBase, positionScale: c.ropePositionScale,
+                               frequencyFactors: factors, order: c.ropeNeox ? .neox : .normal)
+        scratch = Scratch(config: c, threads: pool.threadCount)
+        var n = embedding.rows * embedding.cols + c.dim
+        for b in blocks {
+            for l in [b.wq, b.wk, b.wv, b.wo, b.gate, b.up, b.down] { n += l.weight.rows * l.weight.cols + (l.bias?.count ?? 0) }
+            n += 2 * c.dim
+        }
+        if w.contains("output.weight") { n += output.weight.rows * output.weight.cols }
+        parameterCount = n
+    }
+
+    public func makeCache(capacity: Int, precision: KVCache.Precision) -> KVCache {
+        KVCache(layers: config.layers, capacity: min(capacity, config.contextLength), kvDim: config.kvHeads * config.headDim, precision: precision)
+    }
+
+    public func forward(_ tokens: [Int32], cache: KVCache, allLogits: Bool) throws -> [Float] {
+        guard !tokens.isEmpty else { return [] }
+        precondition(cache.capacity <= scratch.scoreStride, "cache capacity exceeds the model's context")
+        guard cache.count + tokens.count <= cache.capacity else {
+            throw ModelError.contextFull(needed: cache.count + tokens.count, capacity: cache.capacity)
+        }
+        for t in tokens where t < 0 || Int(t) >= config.vocabSize {
+            throw ModelError.tokenOutOfRange(id: t, vocab: config.vocabSize)
+        }
+        let V = config.vocabSize
+        var logits = [Float](repeating: 0, count: (allLogits ? tokens.count : 1) * V)
+        var start = 0
+        while start < tokens.count {
+            let n = min(Scratch.chunk, tokens.count - start)
+            let last = start + n == tokens.count
+            try logits.withUnsafeMutableBufferPointer { out in
+                let dst = allLogits ? out.baseAddress! + start * V : out.baseAddress!
+                try forwardChunk(Array(tokens[start..<start + n]), cache: cache, logits: allLogits ? dst : (last ? dst : nil), allRows: allLogits)
+            }
+            start += n
+        }
+        return logits
+    }
+
+    /// One chunk of at most Scratch.chunk tokens. Writes logits of every row (allRows) or of the
+    /// last row into `logits` when it is non-nil.
+    private func forwardChunk(_ tokens: [Int32], cache: KVCache, logits: UnsafeMutablePointer<Float>?, allRows: Bool) throws {
+        let c = config, s = scratch, T = tokens.count, D = c.dim
+        let pos0 = cache.count
+        for (t, id) in tokens.enumerated() { embedding.row(Int(id), into: s.x + t * D) }           // x: (T, D)
+        let scale = 1 / Float(c.headDim).squareRoot()
+        for (l, b) in blocks.enumerated() {
+            b.attnNorm(s.x, tokens: T, into: s.h)                                                     // (T, D)
+            b.wq(s.h, tokens: T, into: s.q, pool: pool)                                               // (T, H·Dh)
+            b.wk(s.h, tokens: T, into: s.k, pool: pool)                                               // (T, Hkv·Dh)
+            b.wv(s.h, tokens: T, into: s.v, pool: pool)                                               // (T, Hkv·Dh)
+            rope.apply(s.q, tokens: T, heads: c.heads, headDim: c.headDim, firstPosition: pos0)
+            rope.apply(s.k, tokens: T, heads: c.kvHeads, headDim: c.headDim, firstPosition: pos0)
+            cache.store(layer: l, start: pos0, tokens: T, k: s.k, v: s.v)
+            tk_attention(s.attn, s.q, cache.layerKeys(l), cache.layerValues(l), cache.precision == .f16 ? 1 : 0,
+                         Int64(T), Int64(c.heads), Int64(c.kvHeads), Int64(c.headDim), Int64(pos0),
+                         scale, s.scores, Int64(s.scoreStride), pool.raw)                             // (T, H·Dh)
+            b.wo(s.attn, tokens: T, into: s.h, pool: pool)                                            // (T, D)
+            tk_add(s.x, s.h, Int64(T * D))
+            b.ffnNorm(s.x, tokens: T, into: s.h)
+            b.gate(s.h, tokens: T, into: s.gate, pool: pool)                                          // (T, F)
+            b.up(s.h, tokens: T, into: s.up, pool: pool)                                              // (T, F)
+            tk_swiglu(s.gate, s.gate, s.up, Int64(T * c.ffnDim))
+            b.down(s.gate, tokens: T, into: s.h, pool: pool)                                          // (T, D)
+            tk_add(s.x, s.h, Int64(T * D))
+        }
+        cache.count = pos0 + T
+        guard let logits else { return }
+        if allRows {
+            outputNorm(s.x, tokens: T, into: s.h)
+            output(s.h, tokens: T, into: logits, pool: pool)                                          // (T, V)
+        } else {
+            outputNorm(s.x + (T - 1) * D, tokens: 1, into: s.h)
+            output(s.h, tokens: 1, into: logits, pool: pool)                                          // (1, V)
+        }
+    }
+}
+
+/// Reused activation buffers for one chunk of tokens.
+final class Scratch {
+    static let chunk = 256
+    let x, h, q, k, v, attn, gate, up, scores: UnsafeMutablePointer<Float>
+    let scoreStride: Int
+    private var all: [UnsafeMutablePointer<Float>] = []
+
+    init(config c: LlamaConfig, threads: Int) {
+        let T = Scratch.chunk
+        func alloc(_ n: Int) -> UnsafeMutablePointer<Float> {
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: n)
+            p.initialize(repeating: 0, count: n)
+            return p
+        }
+        x = alloc(T * c.dim); h = alloc(T * max(c.dim, c.heads * c.headDim))
+        q = alloc(T * c.heads * c.headDim); k = alloc(T * c.kvHeads * c.headDim); v = alloc(T * c.kvHeads * c.headDim)
+        attn = alloc(T * c.heads * c.headDim); gate = alloc(T * c.ffnDim); up = alloc(T * c.ffnDim)
+        scoreStride = c.contextLength + T
+        scores = alloc(threads * scoreStride)
+        all = [x, h, q, k, v, attn, gate, up, scores]
+    }
+
+    deinit { for p in all { p.deallocate() } }
+}

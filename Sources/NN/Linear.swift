@@ -1,0 +1,26 @@
+// Linear.swift: inference-time linear layer y = x·Wᵀ + b over a stored (possibly quantized)
+// weight. Training-time layers with gradients come with the fine-tuning work.
+import Tensor
+import CKernels
+
+/// y(ntok, out) = x(ntok, in) · Wᵀ + b.
+public struct Linear: Sendable {
+    public let weight: WeightMatrix
+    public let bias: [Float]?
+
+    public init(weight: WeightMatrix, bias: [Float]? = nil) {
+        precondition(bias == nil || bias!.count == weight.rows, "bias length must equal output size")
+        self.weight = weight
+        self.bias = bias
+    }
+
+    public var inFeatures: Int { weight.cols }
+    public var outFeatures: Int { weight.rows }
+
+    public func callAsFunction(_ x: UnsafePointer<Float>, tokens: Int, into y: UnsafeMutablePointer<Float>, pool: ThreadPool?) {
+        weight.matmul(x, tokens: tokens, into: y, pool: pool)
+        if let bias {
+            bias.withUnsafeBufferPointer { tk_add_bias(y, $0.baseAddress, Int64(tokens), Int64(weight.rows)) }
+        }
+    }
+}

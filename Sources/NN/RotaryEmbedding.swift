@@ -1,0 +1,42 @@
+// RotaryEmbedding.swift: rotary position embedding (RoPE) in "normal" (adjacent pairs, GPT-J /
+// llama.cpp LLAMA) or "NeoX" (split halves, Qwen2/GPT-NeoX) order, with linear position scaling
+// and optional per-frequency factors (Llama 3 "rope_freqs").
+import CKernels
+
+public struct RotaryEmbedding: Sendable {
+    public enum Order: Sendable { case normal, neox }
+    public let dimensions: Int
+    public let base: Float
+    /// Multiplies positions (1 / linear scaling factor).
+    public let positionScale: Float
+    public let frequencyFactors: [Float]?
+    public let order: Order
+
+    public init(dimensions: Int, base: Float, positionScale: Float = 1, frequencyFactors: [Float]? = nil, order: Order) {
+        self.dimensions = dimensions
+        self.base = base
+        self.positionScale = positionScale
+        self.frequencyFactors = frequencyFactors
+        self.order = order
+    }
+
+    /// Rotates `tokens` rows of (heads, headDim) in place; row t is at position firstPosition + t.
+    public func apply(_ x: UnsafeMutablePointer<Float>, tokens: Int, heads: Int, headDim: Int, firstPosition: Int) {
+        let ff = frequencyFactors
+        ff.withOptionalPointer { f in
+            for t in 0..<tokens {
+                tk_rope(x + t * heads * headDim, Int64(heads), Int64(headDim), Int64(dimensions),
+                        Int64(firstPosition + t), base, positionScale, f, order == .neox ? 1 : 0)
+            }
+        }
+    }
+}
+
+extension Optional where Wrapped == [Float] {
+    func withOptionalPointer<R>(_ body: (UnsafePointer<Float>?) -> R) -> R {
+        switch self {
+        case .none: body(nil)
+        case let .some(a): a.withUnsafeBufferPointer { body($0.baseAddress) }
+        }
+    }
+}
