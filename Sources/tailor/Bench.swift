@@ -1,0 +1,103 @@
+// Bench.swift: `tailor bench`: prefill and decode speed and peak RSS on a model, optionally
+// against llama.cpp on the same file in the same run, interleaved, as medians and ratios.
+import ArgumentParser
+import Foundation
+import Generation
+import Loading
+import Models
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure prefill/decode tokens per second and peak RSS (medians of interleaved runs).",
+        discussion: """
+        With --peer, llama.cpp runs on the same file with the same thread count between Tailor's runs,
+        and the ratios Tailor/llama.cpp are printed. Peers: `llama-cpp-python` (runs
+        scripts/bench_llamacpp.py) or the path of a llama-bench binary. OPENBLAS_CORETYPE, if set,
+        applies to both sides alike; it is printed.
+        """)
+
+    @OptionGroup var model: ModelOptions
+    @Option(help: "Prompt tokens for prefill.") var promptTokens = 512
+    @Option(help: "Tokens to decode.") var decodeTokens = 128
+    @Option(help: "Runs per side (median reported).") var runs = 5
+    @Option(help: "Peer: 'llama-cpp-python' or a llama-bench path.") var peer: String?
+    @Option(help: "Path of scripts/bench_llamacpp.py (default: next to this source tree).") var peerScript: String?
+    @Option(help: "KV cache precision: f16 or f32.") var cache: String = "f16"
+    @Flag(help: "Print JSON.") var json = false
+
+    func validate() throws {
+        guard promptTokens >= 8, decodeTokens >= 1, runs >= 1 else { throw ValidationError("--prompt-tokens >= 8, --decode-tokens >= 1, --runs >= 1") }
+        guard KVCache.Precision(rawValue: cache) != nil else { throw ValidationError("--cache must be f16 or f32") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let threads = model.threads ?? ThreadPoolDefaults.threads
+            let loaded = try ModelLoader.load(model.model, threads: threads)
+            let path = try ModelLoader.resolve(model.model).path
+            let precision = KVCache.Precision(rawValue: cache)!
+            let tokens = benchTokens(count: promptTokens, vocab: loaded.model.vocabularySize)
+            var ours: [BenchSample] = [], theirs: [BenchSample] = []
+            let peerRunner = try peer.map { try PeerRunner(spec: $0, script: peerScript, model: path, threads: threads,
+                                                           promptTokens: promptTokens, decodeTokens: decodeTokens) }
+            _ = try measureTailor(loaded.model, tokens: Array(tokens.prefix(16)), decode: 4, precision: precision) // warm-up
+            for i in 0..<runs {
+                if !json { printError("run \(i + 1)/\(runs)") }
+                ours.append(try measureTailor(loaded.model, tokens: tokens, decode: decodeTokens, precision: precision))
+                if let p = peerRunner { theirs.append(try p.run()) }
+            }
+            let report = BenchReport(model: path, threads: threads, promptTokens: promptTokens, decodeTokens: decodeTokens,
+                                     openblasCoretype: ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"],
+                                     tailor: .median(ours), peer: theirs.isEmpty ? nil : .median(theirs), peerName: peer,
+                                     peerVersion: theirs.last?.version)
+            if json {
+                let enc = JSONEncoder(); enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try enc.encode(report), as: UTF8.self))
+            } else {
+                report.printReport()
+            }
+        }
+    }
+
+    func measureTailor(_ m: LanguageModel, tokens: [Int32], decode: Int, precision: KVCache.Precision) throws -> BenchSample {
+        var cache = m.makeCache(capacity: tokens.count + 16, precision: precision)
+        let t0 = now()
+        _ = try m.forward(tokens, cache: cache, allLogits: false)
+        let prefill = now() - t0
+        cache = m.makeCache(capacity: 8 + decode + 1, precision: precision)
+        var logits = try m.forward(Array(tokens.prefix(8)), cache: cache, allLogits: false)
+        let t1 = now()
+        for _ in 0..<decode {
+            let next = Sampler.argmax(logits)
+            logits = try m.forward([next], cache: cache, allLogits: false)
+        }
+        let dec = now() - t1
+        return BenchSample(prefillTPS: Double(tokens.count) / prefill, decodeTPS: Double(decode) / dec,
+                           peakRSS: peakRSSBytes(), version: nil)
+    }
+}
+
+enum ThreadPoolDefaults {
+    static var threads: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+}
+
+func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+/// Deterministic token ids shared with scripts/bench_llamacpp.py.
+func benchTokens(count: Int, vocab: Int) -> [Int32] {
+    var x: UInt64 = 42
+    return (0..<count).map { _ in
+        x = (x &* 1_103_515_245 &+ 12345) % (1 << 31)
+        return Int32(100 + Int(x) % (vocab - 200))
+    }
+}
+
+/// Peak resident set size of this process (VmHWM), in bytes.
+func peakRSSBytes() -> Int {
+    guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+    for line in s.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        let kb = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
+        return kb * 1024
+    }
+    return 0
+}

@@ -1,0 +1,39 @@
+// Tailor.swift: the `tailor` command line. One file per subcommand; each maps flags to a
+// config and makes one library call.
+import ArgumentParser
+import Foundation
+
+@main
+struct Tailor: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tailor",
+        abstract: "Customize open LLMs end to end: run, tokenize, prompt, fine-tune, evaluate, serve.",
+        version: "0.1.0",
+        subcommands: [Pull.self, Models.self, Bench.self])
+}
+
+/// Options shared by every command that runs a model.
+struct ModelOptions: ParsableArguments {
+    @Option(name: [.customShort("m"), .long], help: "A catalog name (see `tailor models --catalog`) or a path to a .gguf file.")
+    var model: String = "smollm2-135m-instruct"
+
+    @Option(name: .long, help: "Worker threads (default: all cores).")
+    var threads: Int?
+
+    func validate() throws {
+        if let t = threads, t < 1 || t > 256 { throw ValidationError("--threads must be between 1 and 256") }
+    }
+}
+
+/// Prints `message` to stderr.
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}
+
+/// Runs `body`, turning any library error into a one-line message and exit code 1.
+func reportingErrors<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch let e as ExitCode { throw e } catch let e as CleanExit { throw e } catch {
+        printError("error: \(error)")
+        throw ExitCode(1)
+    }
+}
