@@ -40,7 +40,7 @@ let package = Package(
             "Loading", "Generation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .testTarget(name: "KernelsTests", dependencies: ["Tensor", "Formats"]),
+        .testTarget(name: "KernelsTests", dependencies: ["CKernels", "Tensor", "Formats"]),
         .testTarget(name: "FormatsTests", dependencies: ["Formats"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "Loading"]),
         .testTarget(name: "ModelsTests", dependencies: ["Loading", "Generation"]),

@@ -21,20 +21,38 @@ enum tk_type {
 int64_t tk_type_block_elems(int type);
 /// Bytes per block of `type`; 0 if unknown.
 int64_t tk_type_block_bytes(int type);
-/// 1 if this library can dequantize `type`.
+/// 1 if this library can dequantize `type` (also TK_Q8_1 and TK_Q8_K, which tk_matmul does not take).
 int tk_type_supported(int type);
 
 /// Dequantize `n` elements (a multiple of the block size) from `src` to f32. Returns 0, or -1
 /// for an unsupported type.
 int tk_dequantize_row(int type, const void *src, float *dst, int64_t n);
 
+// ---- activation quantization (ggml block layouts; bit-exact with ggml's quantize_row_*_ref) ----
+/// x (n f32, n a multiple of 32) -> block_q8_0 {f16 d; int8 qs[32]}.
+void tk_quantize_row_q8_0(const float *x, void *y, int64_t n);
+/// x (n f32, n a multiple of 32) -> block_q8_1 {f16 d; f16 s = d*sum(qs); int8 qs[32]}.
+void tk_quantize_row_q8_1(const float *x, void *y, int64_t n);
+/// x (n f32, n a multiple of 256) -> block_q8_K {f32 d; int8 qs[256]; int16 bsums[16]}.
+void tk_quantize_row_q8_K(const float *x, void *y, int64_t n);
+/// The activation type llama.cpp pairs with weight type `type` for its dot products
+/// (TK_Q8_0, TK_Q8_1, TK_Q8_K, TK_F16, TK_BF16 or TK_F32); -1 if `type` has no matmul path.
+int tk_vec_dot_type(int type);
+
 // ---- CPU features (runtime dispatch) ----
 /// Bit set: 1 = AVX2+FMA+F16C, 2 = AVX-512F/BW/VL, 4 = AVX-512 VNNI, 8 = AVX-512 BF16.
 int tk_cpu_features(void);
+/// Restricts the features used for kernel dispatch to tk_cpu_features() & mask (tests use 0 to
+/// force the portable C path, 1 for AVX2 only). -1 restores all. Not meant to race with tk_matmul.
+void tk_set_cpu_features_mask(int mask);
+/// The features kernel dispatch currently uses: tk_cpu_features() & mask.
+int tk_cpu_features_active(void);
 
 // ---- thread pool: persistent workers, no per-call thread creation ----
 typedef struct tk_pool tk_pool;
 typedef void (*tk_task_fn)(void *ctx, int ith, int nth);
+/// nthreads <= 0 means one per online CPU. nthreads == 1 spawns no thread. A pool runs one job
+/// at a time: call tk_pool_run from one thread only (no nesting).
 tk_pool *tk_pool_create(int nthreads);
 void tk_pool_destroy(tk_pool *pool);
 int tk_pool_size(const tk_pool *pool);
@@ -86,6 +104,11 @@ float tk_f16_to_f32(uint16_t h);
 uint16_t tk_f32_to_f16(float f);
 void tk_f16_to_f32_row(const uint16_t *src, float *dst, int64_t n);
 void tk_f32_to_f16_row(const float *src, uint16_t *dst, int64_t n);
+float tk_bf16_to_f32(uint16_t h);
+/// Round to nearest even, NaN kept quiet (as ggml_compute_fp32_to_bf16).
+uint16_t tk_f32_to_bf16(float f);
+void tk_bf16_to_f32_row(const uint16_t *src, float *dst, int64_t n);
+void tk_f32_to_bf16_row(const float *src, uint16_t *dst, int64_t n);
 
 #ifdef __cplusplus
 }

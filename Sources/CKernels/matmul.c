@@ -1,0 +1,122 @@
+// matmul.c: tk_matmul, Y(ntok, rows) = X(ntok, cols) · W(rows, cols)^T with W in its ggml type.
+// X is first quantized once per token into a tk_act buffer (the activation type llama.cpp pairs
+// with the weight type), then work items of (token chunk, row chunk) are handed to the pool
+// threads through an atomic counter. Inside an item, tiles of TK_NT tokens are dotted against
+// each row of the chunk, so a chunk's weights (~32 KB) are read from memory once per token chunk
+// and from L1/L2 for the other tiles. F32 weights with many tokens go to BLAS (tk_sgemm).
+// Limits: scratch is a grow-only per-calling-thread buffer (kept until thread exit).
+#include "tk_internal.h"
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#define ROW_CHUNK_BYTES (32 * 1024)  // weights per work item
+#define TOK_CHUNK 64                 // tokens per work item
+#define SGEMM_MIN_TOKENS 16          // F32 weights: BLAS from this many tokens on
+
+static _Thread_local struct { void *p; size_t n; } scratch;
+
+static void *scratch_get(size_t n) {
+    if (n > scratch.n) {
+        free(scratch.p);
+        size_t cap = n + n / 4 + 4096;
+        cap = (cap + 63) & ~(size_t)63;
+        scratch.p = aligned_alloc(64, cap);
+        scratch.n = scratch.p ? cap : 0;
+    }
+    return scratch.p;
+}
+
+typedef struct {
+    tk_act *a;
+    const float *X;
+    int wtype;
+    int64_t ntok;
+} quant_ctx;
+
+static void quant_task(void *vctx, int ith, int nth) {
+    quant_ctx *c = vctx;
+    int64_t t0 = c->ntok * ith / nth, t1 = c->ntok * (ith + 1) / nth;
+    if (t1 > t0) tk_act_quantize(c->a, c->wtype, c->X, t0, t1);
+}
+
+typedef struct {
+    const uint8_t *W;
+    size_t row_bytes;
+    int64_t rows, ntok;
+    const tk_act *a;
+    float *Y;
+    tk_dot_fn kern;
+    int64_t rows_per_chunk, n_row_chunks, n_items;
+    _Atomic int64_t next;
+} mm_ctx;
+
+static void mm_task(void *vctx, int ith, int nth) {
+    (void)ith;
+    (void)nth;
+    mm_ctx *c = vctx;
+    float out[TK_NT];
+    for (;;) {
+        const int64_t item = atomic_fetch_add_explicit(&c->next, 1, memory_order_relaxed);
+        if (item >= c->n_items) return;
+        const int64_t tc = item / c->n_row_chunks, rc = item % c->n_row_chunks;
+        const int64_t r0 = rc * c->rows_per_chunk;
+        const int64_t r1 = r0 + c->rows_per_chunk < c->rows ? r0 + c->rows_per_chunk : c->rows;
+        const int64_t t0 = tc * TOK_CHUNK, t1 = t0 + TOK_CHUNK < c->ntok ? t0 + TOK_CHUNK : c->ntok;
+        for (int64_t t = t0; t < t1; t += TK_NT) {
+            const int nt = (int)(t1 - t < TK_NT ? t1 - t : TK_NT);
+            for (int64_t r = r0; r < r1; r++) {
+                c->kern(c->W + (size_t)r * c->row_bytes, c->a, t, nt, out);
+                for (int i = 0; i < nt; i++) c->Y[(t + i) * c->rows + r] = out[i];
+            }
+        }
+    }
+}
+
+int tk_matmul(const void *W, int type, int64_t rows, int64_t cols, const float *X, int64_t ntok,
+              float *Y, tk_pool *pool) {
+    const int atype = tk_vec_dot_type(type);
+    const int64_t be = tk_type_block_elems(type);
+    if (atype < 0 || be == 0 || cols % be != 0 || rows < 0 || ntok < 0) return -1;
+    if (rows == 0 || ntok == 0) return 0;
+    if (type == TK_F32 && ntok >= SGEMM_MIN_TOKENS) {
+        tk_sgemm(0, 1, ntok, rows, cols, 1.0f, X, cols, W, cols, 0.0f, Y, rows);
+        return 0;
+    }
+    const int akind = (atype == TK_F16 || atype == TK_BF16) ? TK_F32 : atype;
+    tk_dot_fn kern = tk_dot_kernel(type, tk_cpu_features_active());
+    if (!kern) return -1;
+
+    tk_act a;
+    if (type == TK_F32) {  // no conversion needed: dot straight against X
+        tk_act_init(&a, TK_F32, cols, ntok, (void *)X);
+    } else {
+        void *mem = scratch_get(tk_act_bytes(akind, cols, ntok));
+        if (!mem) return -1;
+        tk_act_init(&a, akind, cols, ntok, mem);
+        quant_ctx qc = {&a, X, type, ntok};
+        if (pool && ntok > 1 && ntok * cols >= 65536) tk_pool_run(pool, quant_task, &qc);
+        else tk_act_quantize(&a, type, X, 0, ntok);
+    }
+
+    mm_ctx c = {0};
+    c.W = W;
+    c.row_bytes = (size_t)(cols / be * tk_type_block_bytes(type));
+    c.rows = rows;
+    c.ntok = ntok;
+    c.a = &a;
+    c.Y = Y;
+    c.kern = kern;
+    const int nth = tk_pool_size(pool);
+    int64_t rpc = (int64_t)(ROW_CHUNK_BYTES / (c.row_bytes ? c.row_bytes : 1));
+    const int64_t ntc = (ntok + TOK_CHUNK - 1) / TOK_CHUNK;
+    // Enough chunks to balance threads: at least 4 per thread per token chunk when rows allow.
+    const int64_t balance = (rows + 4 * nth - 1) / (4 * nth);
+    if (nth > 1 && rpc > balance) rpc = balance;
+    if (rpc < 1) rpc = 1;
+    c.rows_per_chunk = rpc;
+    c.n_row_chunks = (rows + rpc - 1) / rpc;
+    c.n_items = c.n_row_chunks * ntc;
+    atomic_init(&c.next, 0);
+    tk_pool_run(nth > 1 ? pool : NULL, mm_task, &c);
+    return 0;
+}

@@ -1,0 +1,68 @@
+// tk_internal.h: private to CKernels. ggml block layouts (byte-identical to ggml-common.h), the
+// quantized-activation buffer tk_matmul builds, and the dot-kernel dispatch table.
+// Limits: little-endian hosts only (as GGUF itself); QK_K fixed at 256.
+#ifndef TAILOR_TK_INTERNAL_H
+#define TAILOR_TK_INTERNAL_H
+#include "ckernels.h"
+#include <string.h>
+
+#define QK 32     // block size of Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q8_1
+#define QK_K 256  // super-block size of the K-quants and Q8_K
+
+typedef uint16_t tk_half;
+
+typedef struct { tk_half d; uint8_t qs[QK / 2]; } blk_q4_0;                          // 18 B
+typedef struct { tk_half d, m; uint8_t qs[QK / 2]; } blk_q4_1;                       // 20 B
+typedef struct { tk_half d; uint8_t qh[4]; uint8_t qs[QK / 2]; } blk_q5_0;           // 22 B
+typedef struct { tk_half d, m; uint8_t qh[4]; uint8_t qs[QK / 2]; } blk_q5_1;        // 24 B
+typedef struct { tk_half d; int8_t qs[QK]; } blk_q8_0;                               // 34 B
+typedef struct { tk_half d, s; int8_t qs[QK]; } blk_q8_1;                            // 36 B
+typedef struct { uint8_t scales[16]; uint8_t qs[64]; tk_half d, dmin; } blk_q2_K;    // 84 B
+typedef struct { uint8_t hmask[32]; uint8_t qs[64]; uint8_t scales[12]; tk_half d; } blk_q3_K; // 110 B
+typedef struct { tk_half d, dmin; uint8_t scales[12]; uint8_t qs[128]; } blk_q4_K;   // 144 B
+typedef struct { tk_half d, dmin; uint8_t scales[12]; uint8_t qh[32]; uint8_t qs[128]; } blk_q5_K; // 176 B
+typedef struct { uint8_t ql[128]; uint8_t qh[64]; int8_t scales[16]; tk_half d; } blk_q6_K; // 210 B
+typedef struct { float d; int8_t qs[QK_K]; int16_t bsums[QK_K / 16]; } blk_q8_K;     // 292 B
+
+_Static_assert(sizeof(blk_q4_0) == 18 && sizeof(blk_q4_1) == 20 && sizeof(blk_q5_0) == 22 &&
+               sizeof(blk_q5_1) == 24 && sizeof(blk_q8_0) == 34 && sizeof(blk_q8_1) == 36 &&
+               sizeof(blk_q2_K) == 84 && sizeof(blk_q3_K) == 110 && sizeof(blk_q4_K) == 144 &&
+               sizeof(blk_q5_K) == 176 && sizeof(blk_q6_K) == 210 && sizeof(blk_q8_K) == 292,
+               "ggml block layout");
+
+/// Quantized activations for tk_matmul, struct-of-arrays so SIMD loads are contiguous. Values
+/// equal ggml's blocks (scales already rounded through f16 where ggml stores f16).
+typedef struct {
+    int type;        // TK_Q8_0, TK_Q8_1, TK_Q8_K, or TK_F32 (f32 holding f16/bf16-rounded x)
+    int64_t cols, nb;
+    int8_t *qs;      // (ntok, cols)
+    float *d8;       // Q8_0/Q8_1: (ntok, nb, 8) block scale replicated 8x; Q8_K: (ntok, nb)
+    int32_t *nsum8;  // Q8_0: (ntok, nb, 8) -sum(qs of block) replicated 8x
+    float *s;        // Q8_1: (ntok, nb) f16-rounded d*sum(qs)
+    int16_t *bsums;  // Q8_K: (ntok, nb, 16) sums of 16 consecutive qs
+    float *xf;       // TK_F32 kind: (ntok, cols)
+} tk_act;
+
+/// Bytes tk_act_init needs for ntok rows of `cols` activations of kind `atype`.
+size_t tk_act_bytes(int atype, int64_t cols, int64_t ntok);
+/// Lays out `a` over `mem` (64-byte aligned, tk_act_bytes long).
+void tk_act_init(tk_act *a, int atype, int64_t cols, int64_t ntok, void *mem);
+/// Quantizes activation rows [t0, t1) of X into `a` (wtype picks f16/bf16 rounding for F32 kind).
+void tk_act_quantize(tk_act *a, int wtype, const float *X, int64_t t0, int64_t t1);
+
+#define TK_NT 4  // max tokens per dot-kernel call
+/// out[i] = dot(weight row w, activation row t0+i) for i < nt (1 <= nt <= TK_NT).
+typedef void (*tk_dot_fn)(const void *w, const tk_act *a, int64_t t0, int nt, float *out);
+/// Best kernel for weight `type` under feature bits `features`; NULL if unsupported.
+tk_dot_fn tk_dot_kernel(int type, int features);
+tk_dot_fn tk_dot_generic(int type);
+tk_dot_fn tk_dot_avx2(int type);    // NULL where there is no AVX2 kernel
+tk_dot_fn tk_dot_avx512(int type);  // NULL where there is no AVX-512 kernel (needs VNNI bit for some)
+int tk_dot_avx512_needs_vnni(int type);
+
+/// Feature bits (TK_CPU_*) as in tk_cpu_features.
+enum { TK_CPU_AVX2 = 1, TK_CPU_AVX512 = 2, TK_CPU_VNNI = 4, TK_CPU_BF16 = 8 };
+
+static inline float tk_h2f(tk_half h) { return tk_f16_to_f32(h); }
+
+#endif

@@ -1,0 +1,140 @@
+// MatmulTests.swift: tk_matmul for every weight type against a plain double-precision reference
+// (W dequantized to f32; X quantized and dequantized with the activation type llama.cpp pairs
+// with the weight type), on odd shapes, with no pool and a 2-thread pool, and with the portable,
+// AVX2 and AVX-512 kernels forced in turn (they must agree with the reference and each other).
+import CKernels
+import XCTest
+
+final class MatmulTests: XCTestCase {
+    override func tearDown() { tk_set_cpu_features_mask(-1) }
+
+    /// Reference Y and, per output, sum |w_i x_i| (the scale for the tolerance).
+    func reference(_ t: QType, w: [UInt8], rows: Int, cols: Int, x: [Float], ntok: Int) -> ([Double], [Double]) {
+        let wf = dequantize(t, w, count: rows * cols)
+        let atype = tk_vec_dot_type(t.id)
+        var xf = [Float](repeating: 0, count: ntok * cols)
+        var mCorrection = [Double](repeating: 0, count: rows * ntok)  // Q8_1: m_w * (s - d*sum q)
+        for tok in 0..<ntok {
+            let xr = Array(x[tok * cols..<(tok + 1) * cols])
+            var deq: [Float]
+            switch atype {
+            case Int32(TK_Q8_0.rawValue), Int32(TK_Q8_1.rawValue), Int32(TK_Q8_K.rawValue):
+                let aq = QType.make("A", tk_type(UInt32(atype)))
+                var buf = [UInt8](repeating: 0, count: cols / aq.blockElems * aq.blockBytes)
+                if atype == Int32(TK_Q8_0.rawValue) { tk_quantize_row_q8_0(xr, &buf, Int64(cols)) }
+                else if atype == Int32(TK_Q8_1.rawValue) { tk_quantize_row_q8_1(xr, &buf, Int64(cols)) }
+                else { tk_quantize_row_q8_K(xr, &buf, Int64(cols)) }
+                deq = dequantize(aq, buf, count: cols)
+                if atype == Int32(TK_Q8_1.rawValue) {
+                    // ggml uses the f16-rounded s = d*sum(qs) stored in the block for the m term.
+                    for b in 0..<cols / 32 {
+                        let s = Double(tk_f16_to_f32(UInt16(buf[b * 36 + 2]) | UInt16(buf[b * 36 + 3]) << 8))
+                        let exact = deq[b * 32..<b * 32 + 32].reduce(0.0) { $0 + Double($1) }
+                        for r in 0..<rows {
+                            let o = (r * cols / 32 + b) * t.blockBytes + 2
+                            let m = Double(tk_f16_to_f32(UInt16(w[o]) | UInt16(w[o + 1]) << 8))
+                            mCorrection[tok * rows + r] += m * (s - exact)
+                        }
+                    }
+                }
+            case Int32(TK_F16.rawValue): deq = xr.map { tk_f16_to_f32(tk_f32_to_f16($0)) }
+            case Int32(TK_BF16.rawValue): deq = xr.map { tk_bf16_to_f32(tk_f32_to_bf16($0)) }
+            default: deq = xr
+            }
+            xf.replaceSubrange(tok * cols..<(tok + 1) * cols, with: deq)
+        }
+        var y = [Double](repeating: 0, count: ntok * rows), mag = y
+        for tok in 0..<ntok {
+            for r in 0..<rows {
+                var s = 0.0, a = 0.0
+                for i in 0..<cols {
+                    let p = Double(wf[r * cols + i]) * Double(xf[tok * cols + i])
+                    s += p
+                    a += abs(p)
+                }
+                y[tok * rows + r] = s + mCorrection[tok * rows + r]
+                mag[tok * rows + r] = a
+            }
+        }
+        return (y, mag)
+    }
+
+    func run(_ t: QType, w: [UInt8], rows: Int, cols: Int, x: [Float], ntok: Int, pool: OpaquePointer?) -> [Float] {
+        var y = [Float](repeating: .nan, count: ntok * rows)
+        let rc = w.withUnsafeBytes { tk_matmul($0.baseAddress, t.id, Int64(rows), Int64(cols), x, Int64(ntok), &y, pool) }
+        XCTAssertEqual(rc, 0, t.name)
+        return y
+    }
+
+    /// Feature masks to force: portable, AVX2, AVX-512 without VNNI, everything.
+    var masks: [Int32] {
+        let f = tk_cpu_features()
+        var m: [Int32] = [0]
+        if f & 1 != 0 { m.append(1) }
+        if f & 2 != 0 { m.append(3) }
+        if f & 4 != 0 { m.append(-1) }
+        return m
+    }
+
+    func check(_ t: QType, rows: Int, cols: Int, ntoks: [Int], seed: UInt64) {
+        var rng = SeededRNG(seed: seed)
+        let w = randomWeights(t, rows: rows, cols: cols, rng: &rng)
+        let pool = tk_pool_create(2)
+        defer { tk_pool_destroy(pool) }
+        for ntok in ntoks {
+            let x = (0..<ntok * cols).map { _ in rng.gauss() * (Bool.random(using: &rng) ? 1 : 0.05) }
+            let (ref, mag) = reference(t, w: w, rows: rows, cols: cols, x: x, ntok: ntok)
+            var first: [Float]? = nil
+            for mask in masks {
+                tk_set_cpu_features_mask(mask)
+                for p in [nil, pool] {
+                    let y = run(t, w: w, rows: rows, cols: cols, x: x, ntok: ntok, pool: p)
+                    var bad = 0
+                    for i in 0..<y.count {
+                        let tol = 2e-5 * mag[i] + 1e-6
+                        if !(abs(Double(y[i]) - ref[i]) <= tol) {
+                            if bad < 3 {
+                                XCTFail("\(t.name) mask \(mask) ntok \(ntok) pool \(p != nil) [\(i / rows),\(i % rows)]: \(y[i]) vs \(ref[i]) (tol \(tol))")
+                            }
+                            bad += 1
+                        }
+                        if let f = first, !(abs(y[i] - f[i]) <= Float(tol)) {
+                            if bad < 3 { XCTFail("\(t.name) mask \(mask) disagrees with portable at \(i): \(y[i]) vs \(f[i])") }
+                            bad += 1
+                        }
+                    }
+                    if first == nil { first = y }
+                }
+            }
+        }
+        tk_set_cpu_features_mask(-1)
+    }
+
+    func cols(for t: QType) -> Int {
+        switch t.blockElems {
+        case 1: return 77            // tails everywhere
+        case 32: return 32 * 7       // odd block count (AVX-512 pairs blocks)
+        default: return 256 * 3
+        }
+    }
+
+    func testEveryTypeOddShapes() {
+        for (i, t) in QType.all.enumerated() {
+            check(t, rows: 37, cols: cols(for: t), ntoks: [1, 3, 17], seed: UInt64(100 + i))
+        }
+    }
+
+    func testManyTokensAndRowsCrossChunkBoundaries() {
+        for (i, t) in [QType.q4_1, QType.q4_K, QType.q8_0, QType.f16, QType.f32].enumerated() {
+            check(t, rows: 301, cols: t.blockElems == 256 ? 512 : 256, ntoks: [70], seed: UInt64(200 + i))
+        }
+    }
+
+    func testUnsupportedWeightTypes() {
+        var y = [Float](repeating: 0, count: 4)
+        let w = [UInt8](repeating: 0, count: 1024), x = [Float](repeating: 1, count: 256)
+        XCTAssertEqual(tk_matmul(w, Int32(TK_Q8_K.rawValue), 1, 256, x, 1, &y, nil), -1)
+        XCTAssertEqual(tk_matmul(w, 20, 1, 256, x, 1, &y, nil), -1)
+        XCTAssertEqual(tk_matmul(w, Int32(TK_Q4_0.rawValue), 1, 33, x, 1, &y, nil), -1)
+    }
+}
