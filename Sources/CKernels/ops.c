@@ -74,6 +74,12 @@ static void attn_task(void *vctx, int ith, int nth) {
         const int64_t t = job / c->n_head, h = job % c->n_head, hk = h / group;
         const int64_t n_kv = c->pos0 + t + 1;  // causal: positions 0 ... pos0+t
         const float *q = c->q + (t * c->n_head + h) * c->head_dim;
+        float qr[512];
+        if (c->kv_f16 && c->head_dim <= 512) {
+            // llama.cpp multiplies an f16 cache in f16: the query is rounded to f16 first
+            for (int64_t d = 0; d < c->head_dim; d++) qr[d] = tk_f16_to_f32(tk_f32_to_f16(q[d]));
+            q = qr;
+        }
         for (int64_t j = 0; j < n_kv; j++) {
             const int64_t base = j * c->kv_stride + hk * c->head_dim;
             float dot = 0.0f;
@@ -87,6 +93,8 @@ static void attn_task(void *vctx, int ith, int nth) {
             s[j] = dot * c->scale;
         }
         tk_softmax(s, n_kv);
+        if (c->kv_f16)  // ... and so are the attention weights before they multiply V
+            for (int64_t j = 0; j < n_kv; j++) s[j] = tk_f16_to_f32(tk_f32_to_f16(s[j]));
         float *o = c->out + (t * c->n_head + h) * c->head_dim;
         memset(o, 0, sizeof(float) * (size_t)c->head_dim);
         for (int64_t j = 0; j < n_kv; j++) {

@@ -26,6 +26,8 @@ public final class GGUFFile: @unchecked Sendable {
     public let tensors: [GGUFTensorInfo]
     public let alignment: Int
     public let dataOffset: Int
+    /// Bytes of magic, counts, metadata and tensor infos (before alignment padding).
+    public let headerByteCount: Int
     let file: MappedFile
     private let tensorIndex: [String: Int]
 
@@ -94,6 +96,7 @@ public final class GGUFFile: @unchecked Sendable {
             }
             infos.append((name, dims, type, Int(off)))
         }
+        headerByteCount = r.offset
         let dataStart = (r.offset + align - 1) / align * align
         dataOffset = dataStart
         var list: [GGUFTensorInfo] = []

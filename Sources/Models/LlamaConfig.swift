@@ -53,6 +53,7 @@ public struct LlamaConfig: Codable, Sendable, Equatable {
         guard layers > 0, dim > 0, ffnDim > 0, heads > 0, kvHeads > 0, headDim > 0 else {
             throw bad("layer, width and head counts must be positive")
         }
+        guard headDim <= 512 else { throw bad("head size \(headDim) is larger than 512") }
         guard heads % kvHeads == 0 else { throw bad("head_count \(heads) is not a multiple of head_count_kv \(kvHeads)") }
         guard ropeDimensions > 0, ropeDimensions <= headDim, ropeDimensions % 2 == 0 else {
             throw bad("rope.dimension_count \(ropeDimensions) must be even and at most the head size \(headDim)")
