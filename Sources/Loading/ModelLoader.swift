@@ -50,6 +50,9 @@ public enum ModelLoader {
         guard let arch = file.string("general.architecture") else {
             throw FormatError.missing(path: file.path, key: "general.architecture")
         }
+        if let bad = file.tensors.first(where: { !$0.type.isSupported }) {
+            throw FormatError.unsupported(path: file.path, message: "tensor '\(bad.name)' has quant type \(bad.type.name), which Tailor cannot compute with yet")
+        }
         let pool = ThreadPool(threads: threads ?? ThreadPool.defaultThreadCount)
         let weights = GGUFWeights(file: file)
         let model = try ModelRegistry.makeModel(architecture: arch, config: weights, weights: weights, pool: pool)
