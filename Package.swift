@@ -43,6 +43,7 @@ let package = Package(
         .testTarget(name: "KernelsTests", dependencies: ["CKernels", "Tensor", "Formats"]),
         .testTarget(name: "FormatsTests", dependencies: ["Formats"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "Loading"]),
+        .testTarget(name: "ChatTemplateTests", dependencies: ["Tokenizers"]),
         .testTarget(name: "ModelsTests", dependencies: ["Loading", "Generation"]),
         .testTarget(name: "CLITests", dependencies: ["tailor"]),
     ],

@@ -68,6 +68,7 @@ final class JinjaRenderer {
         case .output(let e, let line):
             let v = try withLine(line) { try eval(e, scope) }
             if case .callable = v { throw JinjaUnsupported("printing a function value", line: line) }
+            if case .iterator = v { throw JinjaUnsupported("printing a generator value", line: line) }
             out += v.pyStr
         case .ifChain(let branches, let otherwise, let line):
             for (cond, body) in branches where try withLine(line, { try eval(cond, scope).truthy }) {
@@ -188,7 +189,7 @@ final class JinjaRenderer {
         JinjaCallable(name: name) { [unowned self] positional, keyword in
             self.depth += 1
             defer { self.depth -= 1 }
-            if self.depth > 200 { throw JinjaRuntimeError("maximum recursion depth exceeded") }
+            if self.depth > 100 { throw JinjaRuntimeError("maximum recursion depth exceeded") }
             let s = JinjaScope(parent: closure ?? self.root)
             var kw = keyword
             var extra: [JinjaValue] = []

@@ -105,9 +105,13 @@ extension JinjaRenderer {
             }
             return .string(out)
         case "first":
+            if case .iterator(let it) = value {
+                return it.next() ?? .undefined(JinjaUndefined(hint: "No first item, sequence was empty."))
+            }
             let items = try iterate(value)
             return items.first ?? .undefined(JinjaUndefined(hint: "No first item, sequence was empty."))
         case "last":
+            if case .iterator = value { throw JinjaRuntimeError("'generator' object is not reversible") }
             let items = try iterate(value)
             return items.last ?? .undefined(JinjaUndefined(hint: "No last item, sequence was empty."))
         case "float":
@@ -136,8 +140,8 @@ extension JinjaRenderer {
             }
         case "items":
             switch value {
-            case .undefined: return .list([])
-            case .dict(let d): return .list(d.pairs.map { .list([.string($0.0), $0.1]) })
+            case .undefined: return .iterator(JinjaIterator([]))
+            case .dict(let d): return .iterator(JinjaIterator(d.pairs.map { .list([.string($0.0), $0.1]) }))
             default: throw JinjaRuntimeError("Can only get item pairs from a mapping.")
             }
         case "indent":
@@ -170,15 +174,15 @@ extension JinjaRenderer {
             let items = try iterate(value)
             if pos.isEmpty, let getter = attrGetter(a[99, "attribute"]) {
                 let def = a[99, "default"]
-                return .list(try items.map { item in
+                return .iterator(JinjaIterator(try items.map { item in
                     let v = try getter(item)
                     if v.isUndefined, let def { return def }
                     return v
-                })
+                }))
             }
-            guard case .string(let f)? = pos.first else { return .list(items) }
+            guard case .string(let f)? = pos.first else { return .iterator(JinjaIterator(items)) }
             guard JinjaRenderer.filterNames.contains(f) else { throw JinjaUnsupported("unsupported filter '\(f)'") }
-            return .list(try items.map { try callFilter(f, $0, Array(pos.dropFirst()), kw) })
+            return .iterator(JinjaIterator(try items.map { try callFilter(f, $0, Array(pos.dropFirst()), kw) }))
         case "max", "min":
             let items = try iterate(value)
             guard !items.isEmpty else { return .undefined(JinjaUndefined(hint: "No aggregated item, sequence was empty.")) }
@@ -201,17 +205,18 @@ extension JinjaRenderer {
                 guard case .string(let t) = rest.removeFirst() else { throw JinjaRuntimeError("test name must be a string") }
                 testName = t
             }
-            return .list(try items.filter { item in
+            return .iterator(JinjaIterator(try items.filter { item in
                 let v = try getter?(item) ?? item
                 let r = try testName.map { try runTest($0, v, rest) } ?? v.truthy
                 return r == keep
-            })
+            }))
         case "replace":
             guard let old = a[0, "old"], let new = a[1, "new"] else { throw JinjaRuntimeError("replace filter needs old and new") }
             return .string(pyReplace(value.pyStr, old.pyStr, new.pyStr, count: try a.int(2, "count") ?? -1))
         case "reverse":
             if case .string(let s) = value { return .string(scalarsToString(s.unicodeScalars.reversed())) }
-            return .list(try iterate(value).reversed())
+            if case .iterator = value { return .list(try iterate(value).reversed()) }
+            return .iterator(JinjaIterator(try iterate(value).reversed()))
         case "round":
             let precision = try a.int(0, "precision") ?? 0
             let method = try a.string(1, "method") ?? "common"
@@ -288,7 +293,7 @@ extension JinjaRenderer {
                     out.append(item)
                 }
             }
-            return .list(out)
+            return .iterator(JinjaIterator(out))
         case "wordcount":
             var count = 0
             var inWord = false

@@ -203,7 +203,7 @@ func pythonJSONDumps(_ value: JinjaValue, _ opts: JSONDumpOptions) throws -> Str
             }
             if let ind = opts.indent { out += "\n" + String(repeating: ind, count: level) }
             out += "}"
-        case .undefined, .namespace, .callable:
+        case .undefined, .namespace, .callable, .iterator:
             throw JinjaRuntimeError("Object of type \(v.typeName) is not JSON serializable")
         }
     }

@@ -19,6 +19,7 @@ extension JinjaRenderer {
         case .dict(let d): return d.keys.map { .string($0) }
         case .string(let s): return s.unicodeScalars.map { .string(String($0)) }
         case .undefined: return []
+        case .iterator(let it): return it.drain()
         default: throw JinjaRuntimeError("'\(v.typeName)' object is not iterable")
         }
     }
@@ -213,6 +214,9 @@ extension JinjaRenderer {
             }
             return Array(s.unicodeScalars).containsSubsequence(Array(sub.unicodeScalars))
         case .list(let l): return l.contains { $0.pyEquals(item) }
+        case .iterator(let it):
+            while let x = it.next() { if x.pyEquals(item) { return true } }
+            return false
         case .dict(let d):
             if case .string(let k) = item { return d[k] != nil }
             return false

@@ -39,6 +39,7 @@ extension JinjaRenderer {
         case "iterable", "sequence":
             switch value {
             case .string, .list, .dict, .undefined: return true
+            case .iterator: return name == "iterable"
             default: return false
             }
         case "escaped": return false

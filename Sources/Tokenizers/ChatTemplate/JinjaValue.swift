@@ -28,10 +28,32 @@ public enum JinjaValue {
     case namespace(JinjaNamespace)
     /// A macro, a global function or a bound method.
     case callable(JinjaCallable)
+    /// A one-shot Python generator, as returned by jinja2's `map`, `select`, `unique` ... filters:
+    /// iterating consumes it, it has no length and is not JSON serializable.
+    case iterator(JinjaIterator)
 
     /// An undefined value whose failure message is "'name' is undefined".
     public static func undefinedName(_ name: String) -> JinjaValue {
         .undefined(JinjaUndefined(hint: "'\(name)' is undefined"))
+    }
+}
+
+/// A Python generator: iteration consumes the remaining items.
+public final class JinjaIterator {
+    var items: [JinjaValue]
+    var position = 0
+    /// Creates a generator over `items`.
+    public init(_ items: [JinjaValue]) { self.items = items }
+    /// Takes all remaining items.
+    func drain() -> [JinjaValue] {
+        defer { position = items.count }
+        return Array(items[position...])
+    }
+    /// Takes the next item, if any.
+    func next() -> JinjaValue? {
+        guard position < items.count else { return nil }
+        defer { position += 1 }
+        return items[position]
     }
 }
 
@@ -117,6 +139,24 @@ extension JinjaValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, E
     public init(nilLiteral: ()) { self = .none }
 }
 
+// MARK: - Accessors
+
+extension JinjaValue {
+    /// The entry for `key` when this is a dict, else nil.
+    public subscript(key: String) -> JinjaValue? {
+        if case .dict(let d) = self { return d[key] }
+        return nil
+    }
+    /// The text when this is a string, else nil.
+    public var stringValue: String? { if case .string(let s) = self { return s } else { return nil } }
+    /// The flag when this is a bool, else nil.
+    public var boolValue: Bool? { if case .bool(let b) = self { return b } else { return nil } }
+    /// The items when this is a list, else nil.
+    public var listValue: [JinjaValue]? { if case .list(let l) = self { return l } else { return nil } }
+    /// The dictionary when this is a dict, else nil.
+    public var dictValue: JinjaDict? { if case .dict(let d) = self { return d } else { return nil } }
+}
+
 // MARK: - Python semantics
 
 extension JinjaValue {
@@ -133,7 +173,7 @@ extension JinjaValue {
         case .string(let s): return !s.isEmpty
         case .list(let l): return !l.isEmpty
         case .dict(let d): return d.count > 0
-        case .namespace, .callable: return true
+        case .namespace, .callable, .iterator: return true
         }
     }
 
@@ -147,6 +187,7 @@ extension JinjaValue {
         case (.dict(let a), .dict(let b)): return a == b
         case (.namespace(let a), .namespace(let b)): return a === b
         case (.callable(let a), .callable(let b)): return a === b
+        case (.iterator(let a), .iterator(let b)): return a === b
         default:
             if let a = numericValue, let b = other.numericValue {
                 switch (a, b) {
@@ -189,6 +230,7 @@ extension JinjaValue {
         case .dict: return "dict"
         case .namespace: return "Namespace"
         case .callable: return "function"
+        case .iterator: return "generator"
         }
     }
 
@@ -215,6 +257,7 @@ extension JinjaValue {
             return "{" + d.pairs.map { pythonStringRepr($0.0) + ": " + $0.1.pyRepr }.joined(separator: ", ") + "}"
         case .namespace(let ns): return "<Namespace " + JinjaValue.dict(ns.attributes).pyRepr + ">"
         case .callable(let c): return "<function \(c.name)>"
+        case .iterator: return "<generator object>"
         }
     }
 }
