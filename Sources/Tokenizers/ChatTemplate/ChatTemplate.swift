@@ -32,7 +32,7 @@ public struct ChatMessage {
     public var jinjaValue: JinjaValue {
         var d = JinjaDict()
         d["role"] = .string(role)
-        d["content"] = content.map { .string($0) } ?? .none
+        d["content"] = content.map { .string($0) } ?? JinjaValue.none
         for (k, v) in fields.pairs { d[k] = v }
         return .dict(d)
     }
@@ -73,8 +73,8 @@ public final class ChatTemplate {
         if let bosToken { context["bos_token"] = .string(bosToken) }
         if let eosToken { context["eos_token"] = .string(eosToken) }
         context["messages"] = ChatTemplate.aliasReasoningFields(messages)
-        context["tools"] = tools ?? .none
-        context["documents"] = documents ?? .none
+        context["tools"] = tools ?? JinjaValue.none
+        context["documents"] = documents ?? JinjaValue.none
         context["add_generation_prompt"] = .bool(addGenerationPrompt)
         return try render(context: context, now: now, timeZone: timeZone)
     }

@@ -124,7 +124,7 @@ final class JinjaRenderer {
         case .name(let n):
             scope.vars[n] = value
         case .attribute(let n, let attr):
-            guard case .namespace(let ns) = scope.lookup(n) ?? globals[n] ?? .none else {
+            guard case .namespace(let ns) = scope.lookup(n) ?? globals[n] ?? JinjaValue.none else {
                 throw JinjaRuntimeError("can only set attributes on namespace objects")
             }
             if attr.hasPrefix("_") {

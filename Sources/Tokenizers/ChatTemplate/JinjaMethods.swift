@@ -66,8 +66,8 @@ extension JinjaRenderer {
             case "copy": return method(name) { _ in obj }
             case "get":
                 return method(name) { a in
-                    guard case .string(let k)? = a[0, "key"] else { return a[1, "default"] ?? .none }
-                    return d[k] ?? a[1, "default"] ?? .none
+                    guard case .string(let k)? = a[0, "key"] else { return a[1, "default"] ?? JinjaValue.none }
+                    return d[k] ?? a[1, "default"] ?? JinjaValue.none
                 }
             case "pop", "popitem", "setdefault", "update", "clear": return unsafe(obj, name)
             default: return nil

@@ -78,7 +78,7 @@ extension JinjaRenderer {
     static func makeGlobals(now: Date, timeZone: TimeZone) -> [String: JinjaValue] {
         var g: [String: JinjaValue] = [:]
         g["raise_exception"] = .callable(JinjaCallable(name: "raise_exception") { pos, kw in
-            let msg = pos.first ?? kw.first { $0.0 == "message" }?.1 ?? .none
+            let msg = pos.first ?? kw.first { $0.0 == "message" }?.1 ?? JinjaValue.none
             throw ChatTemplateError(kind: .raised, message: msg.pyStr, line: nil)
         })
         g["strftime_now"] = .callable(JinjaCallable(name: "strftime_now") { pos, _ in
