@@ -91,7 +91,7 @@ final class MatmulTests: XCTestCase {
                     let y = run(t, w: w, rows: rows, cols: cols, x: x, ntok: ntok, pool: p)
                     var bad = 0
                     for i in 0..<y.count {
-                        let tol = 2e-5 * mag[i] + 1e-6
+                        let tol = 1e-6 * mag[i] + 1e-7
                         if !(abs(Double(y[i]) - ref[i]) <= tol) {
                             if bad < 3 {
                                 XCTFail("\(t.name) mask \(mask) ntok \(ntok) pool \(p != nil) [\(i / rows),\(i % rows)]: \(y[i]) vs \(ref[i]) (tol \(tol))")
