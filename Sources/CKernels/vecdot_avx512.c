@@ -53,99 +53,128 @@ TGT static AI __m256i unpack_q4(const uint8_t *qs) {
     return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(q, 4), q), _mm256_set1_epi8(0x0F));
 }
 
-/// [a x8, b x8] as floats.
-TGT static AI __m512 pair_ps(float a, float b) {
-    return _mm512_shuffle_f32x4(_mm512_set1_ps(a), _mm512_set1_ps(b), 0);
+
+// ---- 32-element blocks, KIND 0 = Q4_0, 1 = Q4_1, 2 = Q8_0 ----
+// Main step: 4 blocks. Their f16 scales are picked out of one or two 64-byte loads with vpermw
+// and converted together; Q4 nibbles of the 4 blocks are split in one zmm, then re-interleaved
+// per block with vpermt2q. This keeps shuffle-port work ~2 uops per block.
+
+#define BB(K) ((K) == 0 ? 18 : (K) == 1 ? 20 : 34)  // block bytes
+#define QO(K) ((K) == 1 ? 4 : 2)                     // offset of qs in the block
+
+/// vpermw word indices of d (and m) for 4 consecutive blocks.
+static const uint16_t q32_dm_idx[3][32] __attribute__((aligned(64))) = {
+    {0, 9, 18, 27}, {0, 10, 20, 30, 1, 11, 21, 31}, {0, 17, 34, 51}};
+
+/// u8 weights of blocks at wa and wa+BB in element order (Q8_0: w + 128).
+TGT static AI __m512i q32_x_pair(const uint8_t *wa, const int KIND) {
+    const uint8_t *wb = wa + BB(KIND);
+    if (KIND == 2)
+        return _mm512_xor_si512(_mm512_inserti64x4(_mm512_castsi256_si512(LOAD256(wa + 2)), LOAD256(wb + 2), 1),
+                                _mm512_set1_epi8(-128));
+    return unpack_q4_pair(wa + QO(KIND), wb + QO(KIND));
 }
 
-// ---- 32-element blocks: WEIGHT_PAIR / WEIGHT_ONE give u8 weights, INIT the dpbusd start ----
+TGT static AI __m256i q32_x_one(const uint8_t *w, const int KIND) {
+    if (KIND == 2) return _mm256_xor_si256(LOAD256(w + 2), _mm256_set1_epi8(-128));
+    return unpack_q4(w + QO(KIND));
+}
 
-typedef struct {
+/// u8 weights of 4 blocks: X0 = blocks 0,1; X1 = blocks 2,3.
+TGT static AI void q32_x_quad(const uint8_t *w, const int KIND, __m512i *X0, __m512i *X1) {
+    if (KIND == 2) {
+        *X0 = q32_x_pair(w, 2);
+        *X1 = q32_x_pair(w + 2 * 34, 2);
+        return;
+    }
+    const int bb = BB(KIND), qo = QO(KIND);
+    __m512i z = _mm512_castsi128_si512(LOAD128(w + qo));
+    z = _mm512_inserti32x4(z, LOAD128(w + bb + qo), 1);
+    z = _mm512_inserti32x4(z, LOAD128(w + 2 * bb + qo), 2);
+    z = _mm512_inserti32x4(z, LOAD128(w + 3 * bb + qo), 3);
+    const __m512i m4 = _mm512_set1_epi8(0x0F);
+    const __m512i lo = _mm512_and_si512(z, m4), hi = _mm512_and_si512(_mm512_srli_epi16(z, 4), m4);
+    *X0 = _mm512_permutex2var_epi64(lo, _mm512_set_epi64(11, 10, 3, 2, 9, 8, 1, 0), hi);
+    *X1 = _mm512_permutex2var_epi64(lo, _mm512_set_epi64(15, 14, 7, 6, 13, 12, 5, 4), hi);
+}
+
+/// [d0, d1, d2, d3, m0, m1, m2, m3] of 4 consecutive blocks (m only for Q4_1).
+TGT static AI __m256 q32_dm_quad(const uint8_t *w, const int KIND) {
+    const __m512i idx = LOAD512(q32_dm_idx[KIND]);
+    __m512i h = KIND == 2 ? _mm512_permutex2var_epi16(LOAD512(w), idx, LOAD512(w + 64))
+                          : _mm512_permutexvar_epi16(idx, LOAD512(w));
+    return _mm256_cvtph_ps(_mm512_castsi512_si128(h));
+}
+
+TGT static AI void q32_n(const void *vw, const tk_act *a, int64_t t0, const int NT, const int KIND, float *out) {
+    const uint8_t *w = vw;
+    const int bb = BB(KIND);
+    const int64_t nb = a->nb;
     const int8_t *y[TK_NT];
     const float *d8[TK_NT], *s[TK_NT];
     const int32_t *ns[TK_NT];
-} q32_ptrs;
-
-TGT static AI void q32_ptrs_init(q32_ptrs *p, const tk_act *a, int64_t t0, const int NT) {
+    __m512 acc0[TK_NT], acc1[TK_NT];
+    __m128 macc[TK_NT];
     for (int t = 0; t < NT; t++) {
-        p->y[t] = a->qs + (t0 + t) * a->cols;
-        p->d8[t] = a->d8 + (t0 + t) * a->nb * 8;
-        p->s[t] = a->s ? a->s + (t0 + t) * a->nb : NULL;
-        p->ns[t] = a->nsum8 ? a->nsum8 + (t0 + t) * a->nb * 8 : NULL;
+        y[t] = a->qs + (t0 + t) * a->cols;
+        d8[t] = a->d8 + (t0 + t) * nb * 8;
+        s[t] = KIND == 1 ? a->s + (t0 + t) * nb : NULL;
+        ns[t] = KIND != 1 ? a->nsum8 + (t0 + t) * nb * 8 : NULL;
+        acc0[t] = acc1[t] = _mm512_setzero_ps();
+        macc[t] = _mm_setzero_ps();
+    }
+    const __m512i p01 = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
+    const __m512i p23 = _mm512_set_epi32(3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2);
+    int64_t b = 0;
+    for (; b + 4 <= nb; b += 4) {
+        const uint8_t *wq = w + b * bb;
+        __m512i X0, X1;
+        q32_x_quad(wq, KIND, &X0, &X1);
+        const __m256 dm = q32_dm_quad(wq, KIND);
+        const __m512 dw01 = _mm512_permutexvar_ps(p01, _mm512_castps256_ps512(dm));
+        const __m512 dw23 = _mm512_permutexvar_ps(p23, _mm512_castps256_ps512(dm));
+        const __m128 m4 = _mm256_extractf128_ps(dm, 1);
+        for (int t = 0; t < NT; t++) {
+            __m512i i0 = _mm512_setzero_si512(), i1 = _mm512_setzero_si512();
+            if (KIND == 0) { i0 = LOAD512(ns[t] + b * 8); i1 = LOAD512(ns[t] + b * 8 + 16); }
+            if (KIND == 2) { i0 = _mm512_slli_epi32(LOAD512(ns[t] + b * 8), 4); i1 = _mm512_slli_epi32(LOAD512(ns[t] + b * 8 + 16), 4); }
+            const __m512i q0 = _mm512_dpbusd_epi32(i0, X0, LOAD512(y[t] + b * QK));
+            const __m512i q1 = _mm512_dpbusd_epi32(i1, X1, LOAD512(y[t] + b * QK + 64));
+            acc0[t] = _mm512_fmadd_ps(_mm512_mul_ps(dw01, _mm512_loadu_ps(d8[t] + b * 8)), _mm512_cvtepi32_ps(q0), acc0[t]);
+            acc1[t] = _mm512_fmadd_ps(_mm512_mul_ps(dw23, _mm512_loadu_ps(d8[t] + b * 8 + 16)), _mm512_cvtepi32_ps(q1), acc1[t]);
+            if (KIND == 1) macc[t] = _mm_fmadd_ps(m4, _mm_loadu_ps(s[t] + b), macc[t]);
+        }
+    }
+    for (; b < nb; b++) {  // 0..3 leftover blocks, one at a time (256-bit)
+        const uint8_t *wq = w + b * bb;
+        const __m256i x = q32_x_one(wq, KIND);
+        tk_half hd, hm;
+        memcpy(&hd, wq, 2);
+        memcpy(&hm, wq + 2, 2);
+        const __m256 dw = _mm256_set1_ps(_cvtsh_ss(hd));
+        for (int t = 0; t < NT; t++) {
+            __m256i i0 = _mm256_setzero_si256();
+            if (KIND == 0) i0 = LOAD256(ns[t] + b * 8);
+            if (KIND == 2) i0 = _mm256_slli_epi32(LOAD256(ns[t] + b * 8), 4);
+            const __m256i q = _mm256_dpbusd_epi32(i0, x, LOAD256(y[t] + b * QK));
+            const __m256 p = _mm256_mul_ps(_mm256_mul_ps(dw, _mm256_loadu_ps(d8[t] + b * 8)), _mm256_cvtepi32_ps(q));
+            acc0[t] = _mm512_add_ps(acc0[t], _mm512_zextps256_ps512(p));
+            if (KIND == 1) macc[t] = _mm_add_ss(macc[t], _mm_set_ss(_cvtsh_ss(hm) * s[t][b]));
+        }
+    }
+    for (int t = 0; t < NT; t++) {
+        __m128 m = _mm_add_ps(macc[t], _mm_movehl_ps(macc[t], macc[t]));
+        m = _mm_add_ss(m, _mm_movehdup_ps(m));
+        out[t] = hsum16(_mm512_add_ps(acc0[t], acc1[t])) + _mm_cvtss_f32(m);
     }
 }
 
-// KIND: 0 = Q4_0, 1 = Q4_1, 2 = Q8_0
-#define Q32_KERNEL(name, BLK, KIND)                                                               \
-    TGT static AI void name##_n(const void *vw, const tk_act *a, int64_t t0, const int NT,         \
-                                float *out) {                                                     \
-        const BLK *w = vw;                                                                        \
-        const int64_t nb = a->nb;                                                                 \
-        q32_ptrs p;                                                                               \
-        q32_ptrs_init(&p, a, t0, NT);                                                             \
-        __m512 acc[TK_NT];                                                                        \
-        __m256 acc1[TK_NT];                                                                       \
-        float macc[TK_NT];                                                                        \
-        for (int t = 0; t < NT; t++) {                                                            \
-            acc[t] = _mm512_setzero_ps();                                                         \
-            acc1[t] = _mm256_setzero_ps();                                                        \
-            macc[t] = 0;                                                                          \
-        }                                                                                         \
-        int64_t b = 0;                                                                            \
-        for (; b + 1 < nb; b += 2) {                                                              \
-            const BLK *wa = w + b, *wb = w + b + 1;                                               \
-            __m512i x;                                                                            \
-            if (KIND == 2)                                                                        \
-                x = _mm512_xor_si512(_mm512_inserti64x4(_mm512_castsi256_si512(LOAD256(wa->qs)), \
-                                                        LOAD256(wb->qs), 1), _mm512_set1_epi8(-128)); \
-            else                                                                                  \
-                x = unpack_q4_pair((const uint8_t *)wa->qs, (const uint8_t *)wb->qs);             \
-            const __m512 dw = pair_ps(_cvtsh_ss(wa->d), _cvtsh_ss(wb->d));                        \
-            for (int t = 0; t < NT; t++) {                                                        \
-                __m512i init = _mm512_setzero_si512();                                            \
-                if (KIND == 0) init = LOAD512(p.ns[t] + b * 8);                                   \
-                if (KIND == 2) init = _mm512_slli_epi32(LOAD512(p.ns[t] + b * 8), 4);             \
-                const __m512i q = _mm512_dpbusd_epi32(init, x, LOAD512(p.y[t] + b * QK));          \
-                acc[t] = _mm512_fmadd_ps(_mm512_mul_ps(dw, _mm512_loadu_ps(p.d8[t] + b * 8)),    \
-                                         _mm512_cvtepi32_ps(q), acc[t]);                          \
-            }                                                                                     \
-            MTERM2(KIND)                                                                          \
-        }                                                                                         \
-        if (b < nb) {                                                                             \
-            const BLK *wa = w + b;                                                                \
-            __m256i x;                                                                            \
-            if (KIND == 2) x = _mm256_xor_si256(LOAD256(wa->qs), _mm256_set1_epi8(-128));         \
-            else x = unpack_q4((const uint8_t *)wa->qs);                                          \
-            const __m256 dw = _mm256_set1_ps(_cvtsh_ss(wa->d));                                   \
-            for (int t = 0; t < NT; t++) {                                                        \
-                __m256i init = _mm256_setzero_si256();                                            \
-                if (KIND == 0) init = LOAD256(p.ns[t] + b * 8);                                   \
-                if (KIND == 2) init = _mm256_slli_epi32(LOAD256(p.ns[t] + b * 8), 4);             \
-                const __m256i q = _mm256_dpbusd_epi32(init, x, LOAD256(p.y[t] + b * QK));          \
-                acc1[t] = _mm256_fmadd_ps(_mm256_mul_ps(dw, _mm256_loadu_ps(p.d8[t] + b * 8)),   \
-                                          _mm256_cvtepi32_ps(q), acc1[t]);                        \
-            }                                                                                     \
-            MTERM1(KIND)                                                                          \
-        }                                                                                         \
-        for (int t = 0; t < NT; t++) out[t] = hsum16(acc[t]) + hsum8(acc1[t]) + macc[t];          \
-    }                                                                                             \
-    NT_DISPATCH(name)
-
-// Q4_1's m_w * s_a term (other kinds have none).
-#define MTERM2(KIND)                                                                              \
-    if (KIND == 1) {                                                                              \
-        const float ma = _cvtsh_ss(((const blk_q4_1 *)wa)->m), mb = _cvtsh_ss(((const blk_q4_1 *)wb)->m); \
-        for (int t = 0; t < NT; t++) macc[t] += ma * p.s[t][b] + mb * p.s[t][b + 1];              \
-    }
-#define MTERM1(KIND)                                                                              \
-    if (KIND == 1) {                                                                              \
-        const float ma = _cvtsh_ss(((const blk_q4_1 *)wa)->m);                                    \
-        for (int t = 0; t < NT; t++) macc[t] += ma * p.s[t][b];                                   \
-    }
-
-Q32_KERNEL(q4_0, blk_q4_0, 0)
-Q32_KERNEL(q4_1, blk_q4_1, 1)
-Q32_KERNEL(q8_0, blk_q8_0, 2)
+TGT static AI void q4_0_n(const void *w, const tk_act *a, int64_t t0, const int NT, float *out) { q32_n(w, a, t0, NT, 0, out); }
+TGT static AI void q4_1_n(const void *w, const tk_act *a, int64_t t0, const int NT, float *out) { q32_n(w, a, t0, NT, 1, out); }
+TGT static AI void q8_0_n(const void *w, const tk_act *a, int64_t t0, const int NT, float *out) { q32_n(w, a, t0, NT, 2, out); }
+NT_DISPATCH(q4_0)
+NT_DISPATCH(q4_1)
+NT_DISPATCH(q8_0)
 
 // ---- K-quants against Q8_K ----
 
