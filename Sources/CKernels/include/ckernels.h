@@ -56,8 +56,9 @@ typedef void (*tk_task_fn)(void *ctx, int ith, int nth);
 tk_pool *tk_pool_create(int nthreads);
 void tk_pool_destroy(tk_pool *pool);
 int tk_pool_size(const tk_pool *pool);
-/// Runs fn(ctx, i, n) for i in 0..<n on the pool's threads (the caller is thread 0); returns
-/// when all are done. A NULL pool runs fn(ctx, 0, 1) inline.
+/// Runs fn(ctx, i, n) for i in 0..<n on the pool's threads (the caller runs i = 0, and also any
+/// index whose worker has not started by the time it is done); returns when all are done. Each
+/// index runs exactly once. A NULL pool runs fn(ctx, 0, 1) inline.
 void tk_pool_run(tk_pool *pool, tk_task_fn fn, void *ctx);
 
 // ---- matrix products ----
