@@ -211,8 +211,8 @@ size_t tk_act_bytes(int atype, int64_t cols, int64_t ntok) {
 void tk_act_init(tk_act *a, int atype, int64_t cols, int64_t ntok, void *mem) {
     memset(a, 0, sizeof *a);
     a->type = atype;
-    a->cols = cols;
-    a->nb = act_nb(atype, cols);
+    a->cols = a->n = cols;
+    a->nb = a->nbr = act_nb(atype, cols);
     const size_t nt = (size_t)ntok, nb = (size_t)a->nb;
     uint8_t *p = mem;
     if (atype == TK_F32) { a->xf = (float *)p; return; }
@@ -230,8 +230,24 @@ void tk_act_init(tk_act *a, int atype, int64_t cols, int64_t ntok, void *mem) {
     else a->s = (float *)p;
 }
 
+void tk_act_view(const tk_act *a, int64_t b0, int64_t nblk, int64_t be, tk_act *v) {
+    *v = *a;
+    v->nb = nblk;
+    v->n = nblk * be;
+    if (a->type == TK_F32) { v->xf = a->xf + b0; return; }
+    v->qs = a->qs + b0 * be;
+    if (a->type == TK_Q8_K) {
+        v->d8 = a->d8 + b0;
+        v->bsums = a->bsums + b0 * 16;
+        return;
+    }
+    v->d8 = a->d8 + b0 * 8;
+    if (a->nsum8) v->nsum8 = a->nsum8 + b0 * 8;
+    if (a->s) v->s = a->s + b0;
+}
+
 void tk_act_quantize(tk_act *a, int wtype, const float *X, int64_t t0, int64_t t1) {
-    const int64_t cols = a->cols, nb = a->nb;
+    const int64_t cols = a->cols, nb = a->nbr;
     q8_fn f;
     q8k_fn fk;
     pick(&f, &fk);

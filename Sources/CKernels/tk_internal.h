@@ -34,7 +34,8 @@ _Static_assert(sizeof(blk_q4_0) == 18 && sizeof(blk_q4_1) == 20 && sizeof(blk_q5
 /// equal ggml's blocks (scales already rounded through f16 where ggml stores f16).
 typedef struct {
     int type;        // TK_Q8_0, TK_Q8_1, TK_Q8_K, or TK_F32 (f32 holding f16/bf16-rounded x)
-    int64_t cols, nb;
+    int64_t cols, nbr;  // per token row: elements, blocks (the strides between tokens)
+    int64_t n, nb;      // elements, blocks a kernel dots (a column range of the row; see tk_act_view)
     int8_t *qs;      // (ntok, cols)
     float *d8;       // Q8_0/Q8_1: (ntok, nb, 8) block scale replicated 8x; Q8_K: (ntok, nb)
     int32_t *nsum8;  // Q8_0: (ntok, nb, 8) -sum(qs of block) replicated 8x
@@ -47,6 +48,9 @@ typedef struct {
 size_t tk_act_bytes(int atype, int64_t cols, int64_t ntok);
 /// Lays out `a` over `mem` (64-byte aligned, tk_act_bytes long).
 void tk_act_init(tk_act *a, int atype, int64_t cols, int64_t ntok, void *mem);
+/// A view of the column blocks [b0, b0 + nblk) of every token (blocks of `be` elements; be = 1
+/// and blocks = elements for the F32 kind). Strides stay those of the full rows.
+void tk_act_view(const tk_act *a, int64_t b0, int64_t nblk, int64_t be, tk_act *v);
 /// Quantizes activation rows [t0, t1) of X into `a` (wtype picks f16/bf16 rounding for F32 kind).
 void tk_act_quantize(tk_act *a, int wtype, const float *X, int64_t t0, int64_t t1);
 

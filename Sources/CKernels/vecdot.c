@@ -13,7 +13,7 @@
 static float dot_q4_0_1(const void *vw, const tk_act *a, int64_t t) {
     const blk_q4_0 *w = vw;
     const int8_t *y = a->qs + t * a->cols;
-    const float *d8 = a->d8 + t * a->nb * 8;
+    const float *d8 = a->d8 + t * a->nbr * 8;
     float sumf = 0;
     for (int64_t b = 0; b < a->nb; b++, y += QK) {
         int s0 = 0, s1 = 0;
@@ -30,7 +30,7 @@ PER_TOKEN(dot_q4_0)
 static float dot_q4_1_1(const void *vw, const tk_act *a, int64_t t) {
     const blk_q4_1 *w = vw;
     const int8_t *y = a->qs + t * a->cols;
-    const float *d8 = a->d8 + t * a->nb * 8, *s = a->s + t * a->nb;
+    const float *d8 = a->d8 + t * a->nbr * 8, *s = a->s + t * a->nbr;
     float sumf = 0;
     for (int64_t b = 0; b < a->nb; b++, y += QK) {
         int s0 = 0, s1 = 0;
@@ -47,7 +47,7 @@ PER_TOKEN(dot_q4_1)
 static float dot_q5_0_1(const void *vw, const tk_act *a, int64_t t) {
     const blk_q5_0 *w = vw;
     const int8_t *y = a->qs + t * a->cols;
-    const float *d8 = a->d8 + t * a->nb * 8;
+    const float *d8 = a->d8 + t * a->nbr * 8;
     float sumf = 0;
     for (int64_t b = 0; b < a->nb; b++, y += QK) {
         uint32_t qh;
@@ -66,7 +66,7 @@ PER_TOKEN(dot_q5_0)
 static float dot_q5_1_1(const void *vw, const tk_act *a, int64_t t) {
     const blk_q5_1 *w = vw;
     const int8_t *y = a->qs + t * a->cols;
-    const float *d8 = a->d8 + t * a->nb * 8, *s = a->s + t * a->nb;
+    const float *d8 = a->d8 + t * a->nbr * 8, *s = a->s + t * a->nbr;
     float sumf = 0;
     for (int64_t b = 0; b < a->nb; b++, y += QK) {
         uint32_t qh;
@@ -85,7 +85,7 @@ PER_TOKEN(dot_q5_1)
 static float dot_q8_0_1(const void *vw, const tk_act *a, int64_t t) {
     const blk_q8_0 *w = vw;
     const int8_t *y = a->qs + t * a->cols;
-    const float *d8 = a->d8 + t * a->nb * 8;
+    const float *d8 = a->d8 + t * a->nbr * 8;
     float sumf = 0;
     for (int64_t b = 0; b < a->nb; b++, y += QK) {
         int s = 0;
@@ -99,8 +99,8 @@ PER_TOKEN(dot_q8_0)
 static float dot_q2_K_1(const void *vw, const tk_act *a, int64_t t) {
     const blk_q2_K *w = vw;
     const int8_t *y = a->qs + t * a->cols;
-    const float *dy = a->d8 + t * a->nb;
-    const int16_t *bs = a->bsums + t * a->nb * 16;
+    const float *dy = a->d8 + t * a->nbr;
+    const int16_t *bs = a->bsums + t * a->nbr * 16;
     float sumf = 0;
     for (int64_t b = 0; b < a->nb; b++, y += QK_K, bs += 16) {
         int summs = 0, isum = 0;
@@ -118,7 +118,7 @@ PER_TOKEN(dot_q2_K)
 static float dot_q3_K_1(const void *vw, const tk_act *a, int64_t t) {
     const blk_q3_K *w = vw;
     const int8_t *y = a->qs + t * a->cols;
-    const float *dy = a->d8 + t * a->nb;
+    const float *dy = a->d8 + t * a->nbr;
     float sumf = 0;
     for (int64_t b = 0; b < a->nb; b++, y += QK_K) {
         int sc[16];
@@ -152,8 +152,8 @@ static inline void k4_unpack(const uint8_t *s, uint8_t sc[8], uint8_t m[8]) {
 static float dot_q4_K_1(const void *vw, const tk_act *a, int64_t t) {
     const blk_q4_K *w = vw;
     const int8_t *y = a->qs + t * a->cols;
-    const float *dy = a->d8 + t * a->nb;
-    const int16_t *bs = a->bsums + t * a->nb * 16;
+    const float *dy = a->d8 + t * a->nbr;
+    const int16_t *bs = a->bsums + t * a->nbr * 16;
     float sumf = 0;
     for (int64_t b = 0; b < a->nb; b++, y += QK_K, bs += 16) {
         uint8_t sc[8], m[8];
@@ -175,8 +175,8 @@ PER_TOKEN(dot_q4_K)
 static float dot_q5_K_1(const void *vw, const tk_act *a, int64_t t) {
     const blk_q5_K *w = vw;
     const int8_t *y = a->qs + t * a->cols;
-    const float *dy = a->d8 + t * a->nb;
-    const int16_t *bs = a->bsums + t * a->nb * 16;
+    const float *dy = a->d8 + t * a->nbr;
+    const int16_t *bs = a->bsums + t * a->nbr * 16;
     float sumf = 0;
     for (int64_t b = 0; b < a->nb; b++, y += QK_K, bs += 16) {
         uint8_t sc[8], m[8];
@@ -199,7 +199,7 @@ PER_TOKEN(dot_q5_K)
 static float dot_q6_K_1(const void *vw, const tk_act *a, int64_t t) {
     const blk_q6_K *w = vw;
     const int8_t *y = a->qs + t * a->cols;
-    const float *dy = a->d8 + t * a->nb;
+    const float *dy = a->d8 + t * a->nbr;
     float sumf = 0;
     for (int64_t b = 0; b < a->nb; b++, y += QK_K) {
         int isum = 0;
@@ -224,7 +224,7 @@ PER_TOKEN(dot_q6_K)
 static float dot_f32_1(const void *vw, const tk_act *a, int64_t t) {
     const float *w = vw, *x = a->xf + t * a->cols;
     double s = 0;
-    for (int64_t i = 0; i < a->cols; i++) s += (double)(w[i] * x[i]);
+    for (int64_t i = 0; i < a->n; i++) s += (double)(w[i] * x[i]);
     return (float)s;
 }
 PER_TOKEN(dot_f32)
@@ -233,7 +233,7 @@ static float dot_f16_1(const void *vw, const tk_act *a, int64_t t) {
     const uint16_t *w = vw;
     const float *x = a->xf + t * a->cols;
     double s = 0;
-    for (int64_t i = 0; i < a->cols; i++) s += (double)(tk_f16_to_f32(w[i]) * x[i]);
+    for (int64_t i = 0; i < a->n; i++) s += (double)(tk_f16_to_f32(w[i]) * x[i]);
     return (float)s;
 }
 PER_TOKEN(dot_f16)
@@ -242,7 +242,7 @@ static float dot_bf16_1(const void *vw, const tk_act *a, int64_t t) {
     const uint16_t *w = vw;
     const float *x = a->xf + t * a->cols;
     double s = 0;
-    for (int64_t i = 0; i < a->cols; i++) s += (double)(tk_bf16_to_f32(w[i]) * x[i]);
+    for (int64_t i = 0; i < a->n; i++) s += (double)(tk_bf16_to_f32(w[i]) * x[i]);
     return (float)s;
 }
 PER_TOKEN(dot_bf16)

@@ -64,8 +64,8 @@ TGT static AI void q4_0_n(const void *vw, const tk_act *a, int64_t t0, const int
     __m256 acc0[TK_NT], acc1[TK_NT];
     for (int t = 0; t < NT; t++) {
         y[t] = a->qs + (t0 + t) * a->cols;
-        d8[t] = a->d8 + (t0 + t) * nb * 8;
-        ns[t] = a->nsum8 + (t0 + t) * nb * 8;
+        d8[t] = a->d8 + (t0 + t) * a->nbr * 8;
+        ns[t] = a->nsum8 + (t0 + t) * a->nbr * 8;
         acc0[t] = acc1[t] = _mm256_setzero_ps();
     }
     int64_t b = 0;
@@ -99,8 +99,8 @@ TGT static AI void q4_1_n(const void *vw, const tk_act *a, int64_t t0, const int
     float macc[TK_NT];
     for (int t = 0; t < NT; t++) {
         y[t] = a->qs + (t0 + t) * a->cols;
-        d8[t] = a->d8 + (t0 + t) * nb * 8;
-        s[t] = a->s + (t0 + t) * nb;
+        d8[t] = a->d8 + (t0 + t) * a->nbr * 8;
+        s[t] = a->s + (t0 + t) * a->nbr;
         acc0[t] = acc1[t] = _mm256_setzero_ps();
         macc[t] = 0;
     }
@@ -133,7 +133,7 @@ TGT static AI void q8_0_n(const void *vw, const tk_act *a, int64_t t0, const int
     __m256 acc0[TK_NT], acc1[TK_NT];
     for (int t = 0; t < NT; t++) {
         y[t] = a->qs + (t0 + t) * a->cols;
-        d8[t] = a->d8 + (t0 + t) * nb * 8;
+        d8[t] = a->d8 + (t0 + t) * a->nbr * 8;
         acc0[t] = acc1[t] = _mm256_setzero_ps();
     }
     int64_t b = 0;
@@ -168,8 +168,8 @@ TGT static AI void k45_n(const uint8_t *wb, size_t bbytes, const int HAS_QH, con
     __m256 acc[TK_NT], macc[TK_NT];
     for (int t = 0; t < NT; t++) {
         y[t] = a->qs + (t0 + t) * a->cols;
-        dy[t] = a->d8 + (t0 + t) * nb;
-        bs[t] = a->bsums + (t0 + t) * nb * 16;
+        dy[t] = a->d8 + (t0 + t) * a->nbr;
+        bs[t] = a->bsums + (t0 + t) * a->nbr * 16;
         acc[t] = macc[t] = _mm256_setzero_ps();
     }
     const __m256i m4 = _mm256_set1_epi8(0x0F), one = _mm256_set1_epi8(1);
@@ -230,8 +230,8 @@ TGT static AI void q6_K_n(const void *vw, const tk_act *a, int64_t t0, const int
     __m256 acc[TK_NT];
     for (int t = 0; t < NT; t++) {
         y[t] = a->qs + (t0 + t) * a->cols;
-        dy[t] = a->d8 + (t0 + t) * nb;
-        bs[t] = a->bsums + (t0 + t) * nb * 16;
+        dy[t] = a->d8 + (t0 + t) * a->nbr;
+        bs[t] = a->bsums + (t0 + t) * a->nbr * 16;
         acc[t] = _mm256_setzero_ps();
     }
     const __m256i m4 = _mm256_set1_epi8(0x0F), m3 = _mm256_set1_epi8(3);
@@ -275,11 +275,11 @@ NT_DISPATCH(q6_K)
 #define FLOAT_KERNEL(name, LOAD8, SCALAR)                                                         \
     TGT static AI void name##_n(const void *vw, const tk_act *a, int64_t t0, const int NT,         \
                                 float *out) {                                                     \
-        const int64_t cols = a->cols;                                                             \
+        const int64_t cols = a->n;                                                                \
         const float *x[TK_NT];                                                                    \
         __m256 acc0[TK_NT], acc1[TK_NT];                                                          \
         for (int t = 0; t < NT; t++) {                                                            \
-            x[t] = a->xf + (t0 + t) * cols;                                                       \
+            x[t] = a->xf + (t0 + t) * a->cols;                                                    \
             acc0[t] = acc1[t] = _mm256_setzero_ps();                                              \
         }                                                                                         \
         int64_t i = 0;                                                                            \

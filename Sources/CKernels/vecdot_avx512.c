@@ -117,9 +117,9 @@ TGT static AI void q32_n(const void *vw, const tk_act *a, int64_t t0, const int 
     __m128 macc[TK_NT];
     for (int t = 0; t < NT; t++) {
         y[t] = a->qs + (t0 + t) * a->cols;
-        d8[t] = a->d8 + (t0 + t) * nb * 8;
-        s[t] = KIND == 1 ? a->s + (t0 + t) * nb : NULL;
-        ns[t] = KIND != 1 ? a->nsum8 + (t0 + t) * nb * 8 : NULL;
+        d8[t] = a->d8 + (t0 + t) * a->nbr * 8;
+        s[t] = KIND == 1 ? a->s + (t0 + t) * a->nbr : NULL;
+        ns[t] = KIND != 1 ? a->nsum8 + (t0 + t) * a->nbr * 8 : NULL;
         acc0[t] = acc1[t] = _mm512_setzero_ps();
         macc[t] = _mm_setzero_ps();
     }
@@ -196,8 +196,8 @@ TGT static AI void k45_n(const uint8_t *wb, size_t bbytes, const int HAS_QH, con
     __m256 acc[TK_NT], macc[TK_NT];
     for (int t = 0; t < NT; t++) {
         y[t] = a->qs + (t0 + t) * a->cols;
-        dy[t] = a->d8 + (t0 + t) * nb;
-        bs[t] = a->bsums + (t0 + t) * nb * 16;
+        dy[t] = a->d8 + (t0 + t) * a->nbr;
+        bs[t] = a->bsums + (t0 + t) * a->nbr * 16;
         acc[t] = macc[t] = _mm256_setzero_ps();
     }
     const __m512i m4 = _mm512_set1_epi8(0x0F), one = _mm512_set1_epi8(1);
@@ -265,8 +265,8 @@ TGT static AI void q6_K_n(const void *vw, const tk_act *a, int64_t t0, const int
     __m256 acc[TK_NT];
     for (int t = 0; t < NT; t++) {
         y[t] = a->qs + (t0 + t) * a->cols;
-        dy[t] = a->d8 + (t0 + t) * nb;
-        bs[t] = a->bsums + (t0 + t) * nb * 16;
+        dy[t] = a->d8 + (t0 + t) * a->nbr;
+        bs[t] = a->bsums + (t0 + t) * a->nbr * 16;
         acc[t] = _mm256_setzero_ps();
     }
     const __m512i m4 = _mm512_set1_epi8(0x0F), m3 = _mm512_set1_epi8(3);
@@ -307,11 +307,11 @@ NT_DISPATCH(q6_K)
 #define FLOAT_KERNEL(name, LOAD16, SCALAR)                                                        \
     TGT static AI void name##_n(const void *vw, const tk_act *a, int64_t t0, const int NT,         \
                                 float *out) {                                                     \
-        const int64_t cols = a->cols;                                                             \
+        const int64_t cols = a->n;                                                                \
         const float *x[TK_NT];                                                                    \
         __m512 acc0[TK_NT], acc1[TK_NT];                                                          \
         for (int t = 0; t < NT; t++) {                                                            \
-            x[t] = a->xf + (t0 + t) * cols;                                                       \
+            x[t] = a->xf + (t0 + t) * a->cols;                                                    \
             acc0[t] = acc1[t] = _mm512_setzero_ps();                                              \
         }                                                                                         \
         int64_t i = 0;                                                                            \

@@ -130,6 +130,14 @@ final class MatmulTests: XCTestCase {
         }
     }
 
+    func testWideRowsSplitIntoColumnRanges() {
+        // Prefill of wide rows dots column ranges separately and adds the partial sums.
+        let cases: [(QType, Int)] = [(.q4_1, 32 * 130), (.q8_0, 32 * 75), (.q4_K, 256 * 23), (.f16, 1601), (.q6_K, 256 * 23)]
+        for (i, (t, cols)) in cases.enumerated() {
+            check(t, rows: 19, cols: cols, ntoks: [5], seed: UInt64(300 + i))
+        }
+    }
+
     func testUnsupportedWeightTypes() {
         var y = [Float](repeating: 0, count: 4)
         let w = [UInt8](repeating: 0, count: 1024), x = [Float](repeating: 1, count: 256)
