@@ -30,12 +30,6 @@ TGT static AI float hsum8(__m256 v) {
     return _mm_cvtss_f32(s);
 }
 
-/// 16 bytes of packed nibbles -> 32 bytes: low nibbles (elements 0..15), then high (16..31).
-TGT static AI __m256i unpack_q4(const uint8_t *qs) {
-    const __m128i q = _mm_loadu_si128((const __m128i *)qs);
-    return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(q, 4), q), _mm256_set1_epi8(0x0F));
-}
-
 /// Sum of u[i]*s[i] over groups of 4 bytes -> 8 x i32 (no saturation for |u*s| pairs < 2^15).
 TGT static AI __m256i dot_u8s8(__m256i u, __m256i s) {
     return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1));
@@ -43,107 +37,95 @@ TGT static AI __m256i dot_u8s8(__m256i u, __m256i s) {
 
 #define LOADU(p) _mm256_loadu_si256((const __m256i *)(p))
 
-// ---- 32-element blocks against Q8_0 / Q8_1 ----
+// ---- 32-element blocks against Q8_0 / Q8_1; KIND 0 = Q4_0, 1 = Q4_1, 2 = Q8_0 ----
+// Steps of 4 blocks: their f16 scales come in with one 4-lane gather and one conversion, and
+// nibbles are split with a 128-bit broadcast load + per-lane variable shift, which keeps the
+// shuffle port (the bottleneck of the one-block-at-a-time form) at ~1.5 uops per block.
 
-TGT static AI void q4_0_step(const blk_q4_0 *w, const int8_t *const *y, const float *const *d8,
-                             const int32_t *const *ns, int64_t b, const int NT, __m256 *acc) {
-    const __m256i x = unpack_q4(w->qs);
-    const __m256 dw = _mm256_set1_ps(_cvtsh_ss(w->d));
-    for (int t = 0; t < NT; t++) {
-        __m256i p = _mm256_add_epi32(dot_u8s8(x, LOADU(y[t] + b * QK)), LOADU(ns[t] + b * 8));
-        acc[t] = _mm256_fmadd_ps(_mm256_mul_ps(dw, _mm256_loadu_ps(d8[t] + b * 8)), _mm256_cvtepi32_ps(p), acc[t]);
+#define BB(K) ((K) == 0 ? 18 : (K) == 1 ? 20 : 34)  // block bytes
+#define QO(K) ((K) == 1 ? 4 : 2)                     // offset of qs in the block
+
+/// u8 weights (Q8_0: |w|, with the sign to be moved onto y) of one block.
+TGT static AI __m256i q32_x(const uint8_t *w, const int KIND, __m256i *raw) {
+    if (KIND == 2) {
+        *raw = LOADU(w + 2);
+        return _mm256_sign_epi8(*raw, *raw);
     }
+    const __m256i q = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(w + QO(KIND))));
+    return _mm256_and_si256(_mm256_srlv_epi64(q, _mm256_setr_epi64x(0, 0, 4, 4)), _mm256_set1_epi8(0x0F));
 }
 
-TGT static AI void q4_0_n(const void *vw, const tk_act *a, int64_t t0, const int NT, float *out) {
-    const blk_q4_0 *w = vw;
-    const int64_t nb = a->nb;
-    const int8_t *y[TK_NT];
-    const float *d8[TK_NT];
-    const int32_t *ns[TK_NT];
-    __m256 acc0[TK_NT], acc1[TK_NT];
-    for (int t = 0; t < NT; t++) {
-        y[t] = a->qs + (t0 + t) * a->cols;
-        d8[t] = a->d8 + (t0 + t) * a->nbr * 8;
-        ns[t] = a->nsum8 + (t0 + t) * a->nbr * 8;
-        acc0[t] = acc1[t] = _mm256_setzero_ps();
-    }
-    int64_t b = 0;
-    for (; b + 1 < nb; b += 2) {
-        q4_0_step(w + b, y, d8, ns, b, NT, acc0);
-        q4_0_step(w + b + 1, y, d8, ns, b + 1, NT, acc1);
-    }
-    if (b < nb) q4_0_step(w + b, y, d8, ns, b, NT, acc0);
-    for (int t = 0; t < NT; t++) out[t] = hsum8(_mm256_add_ps(acc0[t], acc1[t]));
-}
-NT_DISPATCH(q4_0)
-
-TGT static AI void q4_1_step(const blk_q4_1 *w, const int8_t *const *y, const float *const *d8,
-                             const float *const *s, int64_t b, const int NT, __m256 *acc, float *macc) {
-    const __m256i x = unpack_q4(w->qs);
-    const __m256 dw = _mm256_set1_ps(_cvtsh_ss(w->d));
-    const float mw = _cvtsh_ss(w->m);
-    for (int t = 0; t < NT; t++) {
-        __m256i p = dot_u8s8(x, LOADU(y[t] + b * QK));
-        acc[t] = _mm256_fmadd_ps(_mm256_mul_ps(dw, _mm256_loadu_ps(d8[t] + b * 8)), _mm256_cvtepi32_ps(p), acc[t]);
-        macc[t] += mw * s[t][b];
-    }
+TGT static AI __m256i q32_dot(const int KIND, __m256i x, __m256i raw, const int8_t *y, const int32_t *ns) {
+    if (KIND == 2) return dot_u8s8(x, _mm256_sign_epi8(LOADU(y), raw));
+    __m256i p = dot_u8s8(x, LOADU(y));
+    return KIND == 0 ? _mm256_add_epi32(p, LOADU(ns)) : p;  // Q4_0 nibbles are stored +8
 }
 
-TGT static AI void q4_1_n(const void *vw, const tk_act *a, int64_t t0, const int NT, float *out) {
-    const blk_q4_1 *w = vw;
+TGT static AI void q32_n(const void *vw, const tk_act *a, int64_t t0, const int NT, const int KIND, float *out) {
+    const uint8_t *w = vw;
+    const int bb = BB(KIND);
     const int64_t nb = a->nb;
     const int8_t *y[TK_NT];
     const float *d8[TK_NT], *s[TK_NT];
+    const int32_t *ns[TK_NT];
     __m256 acc0[TK_NT], acc1[TK_NT];
-    float macc[TK_NT];
+    __m128 macc[TK_NT];
     for (int t = 0; t < NT; t++) {
         y[t] = a->qs + (t0 + t) * a->cols;
         d8[t] = a->d8 + (t0 + t) * a->nbr * 8;
-        s[t] = a->s + (t0 + t) * a->nbr;
+        s[t] = KIND == 1 ? a->s + (t0 + t) * a->nbr : NULL;
+        ns[t] = KIND == 0 ? a->nsum8 + (t0 + t) * a->nbr * 8 : NULL;
         acc0[t] = acc1[t] = _mm256_setzero_ps();
-        macc[t] = 0;
+        macc[t] = _mm_setzero_ps();
     }
+    const __m128i gidx = _mm_setr_epi32(0, bb, 2 * bb, 3 * bb);
     int64_t b = 0;
-    for (; b + 1 < nb; b += 2) {
-        q4_1_step(w + b, y, d8, s, b, NT, acc0, macc);
-        q4_1_step(w + b + 1, y, d8, s, b + 1, NT, acc1, macc);
+    for (; b + 4 <= nb; b += 4) {
+        const uint8_t *wq = w + b * bb;
+        // [d0, m0, d1, m1, d2, m2, d3, m3] (m meaningful for Q4_1 only)
+        const __m256 dm = _mm256_cvtph_ps(_mm_i32gather_epi32((const int *)wq, gidx, 1));
+        for (int k = 0; k < 4; k++) {
+            __m256i raw = _mm256_setzero_si256();
+            const __m256i x = q32_x(wq + k * bb, KIND, &raw);
+            const __m256 dw = _mm256_permutevar8x32_ps(dm, _mm256_set1_epi32(2 * k));
+            for (int t = 0; t < NT; t++) {
+                const __m256i p = q32_dot(KIND, x, raw, y[t] + (b + k) * QK, KIND == 0 ? ns[t] + (b + k) * 8 : NULL);
+                const __m256 d = _mm256_mul_ps(dw, _mm256_loadu_ps(d8[t] + (b + k) * 8));
+                if (k & 1) acc1[t] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(p), acc1[t]);
+                else acc0[t] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(p), acc0[t]);
+            }
+        }
+        if (KIND == 1) {
+            const __m128 m4 = _mm256_castps256_ps128(_mm256_permutevar8x32_ps(dm, _mm256_setr_epi32(1, 3, 5, 7, 1, 3, 5, 7)));
+            for (int t = 0; t < NT; t++) macc[t] = _mm_fmadd_ps(m4, _mm_loadu_ps(s[t] + b), macc[t]);
+        }
     }
-    if (b < nb) q4_1_step(w + b, y, d8, s, b, NT, acc0, macc);
-    for (int t = 0; t < NT; t++) out[t] = hsum8(_mm256_add_ps(acc0[t], acc1[t])) + macc[t];
+    for (; b < nb; b++) {
+        const uint8_t *wq = w + b * bb;
+        tk_half hd, hm;
+        memcpy(&hd, wq, 2);
+        memcpy(&hm, wq + 2, 2);
+        __m256i raw = _mm256_setzero_si256();
+        const __m256i x = q32_x(wq, KIND, &raw);
+        const __m256 dw = _mm256_set1_ps(_cvtsh_ss(hd));
+        for (int t = 0; t < NT; t++) {
+            const __m256i p = q32_dot(KIND, x, raw, y[t] + b * QK, KIND == 0 ? ns[t] + b * 8 : NULL);
+            acc0[t] = _mm256_fmadd_ps(_mm256_mul_ps(dw, _mm256_loadu_ps(d8[t] + b * 8)), _mm256_cvtepi32_ps(p), acc0[t]);
+            if (KIND == 1) macc[t] = _mm_add_ss(macc[t], _mm_set_ss(_cvtsh_ss(hm) * s[t][b]));
+        }
+    }
+    for (int t = 0; t < NT; t++) {
+        __m128 m = _mm_add_ps(macc[t], _mm_movehl_ps(macc[t], macc[t]));
+        m = _mm_add_ss(m, _mm_movehdup_ps(m));
+        out[t] = hsum8(_mm256_add_ps(acc0[t], acc1[t])) + _mm_cvtss_f32(m);
+    }
 }
+
+TGT static AI void q4_0_n(const void *w, const tk_act *a, int64_t t0, const int NT, float *out) { q32_n(w, a, t0, NT, 0, out); }
+TGT static AI void q4_1_n(const void *w, const tk_act *a, int64_t t0, const int NT, float *out) { q32_n(w, a, t0, NT, 1, out); }
+TGT static AI void q8_0_n(const void *w, const tk_act *a, int64_t t0, const int NT, float *out) { q32_n(w, a, t0, NT, 2, out); }
+NT_DISPATCH(q4_0)
 NT_DISPATCH(q4_1)
-
-TGT static AI void q8_0_step(const blk_q8_0 *w, const int8_t *const *y, const float *const *d8,
-                             int64_t b, const int NT, __m256 *acc) {
-    const __m256i x = LOADU(w->qs);
-    const __m256i ax = _mm256_sign_epi8(x, x);  // |w| (as u8: -128 -> 128)
-    const __m256 dw = _mm256_set1_ps(_cvtsh_ss(w->d));
-    for (int t = 0; t < NT; t++) {
-        __m256i p = dot_u8s8(ax, _mm256_sign_epi8(LOADU(y[t] + b * QK), x));
-        acc[t] = _mm256_fmadd_ps(_mm256_mul_ps(dw, _mm256_loadu_ps(d8[t] + b * 8)), _mm256_cvtepi32_ps(p), acc[t]);
-    }
-}
-
-TGT static AI void q8_0_n(const void *vw, const tk_act *a, int64_t t0, const int NT, float *out) {
-    const blk_q8_0 *w = vw;
-    const int64_t nb = a->nb;
-    const int8_t *y[TK_NT];
-    const float *d8[TK_NT];
-    __m256 acc0[TK_NT], acc1[TK_NT];
-    for (int t = 0; t < NT; t++) {
-        y[t] = a->qs + (t0 + t) * a->cols;
-        d8[t] = a->d8 + (t0 + t) * a->nbr * 8;
-        acc0[t] = acc1[t] = _mm256_setzero_ps();
-    }
-    int64_t b = 0;
-    for (; b + 1 < nb; b += 2) {
-        q8_0_step(w + b, y, d8, b, NT, acc0);
-        q8_0_step(w + b + 1, y, d8, b + 1, NT, acc1);
-    }
-    if (b < nb) q8_0_step(w + b, y, d8, b, NT, acc0);
-    for (int t = 0; t < NT; t++) out[t] = hsum8(_mm256_add_ps(acc0[t], acc1[t]));
-}
 NT_DISPATCH(q8_0)
 
 // ---- K-quants against Q8_K ----
