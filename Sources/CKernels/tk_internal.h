@@ -67,6 +67,28 @@ int tk_dot_avx512_needs_vnni(int type);
 /// Feature bits (TK_CPU_*) as in tk_cpu_features.
 enum { TK_CPU_AVX2 = 1, TK_CPU_AVX512 = 2, TK_CPU_VNNI = 4, TK_CPU_BF16 = 8 };
 
-static inline float tk_h2f(tk_half h) { return tk_f16_to_f32(h); }
+/// f16 -> f32, exact, inlinable (the public tk_f16_to_f32 uses it too). Normal numbers are
+/// rebiased by a multiply by 2^-112; subnormals come from a 0.5-offset float subtraction.
+static inline float tk_h2f(tk_half h) {
+#if defined(__aarch64__)
+    __fp16 f;
+    memcpy(&f, &h, 2);
+    return (float)f;
+#else
+    const uint32_t w = (uint32_t)h << 16, sign = w & 0x80000000u, two_w = w + w;
+    uint32_t u = (two_w >> 4) + (0xE0u << 23);
+    float norm, den;
+    memcpy(&norm, &u, 4);
+    norm *= 0x1p-112f;
+    u = (two_w >> 17) | (126u << 23);
+    memcpy(&den, &u, 4);
+    den -= 0.5f;
+    float r = two_w < (1u << 27) ? den : norm;
+    memcpy(&u, &r, 4);
+    u |= sign;
+    memcpy(&r, &u, 4);
+    return r;
+#endif
+}
 
 #endif
