@@ -1,6 +1,6 @@
 // vecdot_avx512.c: AVX-512 (F/BW/VL + VNNI) dot kernels, one weight row against TK_NT-token
 // tiles, for Q4_0, Q4_1, Q8_0, Q4_K, Q5_K, Q6_K, F16, BF16 and F32. 32-element block types go
-// two blocks per 512-bit step with vpdpbusd (u8 x s8 -> i32); offsets are folded into the
+// four blocks per step, two per zmm, with vpdpbusd (u8 x s8 -> i32); offsets are folded into the
 // accumulator init (Q4_0: -sum(y) per lane; Q8_0 as u8 w+128: -128*sum(y)). K-quants use
 // maddubs + vpdpwssd with the 6/8-bit sub-block scales as i16. Scales are applied in float per
 // block, as ggml does. Compiled with target attributes only (no -march needed).
