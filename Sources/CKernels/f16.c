@@ -9,16 +9,7 @@
 static inline uint32_t f2u(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
 static inline float u2f(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
 
-float tk_f16_to_f32(uint16_t h) {
-    uint32_t sign = (uint32_t)(h & 0x8000) << 16;
-    uint32_t exp = (h >> 10) & 0x1f, man = h & 0x3ff;
-    if (exp == 0) {  // zero or subnormal: man * 2^-24, exact in f32
-        float v = (float)man * 0x1p-24f;
-        return u2f(f2u(v) | sign);
-    }
-    if (exp == 31) return u2f(sign | 0x7f800000u | (man << 13));
-    return u2f(sign | ((exp + 112) << 23) | (man << 13));
-}
+float tk_f16_to_f32(uint16_t h) { return tk_h2f(h); }
 
 uint16_t tk_f32_to_f16(float f) {
     uint32_t x = f2u(f);

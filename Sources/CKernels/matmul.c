@@ -3,7 +3,9 @@
 // with the weight type), then work items of (token chunk, row chunk) are handed to the pool
 // threads through an atomic counter. Inside an item, tiles of TK_NT tokens are dotted against
 // each row of the chunk, so a chunk's weights (~32 KB) are read from memory once per token chunk
-// and from L1/L2 for the other tiles. F32 weights with many tokens go to BLAS (tk_sgemm).
+// and from L1/L2 for the other tiles. Wide rows are also split into column ranges so a tile's
+// activations (~24 KB) stay in L1 while the rows of the chunk stream past them; the partial
+// sums are added into Y. F32 weights with many tokens go to BLAS (tk_sgemm).
 // Limits: scratch is a grow-only per-calling-thread buffer (kept until thread exit).
 #include "tk_internal.h"
 #include <stdatomic.h>
@@ -12,6 +14,7 @@
 #define ROW_CHUNK_BYTES (32 * 1024)  // weights per work item
 #define TOK_CHUNK 64                 // tokens per work item
 #define SGEMM_MIN_TOKENS 16          // F32 weights: BLAS from this many tokens on
+#define TILE_ACT_BYTES (24 * 1024)   // activations of one TK_NT-token tile per column range
 
 static _Thread_local struct { void *p; size_t n; } scratch;
 
@@ -46,6 +49,7 @@ typedef struct {
     const tk_act *a;
     float *Y;
     tk_dot_fn kern;
+    int64_t be, bbytes, nblocks, kblocks;  // block geometry; blocks per column range
     int64_t rows_per_chunk, n_row_chunks, n_items;
     _Atomic int64_t next;
 } mm_ctx;
@@ -64,9 +68,17 @@ static void mm_task(void *vctx, int ith, int nth) {
         const int64_t t0 = tc * TOK_CHUNK, t1 = t0 + TOK_CHUNK < c->ntok ? t0 + TOK_CHUNK : c->ntok;
         for (int64_t t = t0; t < t1; t += TK_NT) {
             const int nt = (int)(t1 - t < TK_NT ? t1 - t : TK_NT);
-            for (int64_t r = r0; r < r1; r++) {
-                c->kern(c->W + (size_t)r * c->row_bytes, c->a, t, nt, out);
-                for (int i = 0; i < nt; i++) c->Y[(t + i) * c->rows + r] = out[i];
+            for (int64_t kb = 0; kb < c->nblocks; kb += c->kblocks) {
+                const int64_t nk = c->nblocks - kb < c->kblocks ? c->nblocks - kb : c->kblocks;
+                tk_act v;
+                tk_act_view(c->a, kb, nk, c->be, &v);
+                const uint8_t *wk = c->W + kb * c->bbytes;
+                for (int64_t r = r0; r < r1; r++) {
+                    c->kern(wk + (size_t)r * c->row_bytes, &v, t, nt, out);
+                    float *y = c->Y + t * c->rows + r;
+                    if (kb == 0) for (int i = 0; i < nt; i++) y[i * c->rows] = out[i];
+                    else for (int i = 0; i < nt; i++) y[i * c->rows] += out[i];
+                }
             }
         }
     }
@@ -106,6 +118,15 @@ int tk_matmul(const void *W, int type, int64_t rows, int64_t cols, const float *
     c.a = &a;
     c.Y = Y;
     c.kern = kern;
+    c.be = be;
+    c.bbytes = tk_type_block_bytes(type);
+    c.nblocks = cols / be;
+    // Column ranges only pay off when a tile's activations overflow L1 (prefill of wide rows).
+    const double act_per_elem = (double)tk_act_bytes(akind, cols, 1) / (double)cols;
+    int64_t kelems = (int64_t)(TILE_ACT_BYTES / (TK_NT * act_per_elem)) / 256 * 256;  // whole blocks
+    if (kelems < 256) kelems = 256;
+    c.kblocks = ntok > 1 && kelems < cols ? kelems / be : c.nblocks;
+    if (c.kblocks < 1) c.kblocks = 1;
     const int nth = tk_pool_size(pool);
     int64_t rpc = (int64_t)(ROW_CHUNK_BYTES / (c.row_bytes ? c.row_bytes : 1));
     const int64_t ntc = (ntok + TOK_CHUNK - 1) / TOK_CHUNK;

@@ -1,7 +1,11 @@
-// pool.c: persistent worker threads for tk_pool_run. The caller is thread 0; workers spin on a
+// pool.c: persistent worker threads for tk_pool_run. The caller runs index 0; workers spin on a
 // generation counter for a short while (low wake latency between back-to-back matmuls), then
-// sleep on a futex (Linux) or condition variable (elsewhere). No allocation per run.
-// Limits: one job at a time, run from one thread; no nesting; fn must not call tk_pool_run.
+// sleep on a futex (Linux) or condition variable (elsewhere). Each index is claimed with a CAS
+// on (generation, bit mask); once the caller is done with index 0 it claims and runs any index
+// whose worker has not started yet, so a descheduled worker (busy machine) never stalls a job.
+// No allocation per run.
+// Limits: at most 32 threads; one job at a time, run from one thread; no nesting; fn must not
+// call tk_pool_run, and must not assume index i runs on a particular thread.
 #include "tk_internal.h"
 #include <pthread.h>
 #include <stdatomic.h>
@@ -21,7 +25,8 @@
 #define cpu_relax() ((void)0)
 #endif
 
-#define SPIN_NS 200000  // how long a waiter polls before sleeping (0.2 ms)
+#define SPIN_NS 100000  // how long a waiter polls before sleeping (0.1 ms)
+#define MAX_THREADS 32
 
 struct tk_pool {
     int n;
@@ -29,7 +34,8 @@ struct tk_pool {
     tk_task_fn fn;
     void *ctx;
     _Atomic uint32_t gen;      // bumped once per job; workers wait for it to change
-    _Atomic uint32_t pending;  // workers still running the current job
+    _Atomic uint64_t job;      // gen << 32 | mask of claimed indices
+    _Atomic uint32_t ndone;    // indices finished in the current job
     _Atomic int sleepers;      // workers blocked (or about to block) on gen
     _Atomic int caller_sleeping;
     _Atomic int stop;
@@ -85,6 +91,20 @@ static void wake_all(tk_pool *p, _Atomic uint32_t *word) {
 }
 #endif
 
+/// Claims index i of job generation g; 1 if this caller got it.
+static int claim(tk_pool *p, uint32_t g, int i) {
+    uint64_t j = atomic_load(&p->job);
+    const uint64_t bit = (uint64_t)1 << i;
+    while ((uint32_t)(j >> 32) == g && !(j & bit))
+        if (atomic_compare_exchange_weak(&p->job, &j, j | bit)) return 1;
+    return 0;
+}
+
+static void finish_one(tk_pool *p) {
+    if (atomic_fetch_add(&p->ndone, 1) + 1 == (uint32_t)p->n && atomic_load(&p->caller_sleeping))
+        wake_all(p, &p->ndone);
+}
+
 static void *worker_main(void *varg) {
     worker_arg *arg = varg;
     tk_pool *p = arg->pool;
@@ -101,9 +121,10 @@ static void *worker_main(void *varg) {
         }
         seen = g;
         if (atomic_load(&p->stop)) return NULL;
-        p->fn(p->ctx, ith, p->n);
-        if (atomic_fetch_sub(&p->pending, 1) == 1 && atomic_load(&p->caller_sleeping))
-            wake_all(p, &p->pending);
+        if (claim(p, g, ith)) {  // fn/ctx stay fixed until all indices of job g are done
+            p->fn(p->ctx, ith, p->n);
+            finish_one(p);
+        }
     }
 }
 
@@ -112,6 +133,7 @@ tk_pool *tk_pool_create(int nthreads) {
         long c = sysconf(_SC_NPROCESSORS_ONLN);
         nthreads = c > 0 ? (int)c : 1;
     }
+    if (nthreads > MAX_THREADS) nthreads = MAX_THREADS;
     tk_pool *p = calloc(1, sizeof *p);
     if (!p) return NULL;
     p->n = nthreads;
@@ -155,20 +177,30 @@ int tk_pool_size(const tk_pool *p) { return p ? p->n : 1; }
 
 void tk_pool_run(tk_pool *p, tk_task_fn fn, void *ctx) {
     if (!p || p->n <= 1) { fn(ctx, 0, 1); return; }
+    const uint32_t g = atomic_load_explicit(&p->gen, memory_order_relaxed) + 1;
     p->fn = fn;
     p->ctx = ctx;
-    atomic_store(&p->pending, (uint32_t)(p->n - 1));
-    atomic_fetch_add(&p->gen, 1);  // seq_cst: publishes fn/ctx, ordered before reading sleepers
+    atomic_store(&p->ndone, 0);
+    atomic_store(&p->job, (uint64_t)g << 32 | 1);  // index 0 is the caller's
+    atomic_store(&p->gen, g);  // seq_cst: publishes the job, ordered before reading sleepers
     if (atomic_load(&p->sleepers) > 0) wake_all(p, &p->gen);
     fn(ctx, 0, p->n);
-    uint32_t left = atomic_load_explicit(&p->pending, memory_order_acquire);
-    while (left != 0) {
-        left = spin_while_equal(&p->pending, left);
-        if (left == 0) break;
+    atomic_fetch_add(&p->ndone, 1);
+    for (int i = 1; i < p->n; i++) {  // take over indices no worker has started
+        if (claim(p, g, i)) {
+            fn(ctx, i, p->n);
+            atomic_fetch_add(&p->ndone, 1);
+        }
+    }
+    const uint32_t n = (uint32_t)p->n;
+    uint32_t done = atomic_load_explicit(&p->ndone, memory_order_acquire);
+    while (done != n) {
+        done = spin_while_equal(&p->ndone, done);
+        if (done == n) break;
         atomic_store(&p->caller_sleeping, 1);
-        left = atomic_load(&p->pending);
-        if (left != 0) sleep_while_equal(p, &p->pending, left);
+        done = atomic_load(&p->ndone);
+        if (done != n) sleep_while_equal(p, &p->ndone, done);
         atomic_store(&p->caller_sleeping, 0);
-        left = atomic_load_explicit(&p->pending, memory_order_acquire);
+        done = atomic_load_explicit(&p->ndone, memory_order_acquire);
     }
 }

@@ -68,19 +68,115 @@ static inline float q8k_block(const float *x, int8_t *qs, int16_t *bsums) {
     return 1 / iscale;
 }
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define TGT2 __attribute__((target("avx2,fma,f16c")))
+
+TGT2 static inline float hmax8(__m256 v) {
+    __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+    m = _mm_max_ss(m, _mm_movehdup_ps(m));
+    return _mm_cvtss_f32(m);
+}
+
+TGT2 static inline int hsum8i(__m256i v) {
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    s = _mm_add_epi32(s, _mm_unpackhi_epi64(s, s));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 1));
+    return _mm_cvtsi128_si32(s);
+}
+
+/// 4 x 8 int32 -> 32 int8 in order (saturating; values are within [-127, 127]).
+TGT2 static inline void pack32(const __m256i q[4], int8_t *out) {
+    __m256i p = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
+    p = _mm256_permutevar8x32_epi32(p, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+    _mm256_storeu_si256((__m256i *)out, p);
+}
+
+/// q8_block with AVX2; exact operations only, so results are identical.
+TGT2 static float q8_block_avx2(const float *x, int8_t *qs, int *sum) {
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    __m256 v[4], m = _mm256_setzero_ps();
+    for (int i = 0; i < 4; i++) {
+        v[i] = _mm256_loadu_ps(x + 8 * i);
+        m = _mm256_max_ps(m, _mm256_andnot_ps(sign, v[i]));
+    }
+    const float d = hmax8(m) / 127.f;
+    const __m256 id = _mm256_set1_ps(d ? 1.0f / d : 0.0f);
+    __m256i q[4], s = _mm256_setzero_si256();
+    for (int i = 0; i < 4; i++) {  // round half away from zero, as roundf
+        const __m256 p = _mm256_mul_ps(v[i], id);
+        __m256 t = _mm256_round_ps(p, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+        const __m256 half = _mm256_cmp_ps(_mm256_andnot_ps(sign, _mm256_sub_ps(p, t)), _mm256_set1_ps(0.5f), _CMP_GE_OQ);
+        t = _mm256_add_ps(t, _mm256_and_ps(half, _mm256_or_ps(_mm256_and_ps(p, sign), _mm256_set1_ps(1.0f))));
+        q[i] = _mm256_cvttps_epi32(t);
+        s = _mm256_add_epi32(s, q[i]);
+    }
+    pack32(q, qs);
+    *sum = hsum8i(s);
+    return d;
+}
+
+/// q8k_block with AVX2; identical results (cvtps_epi32 rounds half to even like nearest_int).
+TGT2 static float q8k_block_avx2(const float *x, int8_t *qs, int16_t *bsums) {
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    __m256 m = _mm256_setzero_ps();
+    for (int i = 0; i < QK_K; i += 8) m = _mm256_max_ps(m, _mm256_andnot_ps(sign, _mm256_loadu_ps(x + i)));
+    const float amax = hmax8(m);
+    if (!amax) {
+        memset(qs, 0, QK_K);
+        memset(bsums, 0, 16 * sizeof(int16_t));
+        return 0.0f;
+    }
+    int j = 0;
+    while (fabsf(x[j]) != amax) j++;  // first element of largest magnitude, as the scalar scan
+    const __m256 is = _mm256_set1_ps(-127.f / x[j]);
+    const __m256i lim = _mm256_set1_epi32(127);
+    for (int i = 0; i < QK_K; i += 32) {
+        __m256i q[4];
+        for (int k = 0; k < 4; k++)
+            q[k] = _mm256_min_epi32(_mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + i + 8 * k), is)), lim);
+        pack32(q, qs + i);
+        bsums[i / 16] = (int16_t)hsum8i(_mm256_add_epi32(q[0], q[1]));
+        bsums[i / 16 + 1] = (int16_t)hsum8i(_mm256_add_epi32(q[2], q[3]));
+    }
+    return 1 / (-127.f / x[j]);
+}
+#endif
+
+/// Block quantizers for the CPU at hand.
+typedef float (*q8_fn)(const float *, int8_t *, int *);
+typedef float (*q8k_fn)(const float *, int8_t *, int16_t *);
+static void pick(q8_fn *f, q8k_fn *fk) {
+    *f = q8_block;
+    *fk = q8k_block;
+#if defined(__x86_64__)
+    if (tk_cpu_features_active() & TK_CPU_AVX2) {
+        *f = q8_block_avx2;
+        *fk = q8k_block_avx2;
+    }
+#endif
+}
+
 void tk_quantize_row_q8_0(const float *x, void *vy, int64_t n) {
     blk_q8_0 *y = vy;
+    q8_fn f;
+    q8k_fn fk;
+    pick(&f, &fk);
     for (int64_t b = 0; b < n / QK; b++) {
         int sum;
-        y[b].d = tk_f32_to_f16(q8_block(x + b * QK, y[b].qs, &sum));
+        y[b].d = tk_f32_to_f16(f(x + b * QK, y[b].qs, &sum));
     }
 }
 
 void tk_quantize_row_q8_1(const float *x, void *vy, int64_t n) {
     blk_q8_1 *y = vy;
+    q8_fn f;
+    q8k_fn fk;
+    pick(&f, &fk);
     for (int64_t b = 0; b < n / QK; b++) {
         int sum;
-        float d = q8_block(x + b * QK, y[b].qs, &sum);
+        float d = f(x + b * QK, y[b].qs, &sum);
         y[b].d = tk_f32_to_f16(d);
         y[b].s = tk_f32_to_f16((float)sum * d);
     }
@@ -88,7 +184,10 @@ void tk_quantize_row_q8_1(const float *x, void *vy, int64_t n) {
 
 void tk_quantize_row_q8_K(const float *x, void *vy, int64_t n) {
     blk_q8_K *y = vy;
-    for (int64_t b = 0; b < n / QK_K; b++) y[b].d = q8k_block(x + b * QK_K, y[b].qs, y[b].bsums);
+    q8_fn f;
+    q8k_fn fk;
+    pick(&f, &fk);
+    for (int64_t b = 0; b < n / QK_K; b++) y[b].d = fk(x + b * QK_K, y[b].qs, y[b].bsums);
 }
 
 // ---- tk_act: the struct-of-arrays activation buffer ----
@@ -112,8 +211,8 @@ size_t tk_act_bytes(int atype, int64_t cols, int64_t ntok) {
 void tk_act_init(tk_act *a, int atype, int64_t cols, int64_t ntok, void *mem) {
     memset(a, 0, sizeof *a);
     a->type = atype;
-    a->cols = cols;
-    a->nb = act_nb(atype, cols);
+    a->cols = a->n = cols;
+    a->nb = a->nbr = act_nb(atype, cols);
     const size_t nt = (size_t)ntok, nb = (size_t)a->nb;
     uint8_t *p = mem;
     if (atype == TK_F32) { a->xf = (float *)p; return; }
@@ -131,13 +230,39 @@ void tk_act_init(tk_act *a, int atype, int64_t cols, int64_t ntok, void *mem) {
     else a->s = (float *)p;
 }
 
+void tk_act_view(const tk_act *a, int64_t b0, int64_t nblk, int64_t be, tk_act *v) {
+    *v = *a;
+    v->nb = nblk;
+    v->n = nblk * be;
+    if (a->type == TK_F32) { v->xf = a->xf + b0; return; }
+    v->qs = a->qs + b0 * be;
+    if (a->type == TK_Q8_K) {
+        v->d8 = a->d8 + b0;
+        v->bsums = a->bsums + b0 * 16;
+        return;
+    }
+    v->d8 = a->d8 + b0 * 8;
+    if (a->nsum8) v->nsum8 = a->nsum8 + b0 * 8;
+    if (a->s) v->s = a->s + b0;
+}
+
 void tk_act_quantize(tk_act *a, int wtype, const float *X, int64_t t0, int64_t t1) {
-    const int64_t cols = a->cols, nb = a->nb;
+    const int64_t cols = a->cols, nb = a->nbr;
+    q8_fn f;
+    q8k_fn fk;
+    pick(&f, &fk);
+    uint16_t h[256];
     for (int64_t t = t0; t < t1; t++) {
         const float *x = X + t * cols;
         if (a->type == TK_F32) {
             float *xf = a->xf + t * cols;
-            if (wtype == TK_F16) for (int64_t i = 0; i < cols; i++) xf[i] = tk_f16_to_f32(tk_f32_to_f16(x[i]));
+            if (wtype == TK_F16) {
+                for (int64_t i = 0; i < cols; i += 256) {  // row converters use F16C when present
+                    const int64_t k = cols - i < 256 ? cols - i : 256;
+                    tk_f32_to_f16_row(x + i, h, k);
+                    tk_f16_to_f32_row(h, xf + i, k);
+                }
+            }
             else if (wtype == TK_BF16) for (int64_t i = 0; i < cols; i++) xf[i] = tk_bf16_to_f32(tk_f32_to_bf16(x[i]));
             else memcpy(xf, x, (size_t)cols * 4);
             continue;
@@ -145,12 +270,12 @@ void tk_act_quantize(tk_act *a, int wtype, const float *X, int64_t t0, int64_t t
         int8_t *qs = a->qs + t * cols;
         if (a->type == TK_Q8_K) {
             for (int64_t b = 0; b < nb; b++)
-                a->d8[t * nb + b] = q8k_block(x + b * QK_K, qs + b * QK_K, a->bsums + (t * nb + b) * 16);
+                a->d8[t * nb + b] = fk(x + b * QK_K, qs + b * QK_K, a->bsums + (t * nb + b) * 16);
             continue;
         }
         for (int64_t b = 0; b < nb; b++) {
             int sum;
-            const float d = q8_block(x + b * QK, qs + b * QK, &sum);
+            const float d = f(x + b * QK, qs + b * QK, &sum);
             const float dr = tk_f16_to_f32(tk_f32_to_f16(d));
             float *d8 = a->d8 + (t * nb + b) * 8;
             for (int l = 0; l < 8; l++) d8[l] = dr;

@@ -34,7 +34,8 @@ _Static_assert(sizeof(blk_q4_0) == 18 && sizeof(blk_q4_1) == 20 && sizeof(blk_q5
 /// equal ggml's blocks (scales already rounded through f16 where ggml stores f16).
 typedef struct {
     int type;        // TK_Q8_0, TK_Q8_1, TK_Q8_K, or TK_F32 (f32 holding f16/bf16-rounded x)
-    int64_t cols, nb;
+    int64_t cols, nbr;  // per token row: elements, blocks (the strides between tokens)
+    int64_t n, nb;      // elements, blocks a kernel dots (a column range of the row; see tk_act_view)
     int8_t *qs;      // (ntok, cols)
     float *d8;       // Q8_0/Q8_1: (ntok, nb, 8) block scale replicated 8x; Q8_K: (ntok, nb)
     int32_t *nsum8;  // Q8_0: (ntok, nb, 8) -sum(qs of block) replicated 8x
@@ -47,6 +48,9 @@ typedef struct {
 size_t tk_act_bytes(int atype, int64_t cols, int64_t ntok);
 /// Lays out `a` over `mem` (64-byte aligned, tk_act_bytes long).
 void tk_act_init(tk_act *a, int atype, int64_t cols, int64_t ntok, void *mem);
+/// A view of the column blocks [b0, b0 + nblk) of every token (blocks of `be` elements; be = 1
+/// and blocks = elements for the F32 kind). Strides stay those of the full rows.
+void tk_act_view(const tk_act *a, int64_t b0, int64_t nblk, int64_t be, tk_act *v);
 /// Quantizes activation rows [t0, t1) of X into `a` (wtype picks f16/bf16 rounding for F32 kind).
 void tk_act_quantize(tk_act *a, int wtype, const float *X, int64_t t0, int64_t t1);
 
@@ -63,6 +67,28 @@ int tk_dot_avx512_needs_vnni(int type);
 /// Feature bits (TK_CPU_*) as in tk_cpu_features.
 enum { TK_CPU_AVX2 = 1, TK_CPU_AVX512 = 2, TK_CPU_VNNI = 4, TK_CPU_BF16 = 8 };
 
-static inline float tk_h2f(tk_half h) { return tk_f16_to_f32(h); }
+/// f16 -> f32, exact, inlinable (the public tk_f16_to_f32 uses it too). Normal numbers are
+/// rebiased by a multiply by 2^-112; subnormals come from a 0.5-offset float subtraction.
+static inline float tk_h2f(tk_half h) {
+#if defined(__aarch64__)
+    __fp16 f;
+    memcpy(&f, &h, 2);
+    return (float)f;
+#else
+    const uint32_t w = (uint32_t)h << 16, sign = w & 0x80000000u, two_w = w + w;
+    uint32_t u = (two_w >> 4) + (0xE0u << 23);
+    float norm, den;
+    memcpy(&norm, &u, 4);
+    norm *= 0x1p-112f;
+    u = (two_w >> 17) | (126u << 23);
+    memcpy(&den, &u, 4);
+    den -= 0.5f;
+    float r = two_w < (1u << 27) ? den : norm;
+    memcpy(&u, &r, 4);
+    u |= sign;
+    memcpy(&r, &u, 4);
+    return r;
+#endif
+}
 
 #endif

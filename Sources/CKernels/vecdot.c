@@ -2,7 +2,8 @@
 // weight type, mirroring ggml's ggml_vec_dot_*_generic math: integer block sums, then the
 // float combination d_w*d_a*isum (+ m_w*s_a for Q4_1/Q5_1, - dmin*summs for K-quants). Also the
 // dispatcher that picks the AVX2 / AVX-512 kernels from vecdot_avx2.c / vecdot_avx512.c.
-// Limits: scalar; tokens are not tiled here (each token re-reads the row from cache).
+// Written as unpack-to-int8 then plain dot loops, which compilers vectorize (SSE2, NEON).
+// Limits: no intrinsics; tokens are not tiled here (each token re-reads the row from cache).
 #include "tk_internal.h"
 
 #define PER_TOKEN(name)                                                                     \
@@ -10,18 +11,38 @@
         for (int i = 0; i < nt; i++) out[i] = name##_1(w, a, t0 + i);                      \
     }
 
+static inline int dot_i8(const int8_t *a, const int8_t *b, int n) {
+    int s = 0;
+    for (int i = 0; i < n; i++) s += a[i] * b[i];
+    return s;
+}
+
+// 32-element blocks: unpack to int8 (element order), then one vectorizable int8 dot per block.
+static inline void unpack4(const uint8_t *qs, int off, int8_t q[QK]) {
+    for (int j = 0; j < 16; j++) {
+        q[j] = (int8_t)((qs[j] & 0xF) - off);
+        q[j + 16] = (int8_t)((qs[j] >> 4) - off);
+    }
+}
+
+static inline void unpack5(const uint8_t *qs, const uint8_t *qhb, int off, int8_t q[QK]) {
+    uint32_t qh;
+    memcpy(&qh, qhb, 4);
+    for (int j = 0; j < 16; j++) {
+        q[j] = (int8_t)(((qs[j] & 0xF) | (((qh >> j) & 1) << 4)) - off);
+        q[j + 16] = (int8_t)(((qs[j] >> 4) | (((qh >> (j + 16)) & 1) << 4)) - off);
+    }
+}
+
 static float dot_q4_0_1(const void *vw, const tk_act *a, int64_t t) {
     const blk_q4_0 *w = vw;
     const int8_t *y = a->qs + t * a->cols;
-    const float *d8 = a->d8 + t * a->nb * 8;
+    const float *d8 = a->d8 + t * a->nbr * 8;
+    int8_t q[QK];
     float sumf = 0;
     for (int64_t b = 0; b < a->nb; b++, y += QK) {
-        int s0 = 0, s1 = 0;
-        for (int j = 0; j < 16; j++) {
-            s0 += ((w[b].qs[j] & 0xF) - 8) * y[j];
-            s1 += ((w[b].qs[j] >> 4) - 8) * y[j + 16];
-        }
-        sumf += (float)(s0 + s1) * tk_h2f(w[b].d) * d8[b * 8];
+        unpack4(w[b].qs, 8, q);
+        sumf += (float)dot_i8(q, y, QK) * tk_h2f(w[b].d) * d8[b * 8];
     }
     return sumf;
 }
@@ -30,15 +51,12 @@ PER_TOKEN(dot_q4_0)
 static float dot_q4_1_1(const void *vw, const tk_act *a, int64_t t) {
     const blk_q4_1 *w = vw;
     const int8_t *y = a->qs + t * a->cols;
-    const float *d8 = a->d8 + t * a->nb * 8, *s = a->s + t * a->nb;
+    const float *d8 = a->d8 + t * a->nbr * 8, *s = a->s + t * a->nbr;
+    int8_t q[QK];
     float sumf = 0;
     for (int64_t b = 0; b < a->nb; b++, y += QK) {
-        int s0 = 0, s1 = 0;
-        for (int j = 0; j < 16; j++) {
-            s0 += (w[b].qs[j] & 0xF) * y[j];
-            s1 += (w[b].qs[j] >> 4) * y[j + 16];
-        }
-        sumf += (tk_h2f(w[b].d) * d8[b * 8]) * (float)(s0 + s1) + tk_h2f(w[b].m) * s[b];
+        unpack4(w[b].qs, 0, q);
+        sumf += (tk_h2f(w[b].d) * d8[b * 8]) * (float)dot_i8(q, y, QK) + tk_h2f(w[b].m) * s[b];
     }
     return sumf;
 }
@@ -47,17 +65,12 @@ PER_TOKEN(dot_q4_1)
 static float dot_q5_0_1(const void *vw, const tk_act *a, int64_t t) {
     const blk_q5_0 *w = vw;
     const int8_t *y = a->qs + t * a->cols;
-    const float *d8 = a->d8 + t * a->nb * 8;
+    const float *d8 = a->d8 + t * a->nbr * 8;
+    int8_t q[QK];
     float sumf = 0;
     for (int64_t b = 0; b < a->nb; b++, y += QK) {
-        uint32_t qh;
-        memcpy(&qh, w[b].qh, 4);
-        int s0 = 0, s1 = 0;
-        for (int j = 0; j < 16; j++) {
-            s0 += (((w[b].qs[j] & 0xF) | (((qh >> j) & 1) << 4)) - 16) * y[j];
-            s1 += (((w[b].qs[j] >> 4) | (((qh >> (j + 16)) & 1) << 4)) - 16) * y[j + 16];
-        }
-        sumf += (tk_h2f(w[b].d) * d8[b * 8]) * (float)(s0 + s1);
+        unpack5(w[b].qs, w[b].qh, 16, q);
+        sumf += (tk_h2f(w[b].d) * d8[b * 8]) * (float)dot_i8(q, y, QK);
     }
     return sumf;
 }
@@ -66,17 +79,12 @@ PER_TOKEN(dot_q5_0)
 static float dot_q5_1_1(const void *vw, const tk_act *a, int64_t t) {
     const blk_q5_1 *w = vw;
     const int8_t *y = a->qs + t * a->cols;
-    const float *d8 = a->d8 + t * a->nb * 8, *s = a->s + t * a->nb;
+    const float *d8 = a->d8 + t * a->nbr * 8, *s = a->s + t * a->nbr;
+    int8_t q[QK];
     float sumf = 0;
     for (int64_t b = 0; b < a->nb; b++, y += QK) {
-        uint32_t qh;
-        memcpy(&qh, w[b].qh, 4);
-        int s0 = 0, s1 = 0;
-        for (int j = 0; j < 16; j++) {
-            s0 += ((w[b].qs[j] & 0xF) | (((qh >> j) & 1) << 4)) * y[j];
-            s1 += ((w[b].qs[j] >> 4) | (((qh >> (j + 16)) & 1) << 4)) * y[j + 16];
-        }
-        sumf += (tk_h2f(w[b].d) * d8[b * 8]) * (float)(s0 + s1) + tk_h2f(w[b].m) * s[b];
+        unpack5(w[b].qs, w[b].qh, 0, q);
+        sumf += (tk_h2f(w[b].d) * d8[b * 8]) * (float)dot_i8(q, y, QK) + tk_h2f(w[b].m) * s[b];
     }
     return sumf;
 }
@@ -85,30 +93,32 @@ PER_TOKEN(dot_q5_1)
 static float dot_q8_0_1(const void *vw, const tk_act *a, int64_t t) {
     const blk_q8_0 *w = vw;
     const int8_t *y = a->qs + t * a->cols;
-    const float *d8 = a->d8 + t * a->nb * 8;
+    const float *d8 = a->d8 + t * a->nbr * 8;
     float sumf = 0;
     for (int64_t b = 0; b < a->nb; b++, y += QK) {
-        int s = 0;
-        for (int j = 0; j < QK; j++) s += w[b].qs[j] * y[j];
-        sumf += (float)s * (tk_h2f(w[b].d) * d8[b * 8]);
+        sumf += (float)dot_i8(w[b].qs, y, QK) * (tk_h2f(w[b].d) * d8[b * 8]);
     }
     return sumf;
 }
 PER_TOKEN(dot_q8_0)
 
+// K-quants: each block is first unpacked to int8 values, then dotted sub-block by sub-block with
+// plain loops the compiler vectorizes (SSE2 / NEON).
+
 static float dot_q2_K_1(const void *vw, const tk_act *a, int64_t t) {
     const blk_q2_K *w = vw;
     const int8_t *y = a->qs + t * a->cols;
-    const float *dy = a->d8 + t * a->nb;
-    const int16_t *bs = a->bsums + t * a->nb * 16;
+    const float *dy = a->d8 + t * a->nbr;
+    const int16_t *bs = a->bsums + t * a->nbr * 16;
+    int8_t q[QK_K];
     float sumf = 0;
     for (int64_t b = 0; b < a->nb; b++, y += QK_K, bs += 16) {
         int summs = 0, isum = 0;
         for (int j = 0; j < 16; j++) summs += bs[j] * (w[b].scales[j] >> 4);
-        for (int e = 0; e < QK_K; e++) {
-            int q = (w[b].qs[32 * (e / 128) + e % 32] >> (2 * ((e % 128) / 32))) & 3;
-            isum += (w[b].scales[e / 16] & 0xF) * q * y[e];
-        }
+        for (int k = 0; k < 2; k++)
+            for (int j = 0; j < 4; j++)
+                for (int l = 0; l < 32; l++) q[128 * k + 32 * j + l] = (int8_t)((w[b].qs[32 * k + l] >> (2 * j)) & 3);
+        for (int g = 0; g < 16; g++) isum += (w[b].scales[g] & 0xF) * dot_i8(q + 16 * g, y + 16 * g, 16);
         sumf += dy[b] * tk_h2f(w[b].d) * (float)isum - dy[b] * tk_h2f(w[b].dmin) * (float)summs;
     }
     return sumf;
@@ -118,7 +128,8 @@ PER_TOKEN(dot_q2_K)
 static float dot_q3_K_1(const void *vw, const tk_act *a, int64_t t) {
     const blk_q3_K *w = vw;
     const int8_t *y = a->qs + t * a->cols;
-    const float *dy = a->d8 + t * a->nb;
+    const float *dy = a->d8 + t * a->nbr;
+    int8_t q[QK_K];
     float sumf = 0;
     for (int64_t b = 0; b < a->nb; b++, y += QK_K) {
         int sc[16];
@@ -127,12 +138,13 @@ static float dot_q3_K_1(const void *vw, const tk_act *a, int64_t t) {
             int hi = (w[b].scales[8 + i % 4] >> (2 * (i / 4))) & 3;
             sc[i] = (lo | (hi << 4)) - 32;
         }
+        for (int k = 0; k < 2; k++)
+            for (int j = 0; j < 4; j++)
+                for (int l = 0; l < 32; l++)
+                    q[128 * k + 32 * j + l] = (int8_t)(((w[b].qs[32 * k + l] >> (2 * j)) & 3) -
+                                                       (((w[b].hmask[l] >> (4 * k + j)) & 1) ? 0 : 4));
         int isum = 0;
-        for (int e = 0; e < QK_K; e++) {
-            int k = e / 128, j = (e % 128) / 32, l = e % 32;
-            int q = ((w[b].qs[32 * k + l] >> (2 * j)) & 3) - (((w[b].hmask[l] >> (4 * k + j)) & 1) ? 0 : 4);
-            isum += sc[e / 16] * q * y[e];
-        }
+        for (int g = 0; g < 16; g++) isum += sc[g] * dot_i8(q + 16 * g, y + 16 * g, 16);
         sumf += tk_h2f(w[b].d) * dy[b] * (float)isum;
     }
     return sumf;
@@ -149,70 +161,62 @@ static inline void k4_unpack(const uint8_t *s, uint8_t sc[8], uint8_t m[8]) {
     }
 }
 
-static float dot_q4_K_1(const void *vw, const tk_act *a, int64_t t) {
-    const blk_q4_K *w = vw;
+/// Q4_K (qh == NULL) and Q5_K.
+static float dot_k45(const uint8_t *qs0, const uint8_t *qh0, const blk_q4_K *h, size_t bbytes, const tk_act *a,
+                     int64_t t) {
     const int8_t *y = a->qs + t * a->cols;
-    const float *dy = a->d8 + t * a->nb;
-    const int16_t *bs = a->bsums + t * a->nb * 16;
+    const float *dy = a->d8 + t * a->nbr;
+    const int16_t *bs = a->bsums + t * a->nbr * 16;
+    int8_t q[QK_K];
     float sumf = 0;
     for (int64_t b = 0; b < a->nb; b++, y += QK_K, bs += 16) {
+        const size_t off = (size_t)b * bbytes;
+        const blk_q4_K *hb = (const blk_q4_K *)((const uint8_t *)h + off);
+        const uint8_t *qs = qs0 + off, *qh = qh0 ? qh0 + off : NULL;
         uint8_t sc[8], m[8];
-        k4_unpack(w[b].scales, sc, m);
+        k4_unpack(hb->scales, sc, m);
+        for (int s = 0; s < 8; s++)
+            for (int l = 0; l < 32; l++)
+                q[32 * s + l] = (int8_t)(((qs[32 * (s / 2) + l] >> (4 * (s & 1))) & 0xF) | (qh ? ((qh[l] >> s) & 1) << 4 : 0));
         int summs = 0, isum = 0;
         for (int j = 0; j < 16; j++) summs += bs[j] * m[j / 2];
-        for (int s = 0; s < 8; s++) {
-            const uint8_t *q = w[b].qs + 32 * (s / 2);
-            int is = 0;
-            for (int l = 0; l < 32; l++) is += ((q[l] >> (4 * (s & 1))) & 0xF) * y[32 * s + l];
-            isum += sc[s] * is;
-        }
-        sumf += tk_h2f(w[b].d) * dy[b] * (float)isum - tk_h2f(w[b].dmin) * dy[b] * (float)summs;
+        for (int s = 0; s < 8; s++) isum += sc[s] * dot_i8(q + 32 * s, y + 32 * s, 32);
+        sumf += tk_h2f(hb->d) * dy[b] * (float)isum - tk_h2f(hb->dmin) * dy[b] * (float)summs;
     }
     return sumf;
+}
+
+static float dot_q4_K_1(const void *vw, const tk_act *a, int64_t t) {
+    const blk_q4_K *w = vw;
+    return dot_k45(w->qs, NULL, w, sizeof(blk_q4_K), a, t);
 }
 PER_TOKEN(dot_q4_K)
 
 static float dot_q5_K_1(const void *vw, const tk_act *a, int64_t t) {
     const blk_q5_K *w = vw;
-    const int8_t *y = a->qs + t * a->cols;
-    const float *dy = a->d8 + t * a->nb;
-    const int16_t *bs = a->bsums + t * a->nb * 16;
-    float sumf = 0;
-    for (int64_t b = 0; b < a->nb; b++, y += QK_K, bs += 16) {
-        uint8_t sc[8], m[8];
-        k4_unpack(w[b].scales, sc, m);
-        int summs = 0, isum = 0;
-        for (int j = 0; j < 16; j++) summs += bs[j] * m[j / 2];
-        for (int s = 0; s < 8; s++) {
-            const uint8_t *q = w[b].qs + 32 * (s / 2);
-            int is = 0;
-            for (int l = 0; l < 32; l++)
-                is += (((q[l] >> (4 * (s & 1))) & 0xF) | (((w[b].qh[l] >> s) & 1) << 4)) * y[32 * s + l];
-            isum += sc[s] * is;
-        }
-        sumf += tk_h2f(w[b].d) * dy[b] * (float)isum - tk_h2f(w[b].dmin) * dy[b] * (float)summs;
-    }
-    return sumf;
+    return dot_k45(w->qs, w->qh, (const blk_q4_K *)vw, sizeof(blk_q5_K), a, t);
 }
 PER_TOKEN(dot_q5_K)
 
 static float dot_q6_K_1(const void *vw, const tk_act *a, int64_t t) {
     const blk_q6_K *w = vw;
     const int8_t *y = a->qs + t * a->cols;
-    const float *dy = a->d8 + t * a->nb;
+    const float *dy = a->d8 + t * a->nbr;
+    int8_t q[QK_K];
     float sumf = 0;
     for (int64_t b = 0; b < a->nb; b++, y += QK_K) {
-        int isum = 0;
-        for (int g = 0; g < 16; g++) {
-            int is = 0;
-            for (int e = 16 * g; e < 16 * g + 16; e++) {
-                int half = e / 128, r = e % 128;
-                int lo = (w[b].ql[64 * half + r % 64] >> (4 * (r / 64))) & 0xF;
-                int hi = (w[b].qh[32 * half + r % 32] >> (2 * (r / 32))) & 3;
-                is += ((lo | (hi << 4)) - 32) * y[e];
+        for (int n = 0; n < 2; n++) {
+            const uint8_t *ql = w[b].ql + 64 * n, *qh = w[b].qh + 32 * n;
+            int8_t *o = q + 128 * n;
+            for (int l = 0; l < 32; l++) {
+                o[l] = (int8_t)(((ql[l] & 0xF) | (((qh[l] >> 0) & 3) << 4)) - 32);
+                o[l + 32] = (int8_t)(((ql[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4)) - 32);
+                o[l + 64] = (int8_t)(((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32);
+                o[l + 96] = (int8_t)(((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32);
             }
-            isum += w[b].scales[g] * is;
         }
+        int isum = 0;
+        for (int g = 0; g < 16; g++) isum += w[b].scales[g] * dot_i8(q + 16 * g, y + 16 * g, 16);
         sumf += tk_h2f(w[b].d) * dy[b] * (float)isum;
     }
     return sumf;
@@ -220,32 +224,37 @@ static float dot_q6_K_1(const void *vw, const tk_act *a, int64_t t) {
 PER_TOKEN(dot_q6_K)
 
 // Float weights: activations were rounded to the weight's type (F16/BF16) when quantized, then
-// products are summed in double as ggml's scalar fallback does.
-static float dot_f32_1(const void *vw, const tk_act *a, int64_t t) {
-    const float *w = vw, *x = a->xf + t * a->cols;
-    double s = 0;
-    for (int64_t i = 0; i < a->cols; i++) s += (double)(w[i] * x[i]);
-    return (float)s;
-}
-PER_TOKEN(dot_f32)
+// products are summed in f32 over 16 interleaved partial sums (vectorizable), as ggml's SIMD
+// f16 dot does.
+#define FLOAT_DOT(name, CONV)                                                                 \
+    static float name##_1(const void *vw, const tk_act *a, int64_t t) {                      \
+        const uint8_t *w = vw;                                                                \
+        const float *x = a->xf + t * a->cols;                                                 \
+        float acc[16] = {0};                                                                  \
+        int64_t i = 0;                                                                        \
+        for (; i + 16 <= a->n; i += 16)                                                       \
+            for (int k = 0; k < 16; k++) acc[k] += CONV(w, i + k) * x[i + k];                 \
+        float s = 0;                                                                          \
+        for (; i < a->n; i++) s += CONV(w, i) * x[i];                                         \
+        for (int k = 0; k < 16; k++) s += acc[k];                                             \
+        return s;                                                                             \
+    }                                                                                         \
+    PER_TOKEN(name)
 
-static float dot_f16_1(const void *vw, const tk_act *a, int64_t t) {
-    const uint16_t *w = vw;
-    const float *x = a->xf + t * a->cols;
-    double s = 0;
-    for (int64_t i = 0; i < a->cols; i++) s += (double)(tk_f16_to_f32(w[i]) * x[i]);
-    return (float)s;
+static inline float ld_f32(const uint8_t *w, int64_t i) { float f; memcpy(&f, w + 4 * i, 4); return f; }
+static inline float ld_f16(const uint8_t *w, int64_t i) { uint16_t h; memcpy(&h, w + 2 * i, 2); return tk_h2f(h); }
+static inline float ld_bf16(const uint8_t *w, int64_t i) {
+    uint16_t h;
+    memcpy(&h, w + 2 * i, 2);
+    uint32_t u = (uint32_t)h << 16;
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
 }
-PER_TOKEN(dot_f16)
 
-static float dot_bf16_1(const void *vw, const tk_act *a, int64_t t) {
-    const uint16_t *w = vw;
-    const float *x = a->xf + t * a->cols;
-    double s = 0;
-    for (int64_t i = 0; i < a->cols; i++) s += (double)(tk_bf16_to_f32(w[i]) * x[i]);
-    return (float)s;
-}
-PER_TOKEN(dot_bf16)
+FLOAT_DOT(dot_f32, ld_f32)
+FLOAT_DOT(dot_f16, ld_f16)
+FLOAT_DOT(dot_bf16, ld_bf16)
 
 tk_dot_fn tk_dot_generic(int type) {
     switch (type) {

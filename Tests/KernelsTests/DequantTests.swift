@@ -75,9 +75,32 @@ final class DequantTests: XCTestCase {
         // gguf-py's Q8_0 quantizer is bit-exact with ggml's quantize_row_q8_0_ref.
         let src = try Fixtures.floats("Q8_0.src.f32")
         let want = try Fixtures.bytes("Q8_0.bin")
-        var got = [UInt8](repeating: 0, count: want.count)
-        tk_quantize_row_q8_0(src, &got, Int64(src.count))
-        XCTAssertEqual(got, want)
+        for mask: Int32 in [0, -1] {  // portable and SIMD quantizers
+            tk_set_cpu_features_mask(mask)
+            var got = [UInt8](repeating: 0, count: want.count)
+            tk_quantize_row_q8_0(src, &got, Int64(src.count))
+            XCTAssertEqual(got, want, "mask \(mask)")
+        }
+        tk_set_cpu_features_mask(-1)
+    }
+
+    func testSIMDActivationQuantizersMatchPortableBitExact() {
+        var rng = SeededRNG(seed: 23)
+        var x = (0..<4096).map { _ in rng.gauss() * Float.random(in: 1e-3...30, using: &rng) }
+        for i in 0..<256 { x[i] = Float(i % 9) * 0.25 - 1 }  // exact .5 ties after scaling
+        x[300] = -x[301]                                      // magnitude tie, opposite signs
+        for i in 512..<768 { x[i] = 0 }                        // zero blocks
+        func quantize(_ mask: Int32) -> [[UInt8]] {
+            tk_set_cpu_features_mask(mask)
+            defer { tk_set_cpu_features_mask(-1) }
+            var a = [UInt8](repeating: 0, count: 128 * 34), b = [UInt8](repeating: 0, count: 128 * 36)
+            var c = [UInt8](repeating: 0, count: 16 * 292)
+            tk_quantize_row_q8_0(x, &a, 4096)
+            tk_quantize_row_q8_1(x, &b, 4096)
+            tk_quantize_row_q8_K(x, &c, 4096)
+            return [a, b, c]
+        }
+        XCTAssertEqual(quantize(0), quantize(-1))
     }
 
     func testQ8_1AndQ8_KQuantizersAreConsistent() {

@@ -43,7 +43,8 @@ int tk_vec_dot_type(int type);
 /// Bit set: 1 = AVX2+FMA+F16C, 2 = AVX-512F/BW/VL, 4 = AVX-512 VNNI, 8 = AVX-512 BF16.
 int tk_cpu_features(void);
 /// Restricts the features used for kernel dispatch to tk_cpu_features() & mask (tests use 0 to
-/// force the portable C path, 1 for AVX2 only). -1 restores all. Not meant to race with tk_matmul.
+/// force the portable C path, 1 for AVX2 only; the AVX-512 kernels need bits 2 and 4). -1
+/// restores all. Not meant to race with tk_matmul.
 void tk_set_cpu_features_mask(int mask);
 /// The features kernel dispatch currently uses: tk_cpu_features() & mask.
 int tk_cpu_features_active(void);
@@ -56,15 +57,18 @@ typedef void (*tk_task_fn)(void *ctx, int ith, int nth);
 tk_pool *tk_pool_create(int nthreads);
 void tk_pool_destroy(tk_pool *pool);
 int tk_pool_size(const tk_pool *pool);
-/// Runs fn(ctx, i, n) for i in 0..<n on the pool's threads (the caller is thread 0); returns
-/// when all are done. A NULL pool runs fn(ctx, 0, 1) inline.
+/// Runs fn(ctx, i, n) for i in 0..<n on the pool's threads (the caller runs i = 0, and also any
+/// index whose worker has not started by the time it is done); returns when all are done. Each
+/// index runs exactly once. A NULL pool runs fn(ctx, 0, 1) inline.
 void tk_pool_run(tk_pool *pool, tk_task_fn fn, void *ctx);
 
 // ---- matrix products ----
 /// Y(ntok, rows) = X(ntok, cols) · W(rows, cols)^T for W in any supported type. Quantized
 /// weights stay quantized: activations are quantized to 8 bit as llama.cpp does (Q8_0, Q8_1 or
 /// Q8_K by weight type) and integer dot products are used; F16/BF16/F32 use float dots or BLAS.
-/// Returns 0, or -1 for an unsupported type. `pool` may be NULL.
+/// Returns 0, or -1 for an unsupported type. `pool` may be NULL. Y is overwritten. Kernels:
+/// AVX-512 VNNI, AVX2, or portable C, picked at run time (see tk_set_cpu_features_mask); the
+/// quantized X lives in a grow-only scratch buffer owned by the calling thread.
 int tk_matmul(const void *W, int type, int64_t rows, int64_t cols,
               const float *X, int64_t ntok, float *Y, tk_pool *pool);
 
