@@ -268,12 +268,15 @@ public final class Tokenizer: Sendable {
             if t[i - 1] == 0x20 && (x == 0x3F || x == 0x21 || x == 0x2E || x == 0x2C) { a.removeLast() }
             a.append(x)
         }
-        var b: [UInt8] = a.isEmpty ? [] : [a[0]]
+        // Second pass works in place in llama.cpp: the space after " ' " is zeroed, so it no longer
+        // counts as the space before a following apostrophe.
+        var src = a
+        var b: [UInt8] = [src[0]]
         var i = 1
-        while i < a.count {
-            let x = a[i]
-            if x == 0x27 && i + 1 < a.count && a[i - 1] == 0x20 && a[i + 1] == 0x20 {
-                b.removeLast(); b.append(x); i += 2; continue
+        while i < src.count {
+            let x = src[i]
+            if x == 0x27 && i + 1 < src.count && src[i - 1] == 0x20 && src[i + 1] == 0x20 {
+                b.removeLast(); src[i + 1] = 0; b.append(x); i += 2; continue
             }
             b.append(x); i += 1
         }

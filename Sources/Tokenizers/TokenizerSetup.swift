@@ -24,16 +24,17 @@ struct TokenizerSetup {
     // Texts llama.cpp recognises (llama-vocab.cpp), in the priority used when several exist.
     static let eotTexts = ["<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>",
                            "<|end_of_text|>", "<EOT>", "_<EOT>", "<\u{FF5C}end\u{2581}of\u{2581}sentence\u{FF5C}>",
-                           "<end_of_utterance>"]
-    static let eogTexts = ["<|eot_id|>", "<|im_end|>", "<|end|>", "<|return|>", "<|call|>", "<end_of_turn>",
-                           "<|endoftext|>", "<|eom_id|>", "<EOT>", "_<EOT>", "<|end_of_text|>", "<end_of_utterance>"]
+                           "<end_of_utterance>", "[EOT]"]
+    static let eogTexts = ["<|eot_id|>", "<|im_end|>", "<|end|>", "<|return|>", "<|call|>", "<|flush|>", "<|calls|>",
+                           "<end_of_turn>", "<|endoftext|>", "</s>", "<|eom_id|>", "<EOT>", "_<EOT>", "[EOT]", "[EOS]",
+                           "<|end_of_text|>", "<end_of_utterance>", "<eos>", "<turn|>", "<|tool_response>"]
     static let fimPreTexts = ["<|fim_prefix|>", "<fim-prefix>", "<fim_prefix>", "<\u{FF5C}fim\u{2581}begin\u{FF5C}>",
-                              "<PRE>", "\u{2581}<PRE>", "<|code_prefix|>"]
+                              "<PRE>", "\u{2581}<PRE>", "<|code_prefix|>", "<|prefix|>"]
     static let fimSufTexts = ["<|fim_suffix|>", "<fim-suffix>", "<fim_suffix>", "<\u{FF5C}fim\u{2581}hole\u{FF5C}>",
-                              "<SUF>", "\u{2581}<SUF>", "<|code_suffix|>"]
+                              "<SUF>", "\u{2581}<SUF>", "<|code_suffix|>", "<|suffix|>"]
     static let fimMidTexts = ["<|fim_middle|>", "<fim-middle>", "<fim_middle>", "<\u{FF5C}fim\u{2581}end\u{FF5C}>",
-                              "<MID>", "\u{2581}<MID>", "<|code_middle|>"]
-    static let fimPadTexts = ["<|fim_pad|>", "<fim-pad>", "<fim_pad>", "<PAD>"]
+                              "<MID>", "\u{2581}<MID>", "<|code_middle|>", "<|middle|>"]
+    static let fimPadTexts = ["<|fim_pad|>", "<fim-pad>", "<fim_pad>", "<PAD>", "[PAD]"]
     static let fimRepTexts = ["<|fim_repo|>", "<|repo_name|>", "<fim-repo>", "<REPO>", "<reponame>"]
     static let fimSepTexts = ["<|file_sep|>"]
 
@@ -134,7 +135,7 @@ struct TokenizerSetup {
     private mutating func markControl(_ id: Int32) {
         if !vocab.attrs[Int(id)].contains(.control) {
             warnings.append("tokenizer: control-looking token \(id) '\(String(decoding: vocab.texts[Int(id)], as: UTF8.self))' was not control-type; treating it as control")
-            vocab.attrs[Int(id)] = .control
+            vocab.attrs[Int(id)].insert(.control)
         }
     }
 
@@ -147,6 +148,14 @@ struct TokenizerSetup {
         if ids.fimPad == nil { ids.fimPad = find(Self.fimPadTexts) }
         if ids.fimRep == nil { ids.fimRep = find(Self.fimRepTexts) }
         if ids.fimSep == nil { ids.fimSep = find(Self.fimSepTexts) }
+        // Control tokens named "unused..." are unused.
+        let unused = Array("unused".utf8)
+        for i in 0..<vocab.count where vocab.attrs[i].contains(.control) {
+            let t = vocab.texts[i]
+            if t.count >= unused.count, (0...(t.count - unused.count)).contains(where: { t[$0..<($0 + unused.count)].elementsEqual(unused) }) {
+                vocab.attrs[i].insert(.unused)
+            }
+        }
     }
 
     private mutating func buildEOG() {
@@ -158,11 +167,19 @@ struct TokenizerSetup {
             if let id = vocab.find(t) { vocab.attrs[Int(id)] = .userDefined }
         }
         for id in [ids.eos, ids.eot, ids.eom] { if let id { eog.insert(id) } }
-        // o200k_harmony: with <|return|> and <|call|>, <|end|> is not end-of-generation.
-        if let r = vocab.find("<|return|>"), let c = vocab.find("<|call|>"), let e = vocab.find("<|end|>"),
-           eog.contains(r), eog.contains(c), eog.contains(e) {
+        // o200k_harmony / solar-open: with <|return|> and <|call|> (or <|calls|> and <|flush|>),
+        // <|end|> is not end-of-generation.
+        func inEOG(_ t: String) -> Bool { vocab.find(t).map { eog.contains($0) } ?? false }
+        let hasCall = inEOG("<|call|>") || inEOG("<|calls|>")
+        if let e = vocab.find("<|end|>"), eog.contains(e),
+           (inEOG("<|return|>") && hasCall) || (hasCall && inEOG("<|flush|>")) {
             eog.remove(e)
             vocab.attrs[Int(e)] = .userDefined
+        }
+        // gemma4 / paddleocr: with <|tool_response>, </s> is ordinary text.
+        if inEOG("<|tool_response>"), let s = vocab.find("</s>"), eog.contains(s) {
+            eog.remove(s)
+            vocab.attrs[Int(s)] = .normal
         }
     }
 
@@ -186,6 +203,8 @@ struct TokenizerSetup {
             for t in ["<unk>", "<s>", "<|endoftext|>"] {
                 if let id = vocab.find(t) { vocab.attrs[Int(id)].remove(.rstrip) }
             }
+        } else if name.contains("modern-bert"), let id = vocab.find("[MASK]") {
+            vocab.attrs[Int(id)].insert(.lstrip)
         }
     }
 }
