@@ -51,8 +51,16 @@ struct SentencePieceEncoder: Sendable {
                 if let id = vocab.find(UnsafeBufferPointer(rebasing: tp[s..<(s + len)])) {
                     out.append(id)
                 } else {
+                    // Byte fallback; a vocab without byte tokens (llama.cpp aborts there) gives one
+                    // unknown token for the character instead.
+                    let mark = out.count
                     for k in s..<(s + len) {
-                        if let id = vocab.spmByteToken(tp[k]) ?? unknownID { out.append(id) }
+                        guard let id = vocab.spmByteToken(tp[k]) else {
+                            out.removeSubrange(mark...)
+                            if let u = unknownID { out.append(u) }
+                            break
+                        }
+                        out.append(id)
                     }
                 }
                 i = next[Int(i)]
