@@ -40,12 +40,22 @@ struct BytePairEncoder: Sendable {
             word.removeAll(keepingCapacity: true)
             for k in idx..<(idx + len) {
                 let c = cpts[k]
-                if c < 0x80 {
-                    word.append(contentsOf: UnicodeTables.byteToUTF8[Int(c)])
-                } else {
-                    var tmp: [UInt8] = []
-                    appendUTF8(c, to: &tmp)
-                    for b in tmp { word.append(contentsOf: UnicodeTables.byteToUTF8[Int(b)]) }
+                let map = UnicodeTables.byteToUTF8
+                switch c {
+                case 0..<0x80:
+                    word.append(contentsOf: map[Int(c)])
+                case 0x80..<0x800:
+                    word.append(contentsOf: map[Int(0xC0 | (c >> 6))])
+                    word.append(contentsOf: map[Int(0x80 | (c & 0x3F))])
+                case 0x800..<0x10000:
+                    word.append(contentsOf: map[Int(0xE0 | (c >> 12))])
+                    word.append(contentsOf: map[Int(0x80 | ((c >> 6) & 0x3F))])
+                    word.append(contentsOf: map[Int(0x80 | (c & 0x3F))])
+                default:
+                    word.append(contentsOf: map[Int(0xF0 | (c >> 18))])
+                    word.append(contentsOf: map[Int(0x80 | ((c >> 12) & 0x3F))])
+                    word.append(contentsOf: map[Int(0x80 | ((c >> 6) & 0x3F))])
+                    word.append(contentsOf: map[Int(0x80 | (c & 0x3F))])
                 }
             }
             idx += len

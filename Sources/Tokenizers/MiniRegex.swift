@@ -169,8 +169,15 @@ struct MiniRegex: Sendable {
     /// only at text[lo..<hi]; nil if none. `notNull` rejects empty matches.
     func matchAt(_ text: UnsafeBufferPointer<UInt32>, lo: Int, hi: Int, start: Int,
                  prog: Int = 0, notNull: Bool = false) -> Int? {
-        let code = programs[prog]
         var stack: [Int] = []
+        return matchAt(text, lo: lo, hi: hi, start: start, prog: prog, notNull: notNull, stack: &stack)
+    }
+
+    /// As above, with a caller-provided backtracking stack (emptied first) to avoid allocations.
+    func matchAt(_ text: UnsafeBufferPointer<UInt32>, lo: Int, hi: Int, start: Int,
+                 prog: Int = 0, notNull: Bool = false, stack: inout [Int]) -> Int? {
+        let code = programs[prog]
+        stack.removeAll(keepingCapacity: true)
         var budget = 1_000_000
         var pc = 0, pos = start
         while true {
@@ -219,6 +226,8 @@ struct MiniRegex: Sendable {
     func split(_ text: [UInt32], offsets: [Int]) -> [Int] {
         var out: [Int] = []
         out.reserveCapacity(offsets.count * 2)
+        var stack: [Int] = []
+        stack.reserveCapacity(64)
         text.withUnsafeBufferPointer { tp in
             var base = 0
             for len in offsets {
@@ -229,7 +238,7 @@ struct MiniRegex: Sendable {
                 while from <= hi {
                     var m: (Int, Int)? = nil
                     if lastEmpty {
-                        if let e = matchAt(tp, lo: lo, hi: hi, start: from, notNull: true) {
+                        if let e = matchAt(tp, lo: lo, hi: hi, start: from, notNull: true, stack: &stack) {
                             m = (from, e)
                         } else {
                             from += 1
@@ -238,7 +247,7 @@ struct MiniRegex: Sendable {
                     if m == nil {
                         var s = from
                         while s <= hi {
-                            if let e = matchAt(tp, lo: lo, hi: hi, start: s) { m = (s, e); break }
+                            if let e = matchAt(tp, lo: lo, hi: hi, start: s, stack: &stack) { m = (s, e); break }
                             s += 1
                         }
                     }

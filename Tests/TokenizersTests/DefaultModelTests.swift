@@ -86,7 +86,10 @@ final class DefaultModelTests: XCTestCase {
     }
 
     func testEncodingSpeed() throws {
-        let t = try tokenizer()
+        let path = try XCTUnwrap(TestPaths.defaultModel)
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        let t = try Tokenizer.load(ggufPath: path)
+        print("load tokenizer in \(String(format: "%.1f", Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)) ms")
         let unit = "The quick brown fox, 2024 edition: naïve café — 東京 🦙 jumps over 13 lazy dogs!\n"
         let text = String(repeating: unit, count: 10_240 / unit.utf8.count + 1)
         _ = t.encode(text)
@@ -95,5 +98,17 @@ final class DefaultModelTests: XCTestCase {
         let ms = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
         print("encode \(text.utf8.count) bytes -> \(ids.count) tokens in \(String(format: "%.1f", ms)) ms")
         XCTAssertEqual(t.decode(ids), text)
+        if !_isDebugAssertConfiguration() { XCTAssertLessThan(ms, 100) }
+
+        // The heaviest generic-regex pre-tokenizer (gpt-4o: lookaheads in loops) on the same text.
+        var m = try TokenizerMetadata(gguf: GGUFFile(path: path))
+        m.pre = "gpt-4o"
+        let g = try Tokenizer(metadata: m)
+        let s2 = DispatchTime.now().uptimeNanoseconds
+        let ids2 = g.encode(text)
+        let ms2 = Double(DispatchTime.now().uptimeNanoseconds - s2) / 1e6
+        print("encode (gpt-4o pre) \(text.utf8.count) bytes -> \(ids2.count) tokens in \(String(format: "%.1f", ms2)) ms")
+        XCTAssertEqual(g.decode(ids2), text)
+        if !_isDebugAssertConfiguration() { XCTAssertLessThan(ms2, 100) }
     }
 }
