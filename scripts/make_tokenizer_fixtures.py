@@ -37,6 +37,28 @@ TEXTS = [
 
 MODES = [(False, False), (True, True)]
 
+# Seeded random strings over a pool of troublesome pieces (used for the variants in FUZZ_FOR;
+# even-numbered ones without special handling, odd-numbered ones with).
+FUZZ_POOL = [
+    "a", "Z", "q", "The", " the", "ing", "é", "ß", "Ā", "ж", "Ω", "\u2126", "\u212a", "ﬁ", "中", "日本", "한", "\u1100",
+    "ا", "\u0928\u093f", "\u0e01\u0e34", "0", "7", "42", "2024", "٣", "½", "Ⅻ", " ", " ", "  ", "\t", "\n", "\r\n", "\r",
+    "\u00a0", "\u3000", "\u2009", "\u2028", "\u0085", "'", "'s", "'LL", "'ve", "!", "?", ".", ",", ";", "$", "+", "<", "=",
+    "~", "|", "`", "^", "_", "-", "/", "\\", "(", ")", "[", "]", "{", "}", "\"", "#", "%", "&", "*", "@", "…", "。", "，",
+    "“", "”", "€", "©", "∑", "🦙", "😀", "👩\u200d👩\u200d👧", "🇫🇷", "\u0301", "\u0308", "\u200b", "\ufeff", "\u0001",
+    "\u007f", "<|im_start|>", "<|im_end|>", "<|endoftext|>", "</s>", "<s>", "<unk>", "[CLS]", "[SEP]", "<mask>",
+    "<0x0A>", "▁", "Ġ", "IMGIMGAZ", "<sentinel:3>",
+]
+FUZZ_FOR = {"ggml-vocab-gpt-2.gguf", "ggml-vocab-falcon.gguf", "ggml-vocab-starcoder.gguf",
+            "ggml-vocab-deepseek-llm.gguf", "ggml-vocab-llama-spm.gguf", "ggml-vocab-phi-3.gguf",
+            "ggml-vocab-bert-bge.gguf", "default", "llama-bpe", "qwen2", "gpt-4o", "tekken", "deepseek-v3",
+            "deepseek-coder", "bloom", "chameleon", "superbpe", "bailingmoe", "smollm"}
+
+
+def fuzz_texts(n=60, seed=1234):
+    import random
+    rng = random.Random(seed)
+    return ["".join(rng.choice(FUZZ_POOL) for _ in range(rng.randint(1, 14))) for _ in range(n)]
+
 VARIANTS = {
     # base file -> list of overrides ({} = unchanged)
     "ggml-vocab-gpt-2.gguf": [{}],
@@ -45,7 +67,7 @@ VARIANTS = {
     "ggml-vocab-deepseek-llm.gguf": [{}],
     "ggml-vocab-llama-spm.gguf": [{}, {"tokenizer.ggml.add_space_prefix": False}],
     "ggml-vocab-phi-3.gguf": [{}],
-    "ggml-vocab-bert-bge.gguf": [{}],
+    "ggml-vocab-bert-bge.gguf": [{}, {"tokenizer.ggml.normalizer.lowercase": False}],
     "default-model": [{}] + [{"tokenizer.ggml.pre": p} for p in [
         "default", "gpt-2", "llama-bpe", "qwen2", "deepseek-coder", "deepseek-v3", "falcon", "starcoder",
         "command-r", "stablelm2", "poro-chat", "chatglm-bpe", "viking", "tekken", "bloom", "chameleon", "gpt-4o",
@@ -107,7 +129,7 @@ def opt_id(v):
     return None if v < 0 else v
 
 
-def record(path):
+def record(path, fuzz):
     m = llama_cpp.llama_model_load_from_file(path.encode(), llama_cpp.llama_model_params(vocab_only=True))
     assert m, path
     vocab = llama_cpp.llama_model_get_vocab(m)
@@ -125,6 +147,14 @@ def record(path):
     cases = []
     for text in TEXTS:
         for add_special, parse_special in MODES:
+            ids = tokenize(vocab, text, add_special, parse_special)
+            c = {"text": text, "add_special": add_special, "parse_special": parse_special, "ids": ids}
+            if not add_special:
+                c["detok_hex"] = detokenize(vocab, ids)
+            cases.append(c)
+    if fuzz:
+        for i, text in enumerate(fuzz_texts()):
+            add_special = parse_special = i % 2 == 1
             ids = tokenize(vocab, text, add_special, parse_special)
             c = {"text": text, "add_special": add_special, "parse_special": parse_special, "ids": ids}
             if not add_special:
@@ -153,7 +183,8 @@ def main():
                 if ov:
                     path = os.path.join(tmp, "variant.gguf")
                     write_variant(src, ov, path)
-                meta, cases = record(path)
+                key = ov.get("tokenizer.ggml.pre", "smollm" if base == "default-model" else base) if len(ov) <= 1 else None
+                meta, cases = record(path, key in FUZZ_FOR)
                 results.append({"base": base, "overrides": ov, "meta": meta, "cases": cases})
                 print(base, ov, len(cases), file=sys.stderr)
     out = {

@@ -55,6 +55,7 @@ final class LlamaCppFixtureTests: XCTestCase {
                 case let ("tokenizer.ggml.add_space_prefix", .bool(b)): m.addSpacePrefix = b
                 case let ("tokenizer.ggml.add_bos_token", .bool(b)): m.addBOS = b
                 case let ("tokenizer.ggml.add_eos_token", .bool(b)): m.addEOS = b
+                case let ("tokenizer.ggml.normalizer.lowercase", .bool(b)): m.lowercase = b
                 default: XCTFail("unknown override \(k)")
                 }
             }
