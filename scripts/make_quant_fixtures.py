@@ -10,6 +10,9 @@
 #   TYPE.f32      gguf.quants.dequantize(TYPE.bin) as little-endian f32
 #   TYPE.src.f32  (quantizable types only) the f32 input that was quantized, so tests can check
 #                 Tailor's own f32->F16/BF16 and Q8_0 (activation) quantizers bit for bit.
+#   Q8_1.bin, Q8_K.bin (+ .src.f32) activation blocks: gguf-py has no Q8_1/Q8_K quantizer, so
+#                 these come from numpy transcriptions (below) of ggml's quantize_row_q8_1_ref and
+#                 quantize_row_q8_K_ref (ggml/src/ggml-quants.c), all arithmetic in float32.
 # Output is deterministic (fixed seed). Total size stays well under 200 KB.
 import os
 import sys
@@ -56,6 +59,45 @@ def random_blocks(qtype: T, n_blocks: int) -> np.ndarray:
     return b.reshape(1, -1)
 
 
+def np_roundf(v: np.ndarray) -> np.ndarray:
+    """C roundf: half away from zero."""
+    return gguf.quants.np_roundf(v)
+
+
+def q8_1_ref(x: np.ndarray) -> bytes:
+    out = bytearray()
+    for blk in x.reshape(-1, 32).astype(np.float32):
+        amax = np.float32(np.abs(blk).max())
+        d = np.float32(amax / np.float32(127))
+        id_ = np.float32(np.float32(1) / d) if d != 0 else np.float32(0)
+        q = np_roundf((blk * id_).astype(np.float32)).astype(np.int32)
+        s = np.float32(np.float32(int(q.sum())) * d)
+        out += np.array([d, s], dtype=np.float16).tobytes() + q.astype(np.int8).tobytes()
+    return bytes(out)
+
+
+def q8_K_ref(x: np.ndarray) -> bytes:
+    out = bytearray()
+    for blk in x.reshape(-1, 256).astype(np.float32):
+        j = int(np.argmax(np.abs(blk)))  # first element of largest magnitude
+        if blk[j] == 0:
+            out += np.float32(0).tobytes() + bytes(256) + bytes(32)  # ggml leaves bsums unset here
+            continue
+        iscale = np.float32(np.float32(-127) / blk[j])
+        q = np.minimum(np.rint((blk * iscale).astype(np.float32)), 127).astype(np.int8)  # rint: half to even
+        bsums = q.astype(np.int16).reshape(16, 16).sum(axis=1).astype(np.int16)
+        out += np.float32(np.float32(1) / iscale).tobytes() + q.tobytes() + bsums.tobytes()
+    return bytes(out)
+
+
+def write_act(name: str, x: np.ndarray, blocks: bytes):
+    with open(os.path.join(OUT, f"{name}.bin"), "wb") as f:
+        f.write(blocks)
+    with open(os.path.join(OUT, f"{name}.src.f32"), "wb") as f:
+        f.write(x.astype("<f4").tobytes())
+    print(f"{name}: {len(blocks)} bytes")
+
+
 def write(name: str, blocks: np.ndarray, qtype: T, src: np.ndarray | None = None):
     deq = gguf.quants.dequantize(blocks, qtype).astype("<f4")
     with open(os.path.join(OUT, f"{name}.bin"), "wb") as f:
@@ -84,6 +126,17 @@ def main():
         write(qt.name, gguf.quants.quantize(src, qt), qt, src=src)
     for qt in (T.Q2_K, T.Q3_K, T.Q4_K, T.Q5_K, T.Q6_K):
         write(qt.name, random_blocks(qt, 6), qt)
+    # Activation quantizers: Gaussian blocks plus exact ties (values on the .5 grid after scaling),
+    # opposite-sign magnitude ties, and a zero block.
+    x = source(16, 32).reshape(-1)
+    x[:32] = (np.arange(32) % 9) * np.float32(0.25) - 1
+    x[40], x[41] = -x[41], x[41]
+    write_act("Q8_1", x, q8_1_ref(x))
+    x = source(4, 256).reshape(-1)  # block 1 is all zero
+    x[:256] = ((np.arange(256) % 255) - 127).astype(np.float32) * np.float32(0.5)
+    x[600] = -np.abs(x).max() * 2
+    x[601] = -x[600]
+    write_act("Q8_K", x, q8_K_ref(x))
     total = sum(os.path.getsize(os.path.join(OUT, f)) for f in os.listdir(OUT))
     print(f"total {total} bytes")
     return 0

@@ -84,6 +84,22 @@ final class DequantTests: XCTestCase {
         tk_set_cpu_features_mask(-1)
     }
 
+    func testQ8_1AndQ8_KMatchGGMLReferenceTranscription() throws {
+        // Fixtures from numpy transcriptions of ggml's quantize_row_q8_1_ref / q8_K_ref.
+        for (name, quant) in [("Q8_1", tk_quantize_row_q8_1), ("Q8_K", tk_quantize_row_q8_K)]
+            as [(String, (UnsafePointer<Float>?, UnsafeMutableRawPointer?, Int64) -> Void)] {
+            let src = try Fixtures.floats("\(name).src.f32")
+            let want = try Fixtures.bytes("\(name).bin")
+            for mask: Int32 in [0, -1] {
+                tk_set_cpu_features_mask(mask)
+                var got = [UInt8](repeating: 0, count: want.count)
+                quant(src, &got, Int64(src.count))
+                XCTAssertEqual(got, want, "\(name) mask \(mask)")
+            }
+        }
+        tk_set_cpu_features_mask(-1)
+    }
+
     func testSIMDActivationQuantizersMatchPortableBitExact() {
         var rng = SeededRNG(seed: 23)
         var x = (0..<4096).map { _ in rng.gauss() * Float.random(in: 1e-3...30, using: &rng) }
