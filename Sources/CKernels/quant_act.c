@@ -32,10 +32,12 @@ static inline float q8_block(const float *x, int8_t *qs, int *sum) {
     float amax = 0.0f;
     for (int j = 0; j < QK; j++) amax = fmaxf(amax, fabsf(x[j]));
     const float d = amax / 127.f;
-    const float id = d ? 1.0f / d : 0.0f;
+    // as llama.cpp's x86/ARM SIMD quantizers (which produce the logits people compare with):
+    // id = 127/amax, round half to even; ggml's scalar _ref uses 1/d and roundf instead.
+    const float id = amax != 0.0f ? 127.f / amax : 0.0f;
     int s = 0;
     for (int j = 0; j < QK; j++) {
-        int q = round_away(x[j] * id);
+        int q = nearest_int(x[j] * id);
         qs[j] = (int8_t)q;
         s += q;
     }
@@ -101,15 +103,13 @@ TGT2 static float q8_block_avx2(const float *x, int8_t *qs, int *sum) {
         v[i] = _mm256_loadu_ps(x + 8 * i);
         m = _mm256_max_ps(m, _mm256_andnot_ps(sign, v[i]));
     }
-    const float d = hmax8(m) / 127.f;
-    const __m256 id = _mm256_set1_ps(d ? 1.0f / d : 0.0f);
+    const float amax = hmax8(m);
+    const float d = amax / 127.f;
+    const __m256 id = _mm256_set1_ps(amax != 0.0f ? 127.f / amax : 0.0f);
     __m256i q[4], s = _mm256_setzero_si256();
-    for (int i = 0; i < 4; i++) {  // round half away from zero, as roundf
+    for (int i = 0; i < 4; i++) {  // round half to even, as llama.cpp's AVX2 quantizer
         const __m256 p = _mm256_mul_ps(v[i], id);
-        __m256 t = _mm256_round_ps(p, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
-        const __m256 half = _mm256_cmp_ps(_mm256_andnot_ps(sign, _mm256_sub_ps(p, t)), _mm256_set1_ps(0.5f), _CMP_GE_OQ);
-        t = _mm256_add_ps(t, _mm256_and_ps(half, _mm256_or_ps(_mm256_and_ps(p, sign), _mm256_set1_ps(1.0f))));
-        q[i] = _mm256_cvttps_epi32(t);
+        q[i] = _mm256_cvtps_epi32(_mm256_round_ps(p, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
         s = _mm256_add_epi32(s, q[i]);
     }
     pack32(q, qs);

@@ -10,12 +10,14 @@ public final class LoadedModel {
     public let name: String
     public let file: GGUFFile
     public let model: LanguageModel
+    public let tokenizer: Tokenizer
     public let pool: ThreadPool
 
-    init(name: String, file: GGUFFile, model: LanguageModel, pool: ThreadPool) {
+    init(name: String, file: GGUFFile, model: LanguageModel, tokenizer: Tokenizer, pool: ThreadPool) {
         self.name = name
         self.file = file
         self.model = model
+        self.tokenizer = tokenizer
         self.pool = pool
     }
 
@@ -53,9 +55,19 @@ public enum ModelLoader {
         if let bad = file.tensors.first(where: { !$0.type.isSupported }) {
             throw FormatError.unsupported(path: file.path, message: "tensor '\(bad.name)' has quant type \(bad.type.name), which Tailor cannot compute with yet")
         }
+        let tokenizer = try file.makeTokenizer()
         let pool = ThreadPool(threads: threads ?? ThreadPool.defaultThreadCount)
         let weights = GGUFWeights(file: file)
         let model = try ModelRegistry.makeModel(architecture: arch, config: weights, weights: weights, pool: pool)
-        return LoadedModel(name: url.deletingPathExtension().lastPathComponent, file: file, model: model, pool: pool)
+        guard tokenizer.vocabularySize <= model.vocabularySize else {
+            throw FormatError.corrupt(path: file.path, message: "tokenizer has \(tokenizer.vocabularySize) tokens but the model only \(model.vocabularySize)")
+        }
+        return LoadedModel(name: url.deletingPathExtension().lastPathComponent, file: file, model: model,
+                           tokenizer: tokenizer, pool: pool)
+    }
+
+    /// Only the tokenizer of `spec` (works on vocab-only GGUF files).
+    public static func loadTokenizer(_ spec: String, home: TailorHome = .current) throws -> Tokenizer {
+        try GGUFFile(path: try resolve(spec, home: home).path).makeTokenizer()
     }
 }

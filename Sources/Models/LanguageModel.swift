@@ -57,6 +57,9 @@ public protocol LanguageModel: AnyObject {
     /// Appends `tokens` to `cache` and returns logits: for the last token only (`count == 1`
     /// rows) or, when `allLogits`, for every token (tokens.count rows of vocabularySize).
     func forward(_ tokens: [Int32], cache: KVCache, allLogits: Bool) throws -> [Float]
+
+    /// int8 (fast, as llama.cpp) or f32 (exact) activations in matrix products.
+    var activations: ActivationPrecision { get set }
 }
 
 public extension ConfigSource {

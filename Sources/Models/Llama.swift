@@ -24,6 +24,9 @@ public final class LlamaModel: LanguageModel {
     let pool: ThreadPool
     let scratch: Scratch
     public let parameterCount: Int
+    /// `.int8` (default) quantizes activations for integer dot products as llama.cpp does;
+    /// `.f32` is the exact reference path.
+    public var activations: ActivationPrecision = .int8
 
     public var architecture: String { config.architecture }
     public var vocabularySize: Int { config.vocabSize }
@@ -119,32 +122,32 @@ public final class LlamaModel: LanguageModel {
         let scale = 1 / Float(c.headDim).squareRoot()
         for (l, b) in blocks.enumerated() {
             b.attnNorm(s.x, tokens: T, into: s.h)                                                     // (T, D)
-            b.wq(s.h, tokens: T, into: s.q, pool: pool)                                               // (T, H·Dh)
-            b.wk(s.h, tokens: T, into: s.k, pool: pool)                                               // (T, Hkv·Dh)
-            b.wv(s.h, tokens: T, into: s.v, pool: pool)                                               // (T, Hkv·Dh)
+            b.wq(s.h, tokens: T, into: s.q, pool: pool, activations: activations)                                               // (T, H·Dh)
+            b.wk(s.h, tokens: T, into: s.k, pool: pool, activations: activations)                                               // (T, Hkv·Dh)
+            b.wv(s.h, tokens: T, into: s.v, pool: pool, activations: activations)                                               // (T, Hkv·Dh)
             rope.apply(s.q, tokens: T, heads: c.heads, headDim: c.headDim, firstPosition: pos0)
             rope.apply(s.k, tokens: T, heads: c.kvHeads, headDim: c.headDim, firstPosition: pos0)
             cache.store(layer: l, start: pos0, tokens: T, k: s.k, v: s.v)
             tk_attention(s.attn, s.q, cache.layerKeys(l), cache.layerValues(l), cache.precision == .f16 ? 1 : 0,
                          Int64(T), Int64(c.heads), Int64(c.kvHeads), Int64(c.headDim), Int64(pos0),
                          scale, s.scores, Int64(s.scoreStride), pool.raw)                             // (T, H·Dh)
-            b.wo(s.attn, tokens: T, into: s.h, pool: pool)                                            // (T, D)
+            b.wo(s.attn, tokens: T, into: s.h, pool: pool, activations: activations)                                            // (T, D)
             tk_add(s.x, s.h, Int64(T * D))
             b.ffnNorm(s.x, tokens: T, into: s.h)
-            b.gate(s.h, tokens: T, into: s.gate, pool: pool)                                          // (T, F)
-            b.up(s.h, tokens: T, into: s.up, pool: pool)                                              // (T, F)
+            b.gate(s.h, tokens: T, into: s.gate, pool: pool, activations: activations)                                          // (T, F)
+            b.up(s.h, tokens: T, into: s.up, pool: pool, activations: activations)                                              // (T, F)
             tk_swiglu(s.gate, s.gate, s.up, Int64(T * c.ffnDim))
-            b.down(s.gate, tokens: T, into: s.h, pool: pool)                                          // (T, D)
+            b.down(s.gate, tokens: T, into: s.h, pool: pool, activations: activations)                                          // (T, D)
             tk_add(s.x, s.h, Int64(T * D))
         }
         cache.count = pos0 + T
         guard let logits else { return }
         if allRows {
             outputNorm(s.x, tokens: T, into: s.h)
-            output(s.h, tokens: T, into: logits, pool: pool)                                          // (T, V)
+            output(s.h, tokens: T, into: logits, pool: pool, activations: activations)                                          // (T, V)
         } else {
             outputNorm(s.x + (T - 1) * D, tokens: 1, into: s.h)
-            output(s.h, tokens: 1, into: logits, pool: pool)                                          // (1, V)
+            output(s.h, tokens: 1, into: logits, pool: pool, activations: activations)                                          // (1, V)
         }
     }
 }

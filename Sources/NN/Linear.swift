@@ -17,8 +17,9 @@ public struct Linear: Sendable {
     public var inFeatures: Int { weight.cols }
     public var outFeatures: Int { weight.rows }
 
-    public func callAsFunction(_ x: UnsafePointer<Float>, tokens: Int, into y: UnsafeMutablePointer<Float>, pool: ThreadPool?) {
-        weight.matmul(x, tokens: tokens, into: y, pool: pool)
+    public func callAsFunction(_ x: UnsafePointer<Float>, tokens: Int, into y: UnsafeMutablePointer<Float>, pool: ThreadPool?,
+                               activations: ActivationPrecision = .int8) {
+        weight.matmul(x, tokens: tokens, into: y, pool: pool, activations: activations)
         if let bias {
             bias.withUnsafeBufferPointer { tk_add_bias(y, $0.baseAddress, Int64(tokens), Int64(weight.rows)) }
         }

@@ -23,9 +23,13 @@ public struct WeightMatrix: @unchecked Sendable {
     /// Bytes of one stored row.
     public var rowBytes: Int { cols / type.blockElements * type.blockBytes }
 
-    /// y(ntok, rows) = x(ntok, cols) · Wᵀ.
-    public func matmul(_ x: UnsafePointer<Float>, tokens: Int, into y: UnsafeMutablePointer<Float>, pool: ThreadPool?) {
-        let rc = tk_matmul(data, type.rawValue, Int64(rows), Int64(cols), x, Int64(tokens), y, pool?.raw)
+    /// y(ntok, rows) = x(ntok, cols) · Wᵀ. With `.int8` activations (the default, as llama.cpp)
+    /// x is quantized to 8 bit for integer dot products; `.f32` keeps it exact.
+    public func matmul(_ x: UnsafePointer<Float>, tokens: Int, into y: UnsafeMutablePointer<Float>, pool: ThreadPool?,
+                       activations: ActivationPrecision = .int8) {
+        let rc = activations == .int8
+            ? tk_matmul(data, type.rawValue, Int64(rows), Int64(cols), x, Int64(tokens), y, pool?.raw)
+            : tk_matmul_exact(data, type.rawValue, Int64(rows), Int64(cols), x, Int64(tokens), y, pool?.raw)
         precondition(rc == 0, "matmul on unsupported type \(type)")
     }
 
@@ -44,6 +48,15 @@ public struct WeightMatrix: @unchecked Sendable {
         }
         return out
     }
+}
+
+/// How activations enter quantized matrix products.
+public enum ActivationPrecision: String, Sendable, CaseIterable {
+    /// Quantized to 8 bit per block (Q8_0/Q8_1/Q8_K) for integer dot products: fast, and what
+    /// llama.cpp does.
+    case int8
+    /// Kept in f32 against dequantized weights: exact up to f32 rounding.
+    case f32
 }
 
 /// A 1-D f32 vector (norm weights, biases), copied out of its source.

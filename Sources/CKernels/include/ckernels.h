@@ -72,6 +72,11 @@ void tk_pool_run(tk_pool *pool, tk_task_fn fn, void *ctx);
 int tk_matmul(const void *W, int type, int64_t rows, int64_t cols,
               const float *X, int64_t ntok, float *Y, tk_pool *pool);
 
+/// Like tk_matmul but with f32 activations: rows are dequantized and dotted in f32. The exact
+/// reference path (tests, training). Returns 0, or -1 for an unsupported type.
+int tk_matmul_exact(const void *W, int type, int64_t rows, int64_t cols, const float *X, int64_t ntok,
+                    float *Y, tk_pool *pool);
+
 /// f32 GEMM through BLAS: C(m,n) = alpha * op(A) · op(B) + beta * C, row-major.
 void tk_sgemm(int transA, int transB, int64_t m, int64_t n, int64_t k, float alpha,
               const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
