@@ -12,7 +12,8 @@ Command:
 Method (as ../shared/testdata/smollm2-reference.json): fresh context per case, n_ctx 1024, flash
 attention off, KV cache f16 and f32, prompt tokenized by llama.cpp (add_special=false,
 parse_special=true), whole prompt in one batch with logits for EVERY position (checks batched,
-causal prefill), top-5 raw logits per position; then 24 greedy tokens, one token per decode.
+causal prefill), top-5 raw logits per position; then 24 greedy tokens, one token per decode, with llama.cpp's top-1/top-2 logit margin at each step
+(so a test can tell a near-tie from a real disagreement).
 """
 import json, sys
 import numpy as np
@@ -60,16 +61,18 @@ def main():
             per_pos.append([[int(t), round(float(lg[t]), 4)] for t in top])
         last = np.ctypeslib.as_array(L.llama_get_logits_ith(ctx, len(ids) - 1), shape=(nv,)).copy()
         L.llama_batch_free(batch)
-        greedy = []
-        tok = int(np.argmax(last))
+        greedy, margins = [], []
+        lg = last
         for _ in range(24):
+            top2 = np.argsort(-lg, kind="stable")[:2]
+            tok = int(top2[0])
             greedy.append(tok)
+            margins.append(round(float(lg[top2[0]] - lg[top2[1]]), 4))
             arr = (L.llama_token * 1)(tok)
             assert L.llama_decode(ctx, L.llama_batch_get_one(arr, 1)) == 0
-            lg = np.ctypeslib.as_array(L.llama_get_logits_ith(ctx, -1), shape=(nv,))
-            tok = int(np.argmax(lg))
+            lg = np.ctypeslib.as_array(L.llama_get_logits_ith(ctx, -1), shape=(nv,)).copy()
         L.llama_free(ctx)
-        return per_pos, greedy
+        return per_pos, greedy, margins
 
     out = {"tool": f"llama-cpp-python {L.__version__} (no AMX), flash attention off, 1 thread",
            "model": path.rsplit("/", 1)[-1], "cases": []}
@@ -77,8 +80,8 @@ def main():
         ids = tokenize(p)
         case = {"prompt": p, "prompt_ids": ids}
         for kv in ("f16", "f32"):
-            per_pos, greedy = run(ids, kv == "f32")
-            case[kv] = {"top5_per_position": per_pos, "greedy24_ids": greedy}
+            per_pos, greedy, margins = run(ids, kv == "f32")
+            case[kv] = {"top5_per_position": per_pos, "greedy24_ids": greedy, "greedy24_top2_margin": margins}
         out["cases"].append(case)
     json.dump(out, sys.stdout)
 
