@@ -43,7 +43,7 @@ FRUITS = {
     "berry": ["tomato", "banana", "grape", "blueberry", "cranberry", "gooseberry", "redcurrant", "blackcurrant",
               "kiwifruit", "avocado", "persimmon", "eggplant", "bell pepper", "chili pepper", "guava", "papaya",
               "pomegranate", "feijoa", "dragon fruit", "lingonberry", "bilberry", "barberry", "goji berry",
-              "tomatillo", "cape gooseberry", "tamarillo", "pawpaw", "mangosteen", "sapodilla", "jabuticaba",
+              "tomatillo", "cape gooseberry", "tamarillo", "pawpaw", "sapodilla", "jabuticaba",
               "miracle fruit", "naranjilla", "muscadine"],
     "hesperidium": ["orange", "lemon", "lime", "grapefruit", "mandarin", "tangerine", "clementine", "pomelo",
                     "citron", "kumquat", "bergamot orange", "yuzu", "calamansi", "seville orange", "key lime",
