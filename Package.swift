@@ -22,7 +22,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "tailor", targets: ["tailor"]),
-        .library(name: "TailorKit", targets: ["Tensor", "NN", "Formats", "Tokenizers", "Models", "Loading", "Generation"]),
+        .library(name: "TailorKit", targets: ["Tensor", "NN", "Formats", "Tokenizers", "Models", "Loading", "Generation", "Evaluation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "Loading", dependencies: ["Formats", "Tokenizers", "Models"]),
         .target(name: "Generation", dependencies: ["Models", "Tokenizers"]),
         .executableTarget(name: "tailor", dependencies: [
-            "Loading", "Generation",
+            "Loading", "Generation", "Evaluation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "KernelsTests", dependencies: ["CKernels", "Tensor", "Formats"]),
@@ -46,6 +46,8 @@ let package = Package(
         .testTarget(name: "ChatTemplateTests", dependencies: ["Tokenizers"]),
         .testTarget(name: "ModelsTests", dependencies: ["Loading", "Generation"]),
         .testTarget(name: "CLITests", dependencies: ["tailor"]),
+        .target(name: "Evaluation", dependencies: ["Generation"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
     ],
     swiftLanguageModes: [.v5]
 )
