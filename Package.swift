@@ -46,6 +46,7 @@ let package = Package(
         .testTarget(name: "ChatTemplateTests", dependencies: ["Tokenizers"]),
         .testTarget(name: "ModelsTests", dependencies: ["Loading", "Generation"]),
         .testTarget(name: "CLITests", dependencies: ["tailor"]),
+        .testTarget(name: "GenerationTests", dependencies: ["Generation"]),
         .target(name: "Evaluation", dependencies: ["Generation"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
     ],

@@ -52,6 +52,9 @@ public enum ModelLoader {
         guard let arch = file.string("general.architecture") else {
             throw FormatError.missing(path: file.path, key: "general.architecture")
         }
+        guard ModelRegistry.architectures.contains(arch) else {
+            throw ModelError.unsupportedArchitecture(origin: file.path, name: arch, known: ModelRegistry.architectures)
+        }
         if let bad = file.tensors.first(where: { !$0.type.isSupported }) {
             throw FormatError.unsupported(path: file.path, message: "tensor '\(bad.name)' has quant type \(bad.type.name), which Tailor cannot compute with yet")
         }

@@ -32,11 +32,11 @@ struct Generate: ParsableCommand {
         guard minP >= 0, minP < 1 else { throw ValidationError("--min-p must be in [0, 1)") }
         guard repeatPenalty > 0 else { throw ValidationError("--repeat-penalty must be > 0") }
         guard KVCache.Precision(rawValue: cache) != nil else { throw ValidationError("--cache must be f16 or f32") }
-        guard !prompt.isEmpty else { throw ValidationError("the prompt is empty") }
     }
 
     func run() throws {
         try reportingErrors {
+            guard !prompt.isEmpty else { throw GenerationError.emptyPrompt }
             let loaded = try ModelLoader.load(model.model, threads: model.threads)
             let tok = loaded.tokenizer
             let ids = tok.encode(prompt, addSpecial: true, parseSpecial: !noParseSpecial)

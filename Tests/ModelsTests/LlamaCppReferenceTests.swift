@@ -8,7 +8,7 @@
 // Tolerance: two int8-activation implementations do not round identically, and this small model
 // amplifies it: llama.cpp itself differs from an exact float64 forward by up to 0.65 (mean 0.15)
 // across the vocabulary on prompt 0, and its f16 vs f32 cache moves logits by 0.17. So logits
-// must agree within 0.5 at the last prompt position (1.0 worst case over every position of a
+// must agree within 0.5 at the last prompt position (1.5 worst case over every position of a
 // batch, with a mean under 0.25). Calibration: Tailor's exact path, itself within 2e-3 of a
 // float64 forward (ExactForwardTests), differs from llama.cpp on these positions by a mean of
 // 0.14-0.22 and up to 1.55, which is llama.cpp's own 8-bit noise; the int8 path is as close or closer.
@@ -109,7 +109,7 @@ final class LlamaCppReferenceTests: XCTestCase {
                 }
                 // over hundreds of positions the worst case grows; the mean must stay small
                 let mean = sum / Double(count)
-                XCTAssertLessThan(worst, 2 * Self.tolerance, "case \(ci) [\(precision)] top-5 at every position: worst")
+                XCTAssertLessThan(worst, 3 * Self.tolerance, "case \(ci) [\(precision)] top-5 at every position: worst")
                 XCTAssertLessThan(mean, Self.meanTolerance, "case \(ci) [\(precision)] top-5 at every position: mean")
                 let last = Array(all[(c.prompt_ids.count - 1) * V..<c.prompt_ids.count * V])
                 let n = try greedyAgreement(loaded.model, cache: cache, first: last, want: run.greedy24_ids,
