@@ -19,10 +19,13 @@ public final class Tokenizer: Sendable {
     public let eotID: Int32?
     /// End-of-message id (`<|eom_id|>`).
     public let eomID: Int32?
+    /// Unknown-token id (`<unk>`, `[UNK]`).
     public let unknownID: Int32?
     /// Separator id (SEP for BERT).
     public let separatorID: Int32?
+    /// Padding id.
     public let paddingID: Int32?
+    /// Mask id (BERT `[MASK]`).
     public let maskID: Int32?
     /// Fill-in-the-middle ids, when the vocab has them.
     public let fimPrefixID: Int32?, fimSuffixID: Int32?, fimMiddleID: Int32?
@@ -32,7 +35,9 @@ public final class Tokenizer: Sendable {
     public let endOfGenerationIDs: Set<Int32>
     /// Whether `encode(addSpecial: true)` prepends BOS / appends EOS / (BERT) appends SEP.
     public let addBOS: Bool
+    /// See `addBOS`.
     public let addEOS: Bool
+    /// See `addBOS` (WordPiece appends SEP whenever `addSpecial` is true, as llama.cpp does).
     public let addSEP: Bool
     /// SentencePiece: prefix raw text with a space (and drop it again when decoding).
     public let addSpacePrefix: Bool
