@@ -63,7 +63,7 @@ struct TokenizerSetup {
             ids.bos = 11; ids.eos = 11
             let name = m.pre ?? "default"
             var spec: PreTokenizerSpec
-            if let s = PreTokenizerPatterns.spec(for: name) {
+            if let s = PreTokenizerPatterns.spec(for: name), m.pre != nil {
                 spec = s
             } else {
                 warnings.append("tokenizer: missing or unrecognized pre-tokenizer '\(m.pre ?? "")' (tokenizer.ggml.pre), using 'default'")

@@ -59,6 +59,9 @@ final class TokenizerMetadataTests: XCTestCase {
         XCTAssertEqual(t.decode(t.encode("hello world! 🦙")), "<|endoftext|>hello world! 🦙")
         XCTAssertEqual(t.endOfGenerationIDs, [t.tokenID(for: "<|endoftext|>")!])
         XCTAssertTrue(try tinyBPE(pre: "gpt-2").warnings.isEmpty)
+        let noPre = try tinyBPE(pre: nil)
+        XCTAssertEqual(noPre.preTokenizerName, "default")
+        XCTAssertEqual(noPre.warnings.count, 1)
     }
 
     func testTinySentencePiece() throws {
