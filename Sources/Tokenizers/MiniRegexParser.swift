@@ -1,6 +1,7 @@
 // MiniRegexParser.swift: pattern text -> MiniRegex.Node for the ECMAScript subset MiniRegex runs
 // (see MiniRegex.swift for the supported syntax). `\p{X}` is expanded to llama.cpp's collapsed
-// classes: the category byte 0xD0+k plus the ASCII members of the category.
+// classes: the category byte 0xD0+k plus the ASCII members of the category (as in current
+// llama.cpp, whose \p{S} includes '~'; versions before 2025-10 left it out).
 
 struct RegexParser {
     let p: [UInt32]
@@ -155,7 +156,7 @@ struct RegexParser {
                           r("[", "]"), r("_", "_"), r("{", "{"), r("}", "}")]
         case "M": cc.ranges += [(0xD4, 0xD4)]
         case "S":
-            cc.ranges += [(0xD5, 0xD5), r("$", "$"), r("+", "+"), r("<", ">"), r("^", "^"), r("`", "`"), r("|", "|")]
+            cc.ranges += [(0xD5, 0xD5), r("$", "$"), r("+", "+"), r("<", ">"), r("^", "^"), r("`", "`"), r("|", "|"), r("~", "~")]
         default: throw err("unsupported category \\p{\(name)}")
         }
     }

@@ -40,7 +40,7 @@ enum PreTokenizerPatterns {
         switch name {
         case "default":
             return s([#"[\p{P}\$\+<=>\^~\|]+"#, gpt2, #"\p{N}+"#, "[0-9][0-9][0-9]"])
-        case "llama3", "llama-v3", "llama-bpe", "falcon3", "falcon-h1", "pixtral", "midm-2.0", "lfm2":
+        case "llama3", "llama-v3", "llama-bpe", "falcon3", "falcon-h1", "pixtral", "midm-2.0", "lfm2", "jina-v5-nano":
             var p = s([llama3]); p.ignoreMerges = true; p.forceAddBOS = true; return p
         case "dbrx", "smaug-bpe": return s([llama3])
         case "deepseek-llm":
@@ -50,19 +50,20 @@ enum PreTokenizerPatterns {
         case "deepseek-v3", "hunyuan-dense":
             return s([#"\p{N}{1,3}"#, "[\u{4E00}-\u{9FA5}\u{3040}-\u{309F}\u{30A0}-\u{30FF}]+", deepseek3], clean: false)
         case "falcon": return s([#"[\p{P}\$\+<=>\^~\|`]+"#, gpt2, "[0-9][0-9][0-9]"])
-        case "starcoder", "refact", "codeshell", "exaone", "minerva-7b": return s(starcoder)
+        case "starcoder", "refact", "codeshell", "exaone", "minerva-7b", "mellum2": return s(starcoder)
         case "command-r", "smollm": return s(starcoder, clean: false)
         case "gpt-2", "phi-2", "jina-es", "jina-de", "gigachat", "jina-v2-es", "jina-v2-de", "a.x-4.0",
-             "mellum", "mpt", "olmo", "jais", "exaone4":
+             "mellum", "mpt", "olmo", "jais", "exaone4", "modern-bert":
             return s([gpt2])
         case "jina-v1-en", "jina-v2-code", "roberta-bpe":
             var p = s([gpt2]); p.addSEP = true; return p
         case "trillion", "granite-docling": return s([gpt2], clean: false)
-        case "qwen2", "deepseek-r1-qwen", "kormo", "hunyuan", "grok-2": return s([qwen2], clean: false)
+        case "qwen2", "deepseek-r1-qwen", "kormo", "f2llmv2", "hunyuan", "grok-2", "solar-open":
+            return s([qwen2], clean: false)
         case "megrez", "stablelm2": return s([qwen2])
         case "poro-chat": return s([bloom], clean: false)
         case "bloom", "gpt3-finnish": return s([bloom])
-        case "glm4", "chatglm-bpe": var p = s([llama3]); p.noBOS = true; return p
+        case "glm4", "glm5", "chatglm-bpe": var p = s([llama3]); p.noBOS = true; p.ignoreMerges = name != "chatglm-bpe"; return p
         case "viking": return s([bloom, #"\p{N}"#], clean: false)
         case "tekken":
             var p = s([tekken], clean: false); p.ignoreMerges = true; p.forceAddBOS = true; return p
@@ -71,11 +72,11 @@ enum PreTokenizerPatterns {
                        #"\p{N}"#, #"[\p{P}!-/:-@\[-`{-~]"#, gpt2], clean: false)
             p.forceAddBOS = true
             return p
-        case "gpt-4o", "llama4", "minimax-m2": return s([gpt4o], clean: false)
+        case "gpt-4o", "llama4", "minimax-m2", "kanana2", "talkie": return s([gpt4o], clean: false)
         case "superbpe": return s([#"\p{N}+"#, #"(?=(\d{3})+(?!\d))"#], clean: false)
         case "bailingmoe", "bailingmoe2", "llada-moe": return s([bailing], clean: false)
         case "seed-coder": return s([seedCoder], clean: false)
-        default: return nil
+        default: return recentSpec(for: name)
         }
     }
 }
