@@ -133,3 +133,36 @@ func splitLlama3(_ cpts: [UInt32], _ flags: [CodepointFlags], _ offsets: [Int]) 
     }
     return out
 }
+
+/// llama.cpp's unicode_regex_split_custom_afmoe, used for `\p{AFMoE_digits}` and for tiny_aya's
+/// `\d{1,3}(?=(?:\d{3})*\b)`: each run of \p{N} is cut into groups of three from the right.
+/// As in llama.cpp, text before a run is not cut off: it joins the run's first group.
+func splitDigitGroups(_ cpts: [UInt32], _ flags: [CodepointFlags], _ offsets: [Int]) -> [Int] {
+    var out: [Int] = []
+    var start = 0
+    for len in offsets {
+        let ini = start, end = start + len
+        start = end
+        var prevEnd = ini
+        func add(_ e: Int) {
+            if e > prevEnd { out.append(e - prevEnd) }
+            prevEnd = e
+        }
+        var pos = ini
+        while pos < end {
+            if flags[pos].isNumber {
+                let first = pos
+                while pos < end && flags[pos].isNumber { pos += 1 }
+                let count = pos - first
+                var cur = first
+                let rem = count % 3
+                if rem > 0 { add(cur + rem); cur += rem }
+                while cur < first + count { add(cur + 3); cur += 3 }
+                continue
+            }
+            pos += 1
+        }
+        if prevEnd < end { add(end) }
+    }
+    return out
+}
