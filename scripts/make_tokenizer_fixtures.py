@@ -33,7 +33,7 @@ TEXTS = [
     "ctrl\u0001\u0007\u001b[0m", "<s> </s> <unk> <|endoftext|> <|im_start|>user<|im_end|>", "<|im_start|>assistant\nHi<|im_end|>\n",
     "[CLS] [SEP] [MASK] <mask>", "Hello , world ! How ' s it ' going ? I ' m fine .", "a'b'c''d", "!!!???...,,,",
     "http://example.com/path?q=1&r=2#frag", "user@example.org", "CamelCaseWordsAndALLCAPS", "snake_case_words",
-    "A" * 40, " " * 17 + "x", "\n" * 5 + "y", "a/~b ~x \u2581/~\u0100.\u201d 1,234,567 12345678",
+    "A" * 40, " " * 17 + "x", "\n" * 5 + "y", "a/~b ~x \u2581/~\u0100.\u201d 1,234,567 12345678", "x 12345 y  0@Z 42\u0301 \u0663\u0664\u0665\u0666 漢字kanji混合's",
 ]
 
 MODES = [(False, False), (True, True)]
@@ -53,7 +53,7 @@ FUZZ_FOR = {"ggml-vocab-gpt-2.gguf", "ggml-vocab-falcon.gguf", "ggml-vocab-starc
             "ggml-vocab-deepseek-llm.gguf", "ggml-vocab-llama-spm.gguf", "ggml-vocab-phi-3.gguf",
             "ggml-vocab-bert-bge.gguf", "default", "llama-bpe", "qwen2", "gpt-4o", "tekken", "deepseek-v3",
             "deepseek-coder", "bloom", "chameleon", "superbpe", "bailingmoe", "smollm", "qwen35", "tiny_aya",
-            "youtu", "exaone-moe", "granite-embed-multi-97m"}
+            "youtu", "exaone-moe", "granite-embed-multi-97m", "afmoe", "kimi-k2"}
 
 
 def fuzz_texts(n=60, seed=1234):
@@ -75,7 +75,7 @@ VARIANTS = {
         "command-r", "stablelm2", "poro-chat", "chatglm-bpe", "viking", "tekken", "bloom", "chameleon", "gpt-4o",
         "superbpe", "bailingmoe", "seed-coder", "exaone", "dbrx", "refact", "olmo", "jais", "smaug-bpe",
         "qwen35", "tiny_aya", "youtu", "exaone-moe", "jais-2", "minicpm5", "spark2_5", "laguna", "glm4",
-        "granite-embed-multi-97m"]] + [
+        "granite-embed-multi-97m", "afmoe", "kimi-k2"]] + [
         {"tokenizer.ggml.add_bos_token": True, "tokenizer.ggml.add_eos_token": True}],
 }
 

@@ -2,8 +2,8 @@
 // from `tokenizer.ggml.pre` (name -> list of regexes applied one after another, each splitting the
 // pieces left by the previous one into matches and gaps). The GPT-2 and Llama-3 patterns use
 // hand-written matchers (llama.cpp's unicode_regex_split_custom_*); the rest run on MiniRegex
-// over llama.cpp's "collapsed" text; digit grouping (afmoe, tiny_aya) has its own matcher too.
-// Names llama.cpp knows but that need code not written here (kimi-k2; gemma4, sarvam-moe and
+// over llama.cpp's "collapsed" text; digit grouping (afmoe, tiny_aya) and Kimi-K2 have their own
+// matchers too. Names llama.cpp knows but that need code not written here (gemma4, sarvam-moe and
 // whitespace, which skip the byte mapping) are unknown here and fall back to "default".
 
 /// Options a `tokenizer.ggml.pre` name implies besides its regexes.
@@ -84,7 +84,7 @@ enum PreTokenizerPatterns {
 
 /// A compiled pre-tokenizer: splits code points into words.
 struct PreTokenizer: Sendable {
-    enum Step: Sendable { case gpt2, llama3, digitGroups, regex(MiniRegex) }
+    enum Step: Sendable { case gpt2, llama3, digitGroups, kimiK2, regex(MiniRegex) }
     let steps: [Step]
     let needsCollapse: Bool
 
@@ -94,6 +94,7 @@ struct PreTokenizer: Sendable {
             if r == PreTokenizerPatterns.gpt2 { st.append(.gpt2) }
             else if r == PreTokenizerPatterns.llama3 || r == PreTokenizerPatterns.llama3Orig { st.append(.llama3) }
             else if r == #"\p{AFMoE_digits}"# || r == #"\d{1,3}(?=(?:\d{3})*\b)"# { st.append(.digitGroups) }
+            else if r == #"\p{Han}+"# { st.append(.kimiK2) }
             else { st.append(.regex(try MiniRegex(r))) }
         }
         steps = st
@@ -112,6 +113,7 @@ struct PreTokenizer: Sendable {
             case .gpt2: offsets = splitGPT2(cpts, flags, offsets)
             case .llama3: offsets = splitLlama3(cpts, flags, offsets)
             case .digitGroups: offsets = splitDigitGroups(cpts, flags, offsets)
+            case .kimiK2: offsets = splitKimiK2(cpts, flags, offsets)
             case let .regex(m):
                 if m.usesCategories {
                     if collapsed.isEmpty { collapsed = PreTokenizer.collapse(cpts, flags) }
