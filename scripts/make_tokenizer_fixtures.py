@@ -12,7 +12,8 @@ For every base vocab (llama.cpp's vocab test files and the default model) and ev
 same vocab with `tokenizer.ggml.pre` or another tokenizer key overridden, written to a temporary
 vocab-only GGUF), it records llama_tokenize on tricky texts with (add_special, parse_special) in
 {(false, false), (true, true)}, llama_detokenize of the first result (unparse_special = true),
-the special ids, add_bos/add_eos/add_sep and the end-of-generation ids. Variants give reference
+the special ids, add_bos/add_eos/add_sep and the end-of-generation ids. Detokenized text is stored
+as "detok" (or "detok_hex" when it is not valid UTF-8). Variants give reference
 vectors for pre-tokenizers whose vocab files are not in the shared test data.
 """
 import argparse, ctypes, glob, json, os, sys, tempfile
@@ -32,7 +33,7 @@ TEXTS = [
     "ctrl\u0001\u0007\u001b[0m", "<s> </s> <unk> <|endoftext|> <|im_start|>user<|im_end|>", "<|im_start|>assistant\nHi<|im_end|>\n",
     "[CLS] [SEP] [MASK] <mask>", "Hello , world ! How ' s it ' going ? I ' m fine .", "a'b'c''d", "!!!???...,,,",
     "http://example.com/path?q=1&r=2#frag", "user@example.org", "CamelCaseWordsAndALLCAPS", "snake_case_words",
-    "A" * 40, " " * 17 + "x", "\n" * 5 + "y",
+    "A" * 40, " " * 17 + "x", "\n" * 5 + "y", "a/~b ~x \u2581/~\u0100.\u201d 1,234,567 12345678", "x 12345 y  0@Z 42\u0301 \u0663\u0664\u0665\u0666 漢字kanji混合's",
 ]
 
 MODES = [(False, False), (True, True)]
@@ -51,7 +52,8 @@ FUZZ_POOL = [
 FUZZ_FOR = {"ggml-vocab-gpt-2.gguf", "ggml-vocab-falcon.gguf", "ggml-vocab-starcoder.gguf",
             "ggml-vocab-deepseek-llm.gguf", "ggml-vocab-llama-spm.gguf", "ggml-vocab-phi-3.gguf",
             "ggml-vocab-bert-bge.gguf", "default", "llama-bpe", "qwen2", "gpt-4o", "tekken", "deepseek-v3",
-            "deepseek-coder", "bloom", "chameleon", "superbpe", "bailingmoe", "smollm"}
+            "deepseek-coder", "bloom", "chameleon", "superbpe", "bailingmoe", "smollm", "qwen35", "tiny_aya",
+            "youtu", "exaone-moe", "granite-embed-multi-97m", "afmoe", "kimi-k2"}
 
 
 def fuzz_texts(n=60, seed=1234):
@@ -71,7 +73,9 @@ VARIANTS = {
     "default-model": [{}] + [{"tokenizer.ggml.pre": p} for p in [
         "default", "gpt-2", "llama-bpe", "qwen2", "deepseek-coder", "deepseek-v3", "falcon", "starcoder",
         "command-r", "stablelm2", "poro-chat", "chatglm-bpe", "viking", "tekken", "bloom", "chameleon", "gpt-4o",
-        "superbpe", "bailingmoe", "seed-coder", "exaone", "dbrx", "refact", "olmo", "jais", "smaug-bpe"]] + [
+        "superbpe", "bailingmoe", "seed-coder", "exaone", "dbrx", "refact", "olmo", "jais", "smaug-bpe",
+        "qwen35", "tiny_aya", "youtu", "exaone-moe", "jais-2", "minicpm5", "spark2_5", "laguna", "glm4",
+        "granite-embed-multi-97m", "afmoe", "kimi-k2"]] + [
         {"tokenizer.ggml.add_bos_token": True, "tokenizer.ggml.add_eos_token": True}],
 }
 
@@ -122,7 +126,11 @@ def detokenize(vocab, ids):
     out = ctypes.create_string_buffer(n)
     k = llama_cpp.llama_detokenize(vocab, arr, len(ids), out, n, False, True)
     assert k >= 0, k
-    return out.raw[:k].hex()
+    raw = out.raw[:k]
+    try:
+        return {"detok": raw.decode("utf-8")}
+    except UnicodeDecodeError:
+        return {"detok_hex": raw.hex()}
 
 
 def opt_id(v):
@@ -150,7 +158,7 @@ def record(path, fuzz):
             ids = tokenize(vocab, text, add_special, parse_special)
             c = {"text": text, "add_special": add_special, "parse_special": parse_special, "ids": ids}
             if not add_special:
-                c["detok_hex"] = detokenize(vocab, ids)
+                c.update(detokenize(vocab, ids))
             cases.append(c)
     if fuzz:
         for i, text in enumerate(fuzz_texts()):
@@ -158,7 +166,7 @@ def record(path, fuzz):
             ids = tokenize(vocab, text, add_special, parse_special)
             c = {"text": text, "add_special": add_special, "parse_special": parse_special, "ids": ids}
             if not add_special:
-                c["detok_hex"] = detokenize(vocab, ids)
+                c.update(detokenize(vocab, ids))
             cases.append(c)
     llama_cpp.llama_model_free(m)
     return meta, cases

@@ -2,8 +2,9 @@
 // from `tokenizer.ggml.pre` (name -> list of regexes applied one after another, each splitting the
 // pieces left by the previous one into matches and gaps). The GPT-2 and Llama-3 patterns use
 // hand-written matchers (llama.cpp's unicode_regex_split_custom_*); the rest run on MiniRegex
-// over llama.cpp's "collapsed" text. Names llama.cpp knows but that need bespoke code here
-// (kimi-k2, afmoe, ...) are reported as unsupported and fall back to "default".
+// over llama.cpp's "collapsed" text; digit grouping (afmoe, tiny_aya) and Kimi-K2 have their own
+// matchers too. Names llama.cpp knows but that need code not written here (gemma4, sarvam-moe and
+// whitespace, which skip the byte mapping) are unknown here and fall back to "default".
 
 /// Options a `tokenizer.ggml.pre` name implies besides its regexes.
 struct PreTokenizerSpec: Sendable {
@@ -40,7 +41,7 @@ enum PreTokenizerPatterns {
         switch name {
         case "default":
             return s([#"[\p{P}\$\+<=>\^~\|]+"#, gpt2, #"\p{N}+"#, "[0-9][0-9][0-9]"])
-        case "llama3", "llama-v3", "llama-bpe", "falcon3", "falcon-h1", "pixtral", "midm-2.0", "lfm2":
+        case "llama3", "llama-v3", "llama-bpe", "falcon3", "falcon-h1", "pixtral", "midm-2.0", "lfm2", "jina-v5-nano":
             var p = s([llama3]); p.ignoreMerges = true; p.forceAddBOS = true; return p
         case "dbrx", "smaug-bpe": return s([llama3])
         case "deepseek-llm":
@@ -50,19 +51,20 @@ enum PreTokenizerPatterns {
         case "deepseek-v3", "hunyuan-dense":
             return s([#"\p{N}{1,3}"#, "[\u{4E00}-\u{9FA5}\u{3040}-\u{309F}\u{30A0}-\u{30FF}]+", deepseek3], clean: false)
         case "falcon": return s([#"[\p{P}\$\+<=>\^~\|`]+"#, gpt2, "[0-9][0-9][0-9]"])
-        case "starcoder", "refact", "codeshell", "exaone", "minerva-7b": return s(starcoder)
+        case "starcoder", "refact", "codeshell", "exaone", "minerva-7b", "mellum2": return s(starcoder)
         case "command-r", "smollm": return s(starcoder, clean: false)
         case "gpt-2", "phi-2", "jina-es", "jina-de", "gigachat", "jina-v2-es", "jina-v2-de", "a.x-4.0",
-             "mellum", "mpt", "olmo", "jais", "exaone4":
+             "mellum", "mpt", "olmo", "jais", "exaone4", "modern-bert":
             return s([gpt2])
         case "jina-v1-en", "jina-v2-code", "roberta-bpe":
             var p = s([gpt2]); p.addSEP = true; return p
         case "trillion", "granite-docling": return s([gpt2], clean: false)
-        case "qwen2", "deepseek-r1-qwen", "kormo", "hunyuan", "grok-2": return s([qwen2], clean: false)
+        case "qwen2", "deepseek-r1-qwen", "kormo", "f2llmv2", "hunyuan", "grok-2", "solar-open":
+            return s([qwen2], clean: false)
         case "megrez", "stablelm2": return s([qwen2])
         case "poro-chat": return s([bloom], clean: false)
         case "bloom", "gpt3-finnish": return s([bloom])
-        case "glm4", "chatglm-bpe": var p = s([llama3]); p.noBOS = true; return p
+        case "glm4", "glm5", "chatglm-bpe": var p = s([llama3]); p.noBOS = true; p.ignoreMerges = name != "chatglm-bpe"; return p
         case "viking": return s([bloom, #"\p{N}"#], clean: false)
         case "tekken":
             var p = s([tekken], clean: false); p.ignoreMerges = true; p.forceAddBOS = true; return p
@@ -71,18 +73,18 @@ enum PreTokenizerPatterns {
                        #"\p{N}"#, #"[\p{P}!-/:-@\[-`{-~]"#, gpt2], clean: false)
             p.forceAddBOS = true
             return p
-        case "gpt-4o", "llama4", "minimax-m2": return s([gpt4o], clean: false)
+        case "gpt-4o", "llama4", "minimax-m2", "kanana2", "talkie": return s([gpt4o], clean: false)
         case "superbpe": return s([#"\p{N}+"#, #"(?=(\d{3})+(?!\d))"#], clean: false)
         case "bailingmoe", "bailingmoe2", "llada-moe": return s([bailing], clean: false)
         case "seed-coder": return s([seedCoder], clean: false)
-        default: return nil
+        default: return recentSpec(for: name)
         }
     }
 }
 
 /// A compiled pre-tokenizer: splits code points into words.
 struct PreTokenizer: Sendable {
-    enum Step: Sendable { case gpt2, llama3, regex(MiniRegex) }
+    enum Step: Sendable { case gpt2, llama3, digitGroups, kimiK2, regex(MiniRegex) }
     let steps: [Step]
     let needsCollapse: Bool
 
@@ -91,6 +93,8 @@ struct PreTokenizer: Sendable {
         for r in regexes {
             if r == PreTokenizerPatterns.gpt2 { st.append(.gpt2) }
             else if r == PreTokenizerPatterns.llama3 || r == PreTokenizerPatterns.llama3Orig { st.append(.llama3) }
+            else if r == #"\p{AFMoE_digits}"# || r == #"\d{1,3}(?=(?:\d{3})*\b)"# { st.append(.digitGroups) }
+            else if r == #"\p{Han}+"# { st.append(.kimiK2) }
             else { st.append(.regex(try MiniRegex(r))) }
         }
         steps = st
@@ -108,6 +112,8 @@ struct PreTokenizer: Sendable {
             switch step {
             case .gpt2: offsets = splitGPT2(cpts, flags, offsets)
             case .llama3: offsets = splitLlama3(cpts, flags, offsets)
+            case .digitGroups: offsets = splitDigitGroups(cpts, flags, offsets)
+            case .kimiK2: offsets = splitKimiK2(cpts, flags, offsets)
             case let .regex(m):
                 if m.usesCategories {
                     if collapsed.isEmpty { collapsed = PreTokenizer.collapse(cpts, flags) }

@@ -133,3 +133,114 @@ func splitLlama3(_ cpts: [UInt32], _ flags: [CodepointFlags], _ offsets: [Int]) 
     }
     return out
 }
+
+/// llama.cpp's unicode_regex_split_custom_afmoe, used for `\p{AFMoE_digits}` and for tiny_aya's
+/// `\d{1,3}(?=(?:\d{3})*\b)`: each run of \p{N} is cut into groups of three from the right.
+/// As in llama.cpp, text before a run is not cut off: it joins the run's first group.
+func splitDigitGroups(_ cpts: [UInt32], _ flags: [CodepointFlags], _ offsets: [Int]) -> [Int] {
+    var out: [Int] = []
+    var start = 0
+    for len in offsets {
+        let ini = start, end = start + len
+        start = end
+        var prevEnd = ini
+        func add(_ e: Int) {
+            if e > prevEnd { out.append(e - prevEnd) }
+            prevEnd = e
+        }
+        var pos = ini
+        while pos < end {
+            if flags[pos].isNumber {
+                let first = pos
+                while pos < end && flags[pos].isNumber { pos += 1 }
+                let count = pos - first
+                var cur = first
+                let rem = count % 3
+                if rem > 0 { add(cur + rem); cur += rem }
+                while cur < first + count { add(cur + 3); cur += 3 }
+                continue
+            }
+            pos += 1
+        }
+        if prevEnd < end { add(end) }
+    }
+    return out
+}
+
+/// CJK ideograph ranges (llama.cpp's unicode_cpt_is_han).
+func isHan(_ c: UInt32) -> Bool {
+    (0x4E00...0x9FFF).contains(c) || (0x3400...0x4DBF).contains(c) || (0x20000...0x2A6DF).contains(c)
+        || (0x2A700...0x2B73F).contains(c) || (0x2B740...0x2B81F).contains(c) || (0x2B820...0x2CEAF).contains(c)
+        || (0x2CEB0...0x2EBEF).contains(c) || (0xF900...0xFAFF).contains(c) || (0x2F800...0x2FA1F).contains(c)
+}
+
+/// Kimi-K2 (llama.cpp's unicode_regex_split_custom_kimi_k2): [\p{Han}]+ | letter runs without Han
+/// with an optional leading non-letter and contraction | \p{N}{1,3} | punctuation | whitespace.
+func splitKimiK2(_ cpts: [UInt32], _ flags: [CodepointFlags], _ offsets: [Int]) -> [Int] {
+    var out: [Int] = []
+    var start = 0
+    for len in offsets {
+        let ini = start, end = start + len
+        start = end
+        func cpt(_ p: Int) -> UInt32 { p >= ini && p < end ? cpts[p] : outOfRange }
+        func fl(_ p: Int) -> CodepointFlags { p >= ini && p < end ? flags[p] : [] }
+        func letterNotHan(_ p: Int) -> Bool { fl(p).isLetter && !isHan(cpt(p)) }
+        var prevEnd = ini
+        func add(_ e: Int) { if e > prevEnd { out.append(e - prevEnd) }; prevEnd = e }
+        var pos = ini
+        while pos < end {
+            let c = cpt(pos), f = fl(pos)
+            if isHan(c) {
+                while isHan(cpt(pos)) { pos += 1 }
+                add(pos); continue
+            }
+            let leadable = !(c == 0x0D || c == 0x0A || f.isLetter || f.isNumber)
+            if (f.isLetter && !isHan(c)) || (leadable && letterNotHan(pos + 1)) {
+                var hasLead = false
+                if leadable { hasLead = true; pos += 1 }
+                var hasLetters = false
+                while letterNotHan(pos) { hasLetters = true; pos += 1 }
+                if hasLetters || (!hasLead && letterNotHan(pos)) {
+                    if !hasLetters { pos += 1 }
+                    while letterNotHan(pos) { pos += 1 }
+                    if cpt(pos) == 0x27 && pos + 1 < end {
+                        let n = unicodeToLower(cpt(pos + 1))
+                        if isContractionTail(n) { pos += 2 }
+                        else if pos + 2 < end && isContractionTail2(n, unicodeToLower(cpt(pos + 2))) { pos += 3 }
+                    }
+                    add(pos); continue
+                } else if hasLead {
+                    pos -= 1
+                }
+            }
+            if f.isNumber {
+                var i0 = pos
+                while fl(pos).isNumber {
+                    pos += 1
+                    if pos - i0 >= 3 { add(pos); i0 = pos }
+                }
+                add(pos); continue
+            }
+            var f2 = c == 0x20 ? fl(pos + 1) : f
+            if !(f2.isWhitespace || f2.isLetter || f2.isNumber) && f2.isSet {
+                if c == 0x20 { pos += 1 }
+                while !(f2.isWhitespace || f2.isLetter || f2.isNumber) && f2.isSet { pos += 1; f2 = fl(pos) }
+                var c2 = cpt(pos)
+                while c2 == 0x0D || c2 == 0x0A { pos += 1; c2 = cpt(pos) }
+                add(pos); continue
+            }
+            var nws = 0, lastRN = 0
+            while fl(pos + nws).isWhitespace {
+                let c2 = cpt(pos + nws)
+                if c2 == 0x0D || c2 == 0x0A { lastRN = pos + nws + 1 }
+                nws += 1
+            }
+            if lastRN > 0 { pos = lastRN; add(pos); continue }
+            if nws > 1 && cpt(pos + nws) != outOfRange { pos += nws - 1; add(pos); continue }
+            if nws > 0 { pos += nws; add(pos); continue }
+            pos += 1
+            add(pos)
+        }
+    }
+    return out
+}

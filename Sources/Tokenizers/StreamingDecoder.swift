@@ -10,7 +10,8 @@ public struct StreamingDecoder: Sendable {
     private var pending: [UInt8] = []
     private var isFirst = true
 
-    init(tokenizer: Tokenizer, renderSpecial: Bool) {
+    /// A decoder for `tokenizer`; `renderSpecial` false drops control tokens' text.
+    public init(tokenizer: Tokenizer, renderSpecial: Bool = true) {
         self.tokenizer = tokenizer
         self.renderSpecial = renderSpecial
     }

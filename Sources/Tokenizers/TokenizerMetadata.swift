@@ -19,14 +19,21 @@ public struct TokenizerMetadata: Sendable {
 
     /// `tokenizer.ggml.bos_token_id` (for BERT, `cls_token_id` also sets it).
     public var bosID: Int?
+    /// `tokenizer.ggml.eos_token_id`.
     public var eosID: Int?
+    /// `tokenizer.ggml.eot_token_id` (else found by text, e.g. `<|im_end|>`).
     public var eotID: Int?
+    /// `tokenizer.ggml.eom_token_id` (else `<|eom_id|>` if present).
     public var eomID: Int?
+    /// `tokenizer.ggml.unknown_token_id`.
     public var unknownID: Int?
     /// `tokenizer.ggml.seperator_token_id` (sic, as llama.cpp spells the key).
     public var separatorID: Int?
+    /// `tokenizer.ggml.padding_token_id`.
     public var paddingID: Int?
+    /// `tokenizer.ggml.mask_token_id`.
     public var maskID: Int?
+    /// `tokenizer.ggml.fim_{pre,suf,mid,pad,rep,sep}_token_id` (fill-in-the-middle; else found by text).
     public var fimPrefixID: Int?
     public var fimSuffixID: Int?
     public var fimMiddleID: Int?
@@ -47,6 +54,7 @@ public struct TokenizerMetadata: Sendable {
     public var modelName: String?
     public var architecture: String?
 
+    /// A description with the required fields; set the optional ones as needed.
     public init(model: String, pre: String? = nil, tokens: [String], scores: [Float]? = nil,
                 tokenTypes: [Int32]? = nil, merges: [String]? = nil) {
         self.model = model

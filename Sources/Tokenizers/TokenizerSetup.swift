@@ -63,7 +63,7 @@ struct TokenizerSetup {
             ids.bos = 11; ids.eos = 11
             let name = m.pre ?? "default"
             var spec: PreTokenizerSpec
-            if let s = PreTokenizerPatterns.spec(for: name) {
+            if let s = PreTokenizerPatterns.spec(for: name), m.pre != nil {
                 spec = s
             } else {
                 warnings.append("tokenizer: missing or unrecognized pre-tokenizer '\(m.pre ?? "")' (tokenizer.ggml.pre), using 'default'")
@@ -119,6 +119,15 @@ struct TokenizerSetup {
         take(m.fimPadID, "tokenizer.ggml.fim_pad_token_id", &ids.fimPad)
         take(m.fimRepoID, "tokenizer.ggml.fim_rep_token_id", &ids.fimRep)
         take(m.fimSeparatorID, "tokenizer.ggml.fim_sep_token_id", &ids.fimSep)
+        // Family defaults (e.g. SPM's BOS = 1) may not exist in a tiny vocab.
+        func check(_ slot: inout Int32?, _ what: String) {
+            if let v = slot, Int(v) >= n {
+                warnings.append("tokenizer: default \(what) id \(v) is outside the vocabulary of \(n); none used")
+                slot = nil
+            }
+        }
+        check(&ids.bos, "BOS"); check(&ids.eos, "EOS"); check(&ids.unk, "unknown"); check(&ids.sep, "separator")
+        check(&ids.pad, "padding"); check(&ids.mask, "mask")
     }
 
     /// First token (by list priority) whose text is in `texts`; marks it CONTROL as llama.cpp does.

@@ -1,6 +1,7 @@
 // PreTokenizerTests.swift: the regex engine against the hand-written GPT-2 / Llama-3 matchers
 // (llama.cpp keeps both in agreement, so the generic path must agree too) on random tricky text,
 // plus direct checks of regex features and of a few pre-tokenizer splits.
+import Foundation
 import XCTest
 @testable import Tokenizers
 
@@ -80,9 +81,27 @@ final class PreTokenizerTests: XCTestCase {
         // Every known name compiles.
         for name in ["default", "llama3", "deepseek-llm", "deepseek-coder", "deepseek-v3", "falcon", "starcoder", "gpt-2",
                      "qwen2", "stablelm2", "poro-chat", "chatglm-bpe", "viking", "tekken", "smollm", "bloom", "chameleon",
-                     "gpt-4o", "superbpe", "bailingmoe", "seed-coder", "exaone", "minerva-7b", "command-r", "refact"] {
+                     "gpt-4o", "superbpe", "bailingmoe", "seed-coder", "exaone", "minerva-7b", "command-r", "refact",
+                     "qwen35", "tiny_aya", "youtu", "exaone-moe", "jais-2", "minicpm5", "spark2_5", "laguna",
+                     "granite-embed-multi-97m", "hy_v4", "ufakzeka", "glm5"] {
             let spec = try XCTUnwrap(PreTokenizerPatterns.spec(for: name), name)
             XCTAssertNoThrow(try PreTokenizer(regexes: spec.regexes), name)
         }
+    }
+}
+
+extension PreTokenizerTests {
+    /// Dev aid: with TAILOR_DUMP_PRE_SPECS=path, writes every known pre-tokenizer spec as JSON
+    /// (used to diff against llama.cpp's table by hand).
+    func testDumpSpecsWhenAsked() throws {
+        guard let path = ProcessInfo.processInfo.environment["TAILOR_DUMP_PRE_SPECS"] else { return }
+        let names = try String(contentsOfFile: path + ".names", encoding: .utf8).split(separator: "\n").map(String.init)
+        var out: [String: Any] = [:]
+        for n in names {
+            guard let s = PreTokenizerPatterns.spec(for: n) else { continue }
+            out[n] = ["regexes": s.regexes, "clean": s.cleanSpaces, "ignore": s.ignoreMerges, "bos": s.forceAddBOS,
+                      "sep": s.addSEP, "nobos": s.noBOS]
+        }
+        try JSONSerialization.data(withJSONObject: out).write(to: URL(fileURLWithPath: path))
     }
 }

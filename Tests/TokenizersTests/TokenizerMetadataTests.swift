@@ -24,6 +24,14 @@ final class TokenizerMetadataTests: XCTestCase {
         assertError(TokenizerMetadata(model: "llama", tokens: ["a", "b"], tokenTypes: [1, 1, 1]),
                     .invalidValue(key: "tokenizer.ggml.token_type", message: "3 types for 2 tokens"))
         XCTAssertTrue("\(TokenizerError.missingKey("tokenizer.ggml.merges"))".contains("tokenizer.ggml.merges"))
+        // Out-of-range special ids are reported and ignored, never used.
+        var m = TokenizerMetadata(model: "llama", tokens: ["<unk>", "a"])
+        m.eosID = 99
+        let t = try? Tokenizer(metadata: m)
+        XCTAssertEqual(t?.bosID, 1)
+        XCTAssertNil(t?.eosID)
+        XCTAssertEqual(t?.encode("a").contains { $0 >= 2 }, false)
+        XCTAssertEqual(t?.warnings.count, 2)
     }
 
     /// A byte-level vocab: all 256 byte symbols plus "he", "ll", "hell", "hello", "Ġw"...
@@ -51,6 +59,9 @@ final class TokenizerMetadataTests: XCTestCase {
         XCTAssertEqual(t.decode(t.encode("hello world! 🦙")), "<|endoftext|>hello world! 🦙")
         XCTAssertEqual(t.endOfGenerationIDs, [t.tokenID(for: "<|endoftext|>")!])
         XCTAssertTrue(try tinyBPE(pre: "gpt-2").warnings.isEmpty)
+        let noPre = try tinyBPE(pre: nil)
+        XCTAssertEqual(noPre.preTokenizerName, "default")
+        XCTAssertEqual(noPre.warnings.count, 1)
     }
 
     func testTinySentencePiece() throws {
