@@ -171,6 +171,15 @@ void tk_scale(float *x, float alpha, int64_t n);
 void tk_transpose(float *dst, const float *src, int64_t rows, int64_t cols);
 /// Sum of x[i]^2 in double.
 double tk_sum_squares(const float *x, int64_t n);
+/// One AdamW update of n elements in torch.optim.AdamW's order: p *= decay_mul (1 - lr*wd);
+/// m = lerp(m, g, beta1_w = 1 - beta1); v = v*beta2 + one_minus_beta2*g*g;
+/// p -= step_size * m / (sqrt(v)/bc2_sqrt + eps), step_size = lr / (1 - beta1^t).
+void tk_adamw_step(float *p, const float *g, float *m, float *v, int64_t n, float decay_mul, float beta1_w,
+                   float beta2, float one_minus_beta2, float step_size, float bc2_sqrt, float eps);
+/// One SGD update as torch.optim.SGD: d = g + wd*p; with momentum, buf = d on the first step,
+/// else buf*momentum + (1-dampening)*d, and d = nesterov ? d + momentum*buf : buf; p -= lr*d.
+void tk_sgd_step(float *p, const float *g, float *buf, int64_t n, float lr, float momentum, float dampening,
+                 float weight_decay, int nesterov, int first);
 
 #ifdef __cplusplus
 }
