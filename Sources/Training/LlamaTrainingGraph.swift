@@ -3,8 +3,9 @@
 // (Models/Llama.swift): pre-norm blocks, RMSNorm, RoPE in GGUF order ("normal" adjacent pairs or
 // NeoX), grouped-query causal attention, SwiGLU MLP, tied or separate output head. Parameters
 // carry Hugging Face names ("model.layers.N.self_attn.q_proj.weight"), but q/k weights are in
-// GGUF row order (llama.cpp permutes HF's q/k rows for its rope; converting to HF files must undo
-// that). Dimensions: B sequences of T tokens (rows r = b·T + t at position t), D width, H/Hkv
+// GGUF row order when built from GGUF (llama.cpp permutes HF's q/k rows and uses "normal" rope;
+// exporting q/k weights or LoRA B matrices to HF/PEFT must undo that permutation). A checkpoint in
+// HF layout instead runs unpermuted with `ropeNeox = true` (HF's rotate_half). Dimensions: B sequences of T tokens (rows r = b·T + t at position t), D width, H/Hkv
 // heads of Dh, F ffn width, V vocabulary.
 // Limits: every sequence in a batch has the same length T and starts at position 0 (pad and mask
 // labels with -100); activations are kept for the whole batch (no recomputation/checkpointing).

@@ -86,3 +86,34 @@ final class GGUFTrainingGraphTests: XCTestCase {
         XCTAssertThrowsError(try Tape(pool: nil).crossEntropy(Variable(shape: [1, 3], values: [0, 0, 0]), targets: [3]))
     }
 }
+
+/// Timing of one full fine-tuning step on the default model; runs only with TAILOR_BENCH_TRAINING=1.
+final class TrainingStepTiming: XCTestCase {
+    func testFullFineTuningStepTiming() throws {
+        guard ProcessInfo.processInfo.environment["TAILOR_BENCH_TRAINING"] == "1" else { throw XCTSkip("set TAILOR_BENCH_TRAINING=1") }
+        let path = try GGUFTrainingGraphTests.modelPath()
+        let file = try GGUFFile(path: path)
+        let weights = GGUFWeights(file: file)
+        let config = try LlamaConfig(architecture: "llama", source: weights, ropeNeox: false,
+                                     embeddingRows: try weights.matrix("token_embd.weight").rows)
+        let graph = try LlamaTrainingGraph(config: config, weights: weights, base: .trainable)
+        let pool = ThreadPool(threads: 2)
+        let opt = AdamW(parameters: graph.trainableParameters, learningRate: 1e-5)
+        let B = 2, T = 128
+        let tokens = (0..<(B * T)).map { Int32(($0 * 7919) % 5000) }
+        let targets = tokens.enumerated().map { $0.offset % T == T - 1 ? -100 : tokens[$0.offset + 1] }
+        for i in 0..<3 {
+            let t0 = Date()
+            let tape = Tape(pool: pool)
+            let loss = try graph.loss(tokens: tokens, targets: targets, batch: B, tape: tape)
+            let t1 = Date()
+            tape.backward(from: loss)
+            let t2 = Date()
+            opt.step()
+            graph.zeroGradients()
+            let t3 = Date()
+            print(String(format: "step %d: loss %.4f forward %.2fs backward %.2fs adamw %.2fs (%.0f tokens/s)", i, loss.value.pointer[0],
+                         t1.timeIntervalSince(t0), t2.timeIntervalSince(t1), t3.timeIntervalSince(t2), Double(B * T) / t3.timeIntervalSince(t0)))
+        }
+    }
+}
