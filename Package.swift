@@ -22,7 +22,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "tailor", targets: ["tailor"]),
-        .library(name: "TailorKit", targets: ["Tensor", "NN", "Formats", "Tokenizers", "Models", "Loading", "Generation", "Evaluation"]),
+        .library(name: "TailorKit", targets: ["Tensor", "NN", "Formats", "Tokenizers", "Models", "Loading", "Generation", "Evaluation", "Training"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -49,6 +49,8 @@ let package = Package(
         .testTarget(name: "GenerationTests", dependencies: ["Generation"]),
         .target(name: "Evaluation", dependencies: ["Generation"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
+        .target(name: "Training", dependencies: ["NN", "Models", "Formats", "Tokenizers"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Loading"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -45,6 +45,8 @@ public enum FormatError: Error, CustomStringConvertible, Equatable {
     case corrupt(path: String, message: String)
     case unsupported(path: String, message: String)
     case missing(path: String, key: String)
+    /// A file of another format than GGUF (e.g. "safetensors") that is malformed.
+    case malformed(path: String, format: String, message: String)
 
     public var description: String {
         switch self {
@@ -52,6 +54,7 @@ public enum FormatError: Error, CustomStringConvertible, Equatable {
         case let .corrupt(p, m): "\(p): corrupt GGUF: \(m)"
         case let .unsupported(p, m): "\(p): unsupported: \(m)"
         case let .missing(p, k): "\(p): missing metadata key '\(k)'"
+        case let .malformed(p, f, m): "\(p): corrupt \(f): \(m)"
         }
     }
 }

@@ -119,6 +119,68 @@ uint16_t tk_f32_to_bf16(float f);
 void tk_bf16_to_f32_row(const uint16_t *src, float *dst, int64_t n);
 void tk_f32_to_bf16_row(const float *src, uint16_t *dst, int64_t n);
 
+
+// ---- training kernels: forward + backward pairs (grad_ops.c, grad_attention.c) ----
+// Backward kernels ADD into gradient buffers. Row work is split over `pool` (may be NULL).
+/// RMSNorm of ntok rows of n: y = x * rstd * w, as tk_rmsnorm; also writes rstd (ntok), the
+/// inverse root-mean-square the backward needs.
+void tk_rmsnorm_fwd(float *y, float *rstd, const float *x, const float *w, int64_t ntok, int64_t n, float eps,
+                    tk_pool *pool);
+/// Backward of tk_rmsnorm_fwd: dx += dL/dx, dw += dL/dw (either may be NULL).
+void tk_rmsnorm_bwd(float *dx, float *dw, const float *dy, const float *x, const float *w, const float *rstd,
+                    int64_t ntok, int64_t n, tk_pool *pool);
+/// y = x * sigmoid(x).
+void tk_silu_fwd(float *y, const float *x, int64_t n);
+/// dx += dy * silu'(x).
+void tk_silu_bwd(float *dx, const float *dy, const float *x, int64_t n);
+/// Backward of tk_swiglu (out = silu(gate) * up): dgate += ..., dup += ... (either may be NULL).
+void tk_swiglu_bwd(float *dgate, float *dup, const float *dy, const float *gate, const float *up, int64_t n);
+/// Softmax cross-entropy of logits (nrows, V) against targets; rows whose target equals
+/// ignore_index are skipped. Writes lse (nrows) and row_loss (nrows, 0 when ignored), sets
+/// *nvalid, and returns the sum of the valid rows' losses (in double, rows in order).
+/// Targets other than ignore_index must be in 0 ..< V (the caller checks).
+double tk_cross_entropy_fwd(const float *logits, const int32_t *targets, int32_t ignore_index, int64_t nrows,
+                            int64_t V, float *lse, float *row_loss, int64_t *nvalid, tk_pool *pool);
+/// dlogits += scale * (softmax(logits) - onehot(target)) on valid rows (scale = dL / nvalid for a mean).
+void tk_cross_entropy_bwd(float *dlogits, const float *logits, const int32_t *targets, int32_t ignore_index,
+                          const float *lse, int64_t nrows, int64_t V, float scale, tk_pool *pool);
+/// dX(ntok, cols) += dY(ntok, rows) · W(rows, cols), W in any supported type, dequantized block
+/// by block (the input gradient of tk_matmul_exact; W itself is frozen). Returns 0, or -1 for an
+/// unsupported type.
+int tk_matmul_exact_backward_x(const void *W, int type, int64_t rows, int64_t cols, const float *dY, int64_t ntok,
+                               float *dX, tk_pool *pool);
+/// Causal grouped-query attention over B sequences of T tokens: q (B, T, H, Dh), k, v
+/// (B, T, Hkv, Dh) -> out (B, T, H, Dh); lse (B, H, T) receives each query's log-sum-exp of
+/// scaled scores. Query head h reads KV head h / (H / Hkv).
+void tk_attention_train_fwd(float *out, float *lse, const float *q, const float *k, const float *v,
+                            int64_t B, int64_t T, int64_t H, int64_t Hkv, int64_t Dh, float scale, tk_pool *pool);
+/// Backward of tk_attention_train_fwd: dq, dk, dv (not NULL) += gradients, recomputing the
+/// probabilities from q, k and lse; out is the forward's output.
+void tk_attention_train_bwd(float *dq, float *dk, float *dv, const float *dout, const float *q, const float *k,
+                            const float *v, const float *out, const float *lse, int64_t B, int64_t T, int64_t H,
+                            int64_t Hkv, int64_t Dh, float scale, tk_pool *pool);
+/// y[i] = a[i] * b[i].
+void tk_mul(float *y, const float *a, const float *b, int64_t n);
+/// y[i] += a[i] * b[i].
+void tk_mul_acc(float *y, const float *a, const float *b, int64_t n);
+/// y[i] += alpha * x[i].
+void tk_axpy(float *y, float alpha, const float *x, int64_t n);
+/// x[i] *= alpha.
+void tk_scale(float *x, float alpha, int64_t n);
+/// dst (cols, rows) = transpose of src (rows, cols).
+void tk_transpose(float *dst, const float *src, int64_t rows, int64_t cols);
+/// Sum of x[i]^2 in double.
+double tk_sum_squares(const float *x, int64_t n);
+/// One AdamW update of n elements in torch.optim.AdamW's order: p *= decay_mul (1 - lr*wd);
+/// m = lerp(m, g, beta1_w = 1 - beta1); v = v*beta2 + one_minus_beta2*g*g;
+/// p -= step_size * m / (sqrt(v)/bc2_sqrt + eps), step_size = lr / (1 - beta1^t).
+void tk_adamw_step(float *p, const float *g, float *m, float *v, int64_t n, float decay_mul, float beta1_w,
+                   float beta2, float one_minus_beta2, float step_size, float bc2_sqrt, float eps);
+/// One SGD update as torch.optim.SGD: d = g + wd*p; with momentum, buf = d on the first step,
+/// else buf*momentum + (1-dampening)*d, and d = nesterov ? d + momentum*buf : buf; p -= lr*d.
+void tk_sgd_step(float *p, const float *g, float *buf, int64_t n, float lr, float momentum, float dampening,
+                 float weight_decay, int nesterov, int first);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,78 @@
+// OpsElementwise.swift: elementwise ops and shape views, each forward beside its VJP: add, mul,
+// scale, SiLU, SwiGLU, reshape (a view), 2-D transpose (a copy). Operands of binary ops have
+// the same element count (no broadcasting; see addBias for the one broadcast the models need).
+import CKernels
+
+extension Tape {
+    /// a + b.
+    public func add(_ a: Variable, _ b: Variable) -> Variable {
+        precondition(a.count == b.count, "add: \(a.shape) and \(b.shape)")
+        let y = a.value.copy()
+        tk_add(y.pointer, b.value.pointer, Int64(y.count))
+        return record(y, inputs: [a, b]) { dy in
+            if let da = a.gradPointer { tk_add(da, dy.pointer, Int64(dy.count)) }
+            if let db = b.gradPointer { tk_add(db, dy.pointer, Int64(dy.count)) }
+        }
+    }
+
+    /// a ⊙ b.
+    public func mul(_ a: Variable, _ b: Variable) -> Variable {
+        precondition(a.count == b.count, "mul: \(a.shape) and \(b.shape)")
+        let y = FloatTensor(zeros: a.shape)
+        tk_mul(y.pointer, a.value.pointer, b.value.pointer, Int64(y.count))
+        return record(y, inputs: [a, b]) { dy in
+            if let da = a.gradPointer { tk_mul_acc(da, dy.pointer, b.value.pointer, Int64(dy.count)) }
+            if let db = b.gradPointer { tk_mul_acc(db, dy.pointer, a.value.pointer, Int64(dy.count)) }
+        }
+    }
+
+    /// s · a.
+    public func scale(_ a: Variable, by s: Float) -> Variable {
+        let y = a.value.copy()
+        tk_scale(y.pointer, s, Int64(y.count))
+        return record(y, inputs: [a]) { dy in
+            if let da = a.gradPointer { tk_axpy(da, s, dy.pointer, Int64(dy.count)) }
+        }
+    }
+
+    /// silu(a) = a · sigmoid(a).
+    public func silu(_ a: Variable) -> Variable {
+        let y = FloatTensor(zeros: a.shape)
+        tk_silu_fwd(y.pointer, a.value.pointer, Int64(y.count))
+        return record(y, inputs: [a]) { dy in
+            if let da = a.gradPointer { tk_silu_bwd(da, dy.pointer, a.value.pointer, Int64(dy.count)) }
+        }
+    }
+
+    /// silu(gate) ⊙ up, fused (the Llama MLP's gate).
+    public func swiglu(gate: Variable, up: Variable) -> Variable {
+        precondition(gate.count == up.count, "swiglu: \(gate.shape) and \(up.shape)")
+        let y = FloatTensor(zeros: gate.shape)
+        tk_swiglu(y.pointer, gate.value.pointer, up.value.pointer, Int64(y.count))
+        return record(y, inputs: [gate, up]) { dy in
+            tk_swiglu_bwd(gate.gradPointer, up.gradPointer, dy.pointer, gate.value.pointer, up.value.pointer, Int64(dy.count))
+        }
+    }
+
+    /// The same elements seen with another shape (shares the value's storage).
+    public func reshape(_ a: Variable, _ shape: [Int]) -> Variable {
+        let y = a.value.reshaped(shape)
+        return record(y, inputs: [a]) { dy in
+            if let da = a.gradPointer { tk_add(da, dy.pointer, Int64(dy.count)) }
+        }
+    }
+
+    /// (R, C) -> (C, R).
+    public func transpose(_ a: Variable) -> Variable {
+        precondition(a.shape.count == 2, "transpose: expected 2-D, got \(a.shape)")
+        let R = a.shape[0], C = a.shape[1]
+        let y = FloatTensor(zeros: [C, R])
+        tk_transpose(y.pointer, a.value.pointer, Int64(R), Int64(C))
+        return record(y, inputs: [a]) { dy in
+            guard let da = a.gradPointer else { return }
+            let t = FloatTensor(zeros: [R, C])
+            tk_transpose(t.pointer, dy.pointer, Int64(C), Int64(R))
+            tk_add(da, t.pointer, Int64(t.count))
+        }
+    }
+}

@@ -1,0 +1,118 @@
+// LlamaTrainingGraph.swift: the Llama-family decoder (Llama 2/3, SmolLM, Mistral, Qwen2) as a
+// differentiable graph on a Tape, for training. Same math and conventions as the inference model
+// (Models/Llama.swift): pre-norm blocks, RMSNorm, RoPE in GGUF order ("normal" adjacent pairs or
+// NeoX), grouped-query causal attention, SwiGLU MLP, tied or separate output head. Parameters
+// carry Hugging Face names ("model.layers.N.self_attn.q_proj.weight"), but q/k weights are in
+// GGUF row order when built from GGUF (llama.cpp permutes HF's q/k rows and uses "normal" rope;
+// exporting q/k weights or LoRA B matrices to HF/PEFT must undo that permutation). A checkpoint in
+// HF layout instead runs unpermuted with `ropeNeox = true` (HF's rotate_half). Dimensions: B sequences of T tokens (rows r = b·T + t at position t), D width, H/Hkv
+// heads of Dh, F ffn width, V vocabulary.
+// Limits: every sequence in a batch has the same length T and starts at position 0 (pad and mask
+// labels with -100); activations are kept for the whole batch (no recomputation/checkpointing).
+import Models
+import NN
+import Tensor
+
+/// A trainable Llama-family decoder.
+public final class LlamaTrainingGraph: Module {
+    /// One decoder block.
+    public final class Block: Module {
+        public let inputNorm: Parameter           // (D)
+        public var qProj, kProj, vProj, oProj: any LinearLayer
+        public let postAttentionNorm: Parameter   // (D)
+        public var gateProj, upProj, downProj: any LinearLayer
+
+        public init(inputNorm: Parameter, q: any LinearLayer, k: any LinearLayer, v: any LinearLayer, o: any LinearLayer,
+                    postAttentionNorm: Parameter, gate: any LinearLayer, up: any LinearLayer, down: any LinearLayer) {
+            self.inputNorm = inputNorm
+            qProj = q; kProj = k; vProj = v; oProj = o
+            self.postAttentionNorm = postAttentionNorm
+            gateProj = gate; upProj = up; downProj = down
+        }
+
+        /// Linear layers by their name inside the block.
+        var linearNames: [(String, WritableKeyPath<Block, any LinearLayer>)] {
+            [("self_attn.q_proj", \.qProj), ("self_attn.k_proj", \.kProj), ("self_attn.v_proj", \.vProj),
+             ("self_attn.o_proj", \.oProj), ("mlp.gate_proj", \.gateProj), ("mlp.up_proj", \.upProj),
+             ("mlp.down_proj", \.downProj)]
+        }
+
+        public func namedParameters() -> [(name: String, parameter: Parameter)] {
+            var out: [(name: String, parameter: Parameter)] = [("input_layernorm.weight", inputNorm)]
+            for (n, kp) in linearNames { out += self[keyPath: kp].namedParameters(prefix: n) }
+            out.append(("post_attention_layernorm.weight", postAttentionNorm))
+            return out.sorted { $0.name < $1.name }
+        }
+    }
+
+    public let config: LlamaConfig
+    public let embedTokens: Parameter             // (V, D)
+    public var layers: [Block]
+    public let norm: Parameter                    // (D)
+    /// The output head; nil when it is tied to `embedTokens`.
+    public var lmHead: (any LinearLayer)?
+    public let rope: RopeSpec
+
+    public init(config: LlamaConfig, embedTokens: Parameter, layers: [Block], norm: Parameter, lmHead: (any LinearLayer)?,
+                ropeFrequencyFactors: [Float]? = nil) {
+        self.config = config
+        self.embedTokens = embedTokens
+        self.layers = layers
+        self.norm = norm
+        self.lmHead = lmHead
+        rope = RopeSpec(dimensions: config.ropeDimensions, base: config.ropeBase, positionScale: config.ropePositionScale,
+                        frequencyFactors: ropeFrequencyFactors, neox: config.ropeNeox)
+    }
+
+    public func namedParameters() -> [(name: String, parameter: Parameter)] {
+        var out: [(name: String, parameter: Parameter)] = [("model.embed_tokens.weight", embedTokens)]
+        for (i, b) in layers.enumerated() { out += b.namedParameters(prefix: "model.layers.\(i)") }
+        out.append(("model.norm.weight", norm))
+        if let lmHead { out += lmHead.namedParameters(prefix: "lm_head") }
+        return out
+    }
+
+    /// Calls `transform` on every linear layer with its full name (e.g. "model.layers.3.mlp.up_proj",
+    /// "lm_head") and installs what it returns: how adapters wrap layers from outside this file.
+    public func mapLinearLayers(_ transform: (String, any LinearLayer) throws -> any LinearLayer) rethrows {
+        for i in layers.indices {
+            var b = layers[i]
+            for (n, kp) in b.linearNames { b[keyPath: kp] = try transform("model.layers.\(i).\(n)", b[keyPath: kp]) }
+        }
+        if let h = lmHead { lmHead = try transform("lm_head", h) }
+    }
+
+    /// Logits (B·T, V) for `tokens` (B·T, row-major: B sequences of T tokens).
+    public func logits(tokens: [Int32], batch B: Int, tape: Tape) throws -> Variable {
+        let c = config, V = embedTokens.shape[0]
+        precondition(B > 0 && tokens.count % B == 0, "\(tokens.count) tokens do not split into \(B) sequences")
+        for t in tokens where t < 0 || Int(t) >= V { throw ModelError.tokenOutOfRange(id: t, vocab: V) }
+        let T = tokens.count / B
+        let positions = (0..<tokens.count).map { $0 % T }
+        var x = tape.embedding(tokens, embedTokens)                                       // (B·T, D)
+        for blk in layers {
+            var h = tape.rmsNorm(x, weight: blk.inputNorm, eps: c.normEps)                 // (B·T, D)
+            var q = blk.qProj.forward(h, tape: tape)                                      // (B·T, H·Dh)
+            var k = blk.kProj.forward(h, tape: tape)                                      // (B·T, Hkv·Dh)
+            let v = blk.vProj.forward(h, tape: tape)                                      // (B·T, Hkv·Dh)
+            q = tape.rope(q, positions: positions, heads: c.heads, headDim: c.headDim, spec: rope)
+            k = tape.rope(k, positions: positions, heads: c.kvHeads, headDim: c.headDim, spec: rope)
+            let a = tape.causalAttention(q: q, k: k, v: v, batch: B, heads: c.heads, kvHeads: c.kvHeads,
+                                         headDim: c.headDim)                              // (B·T, H·Dh)
+            x = tape.add(x, blk.oProj.forward(a, tape: tape))                             // (B·T, D)
+            h = tape.rmsNorm(x, weight: blk.postAttentionNorm, eps: c.normEps)            // (B·T, D)
+            let m = tape.swiglu(gate: blk.gateProj.forward(h, tape: tape),
+                                up: blk.upProj.forward(h, tape: tape))                    // (B·T, F)
+            x = tape.add(x, blk.downProj.forward(m, tape: tape))                          // (B·T, D)
+        }
+        x = tape.rmsNorm(x, weight: norm, eps: c.normEps)                                 // (B·T, D)
+        return lmHead?.forward(x, tape: tape) ?? tape.linear(x, embedTokens)              // (B·T, V)
+    }
+
+    /// Mean next-token cross-entropy. `targets[r]` is the label of row r (already shifted: the
+    /// token that follows row r), or -100 to leave the row out of the loss.
+    public func loss(tokens: [Int32], targets: [Int32], batch B: Int, tape: Tape) throws -> Variable {
+        precondition(targets.count == tokens.count, "\(targets.count) targets for \(tokens.count) tokens")
+        return try tape.crossEntropy(try logits(tokens: tokens, batch: B, tape: tape), targets: targets, ignoreIndex: -100)
+    }
+}
