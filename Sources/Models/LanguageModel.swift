@@ -58,6 +58,10 @@ public protocol LanguageModel: AnyObject {
     /// rows) or, when `allLogits`, for every token (tokens.count rows of vocabularySize).
     func forward(_ tokens: [Int32], cache: KVCache, allLogits: Bool) throws -> [Float]
 
+    /// One step for several sequences: tokens[i] is appended to caches[i]; returns one logits
+    /// row per sequence. Each weight is read once for the whole batch.
+    func decodeBatch(_ tokens: [Int32], caches: [KVCache]) throws -> [Float]
+
     /// int8 (fast, as llama.cpp) or f32 (exact) activations in matrix products.
     var activations: ActivationPrecision { get set }
 }

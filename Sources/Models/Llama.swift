@@ -105,50 +105,80 @@ public final class LlamaModel: LanguageModel {
             let n = min(Scratch.chunk, tokens.count - start)
             let last = start + n == tokens.count
             try logits.withUnsafeMutableBufferPointer { out in
-                let dst = allLogits ? out.baseAddress! + start * V : out.baseAddress!
-                try forwardChunk(Array(tokens[start..<start + n]), cache: cache, logits: allLogits ? dst : (last ? dst : nil), allRows: allLogits)
+                let dst = out.baseAddress! + (allLogits ? start * V : 0)
+                let rows = allLogits ? Array(0..<n) : (last ? [n - 1] : [])
+                try forwardChunk(tokens[start..<start + n], segments: [Segment(cache: cache, rows: 0..<n)],
+                                 logitRows: rows, logits: dst)
             }
             start += n
         }
         return logits
     }
 
-    /// One chunk of at most Scratch.chunk tokens. Writes logits of every row (allRows) or of the
-    /// last row into `logits` when it is non-nil.
-    private func forwardChunk(_ tokens: [Int32], cache: KVCache, logits: UnsafeMutablePointer<Float>?, allRows: Bool) throws {
+    /// One decoding step for several independent sequences at once: token i is appended to
+    /// caches[i]. Every weight is read once for the whole batch. Returns one logits row per sequence.
+    public func decodeBatch(_ tokens: [Int32], caches: [KVCache]) throws -> [Float] {
+        precondition(tokens.count == caches.count, "one token per cache")
+        guard !tokens.isEmpty else { return [] }
+        guard tokens.count <= Scratch.chunk else {
+            throw ModelError.invalidConfig(origin: "decodeBatch", message: "at most \(Scratch.chunk) sequences per step")
+        }
+        for (t, c) in zip(tokens, caches) {
+            guard c.count + 1 <= c.capacity else { throw ModelError.contextFull(needed: c.count + 1, capacity: c.capacity) }
+            guard t >= 0, Int(t) < config.vocabSize else { throw ModelError.tokenOutOfRange(id: t, vocab: config.vocabSize) }
+        }
+        guard Set(caches.map { ObjectIdentifier($0) }).count == caches.count else {
+            throw ModelError.invalidConfig(origin: "decodeBatch", message: "each sequence needs its own cache")
+        }
+        var logits = [Float](repeating: 0, count: tokens.count * config.vocabSize)
+        try logits.withUnsafeMutableBufferPointer { out in
+            try forwardChunk(tokens[...], segments: caches.enumerated().map { Segment(cache: $0.element, rows: $0.offset..<$0.offset + 1) },
+                             logitRows: Array(tokens.indices), logits: out.baseAddress!)
+        }
+        return logits
+    }
+
+    /// Rows of a chunk that continue one sequence (one cache).
+    struct Segment {
+        let cache: KVCache
+        let rows: Range<Int>
+    }
+
+    /// One chunk of at most Scratch.chunk rows, made of segments that each continue one cache.
+    /// Writes the logits of `logitRows` (in order) to `logits`.
+    private func forwardChunk(_ tokens: ArraySlice<Int32>, segments: [Segment], logitRows: [Int],
+                              logits: UnsafeMutablePointer<Float>) throws {
         let c = config, s = scratch, T = tokens.count, D = c.dim
-        let pos0 = cache.count
+        let qDim = c.heads * c.headDim, kvDim = c.kvHeads * c.headDim
         for (t, id) in tokens.enumerated() { embedding.row(Int(id), into: s.x + t * D) }           // x: (T, D)
         let scale = 1 / Float(c.headDim).squareRoot()
         for (l, b) in blocks.enumerated() {
             b.attnNorm(s.x, tokens: T, into: s.h)                                                     // (T, D)
-            b.wq(s.h, tokens: T, into: s.q, pool: pool, activations: activations)                                               // (T, H·Dh)
-            b.wk(s.h, tokens: T, into: s.k, pool: pool, activations: activations)                                               // (T, Hkv·Dh)
-            b.wv(s.h, tokens: T, into: s.v, pool: pool, activations: activations)                                               // (T, Hkv·Dh)
-            rope.apply(s.q, tokens: T, heads: c.heads, headDim: c.headDim, firstPosition: pos0)
-            rope.apply(s.k, tokens: T, heads: c.kvHeads, headDim: c.headDim, firstPosition: pos0)
-            cache.store(layer: l, start: pos0, tokens: T, k: s.k, v: s.v)
-            tk_attention(s.attn, s.q, cache.layerKeys(l), cache.layerValues(l), cache.precision == .f16 ? 1 : 0,
-                         Int64(T), Int64(c.heads), Int64(c.kvHeads), Int64(c.headDim), Int64(pos0),
-                         scale, s.scores, Int64(s.scoreStride), pool.raw)                             // (T, H·Dh)
-            b.wo(s.attn, tokens: T, into: s.h, pool: pool, activations: activations)                                            // (T, D)
+            b.wq(s.h, tokens: T, into: s.q, pool: pool, activations: activations)                     // (T, H·Dh)
+            b.wk(s.h, tokens: T, into: s.k, pool: pool, activations: activations)                     // (T, Hkv·Dh)
+            b.wv(s.h, tokens: T, into: s.v, pool: pool, activations: activations)                     // (T, Hkv·Dh)
+            for seg in segments {
+                let r0 = seg.rows.lowerBound, n = seg.rows.count, pos0 = seg.cache.count
+                rope.apply(s.q + r0 * qDim, tokens: n, heads: c.heads, headDim: c.headDim, firstPosition: pos0)
+                rope.apply(s.k + r0 * kvDim, tokens: n, heads: c.kvHeads, headDim: c.headDim, firstPosition: pos0)
+                seg.cache.store(layer: l, start: pos0, tokens: n, k: s.k + r0 * kvDim, v: s.v + r0 * kvDim)
+                tk_attention(s.attn + r0 * qDim, s.q + r0 * qDim, seg.cache.layerKeys(l), seg.cache.layerValues(l),
+                             seg.cache.precision == .f16 ? 1 : 0, Int64(n), Int64(c.heads), Int64(c.kvHeads),
+                             Int64(c.headDim), Int64(pos0), scale, s.scores, Int64(s.scoreStride), pool.raw) // (n, H·Dh)
+            }
+            b.wo(s.attn, tokens: T, into: s.h, pool: pool, activations: activations)                  // (T, D)
             tk_add(s.x, s.h, Int64(T * D))
             b.ffnNorm(s.x, tokens: T, into: s.h)
-            b.gate(s.h, tokens: T, into: s.gate, pool: pool, activations: activations)                                          // (T, F)
-            b.up(s.h, tokens: T, into: s.up, pool: pool, activations: activations)                                              // (T, F)
+            b.gate(s.h, tokens: T, into: s.gate, pool: pool, activations: activations)                // (T, F)
+            b.up(s.h, tokens: T, into: s.up, pool: pool, activations: activations)                    // (T, F)
             tk_swiglu(s.gate, s.gate, s.up, Int64(T * c.ffnDim))
-            b.down(s.gate, tokens: T, into: s.h, pool: pool, activations: activations)                                          // (T, D)
+            b.down(s.gate, tokens: T, into: s.h, pool: pool, activations: activations)                // (T, D)
             tk_add(s.x, s.h, Int64(T * D))
         }
-        cache.count = pos0 + T
-        guard let logits else { return }
-        if allRows {
-            outputNorm(s.x, tokens: T, into: s.h)
-            output(s.h, tokens: T, into: logits, pool: pool, activations: activations)                                          // (T, V)
-        } else {
-            outputNorm(s.x + (T - 1) * D, tokens: 1, into: s.h)
-            output(s.h, tokens: 1, into: logits, pool: pool, activations: activations)                                          // (1, V)
-        }
+        for seg in segments { seg.cache.count += seg.rows.count }
+        guard !logitRows.isEmpty else { return }
+        for (i, r) in logitRows.enumerated() { outputNorm(s.x + r * D, tokens: 1, into: s.h + i * D) } // (R, D)
+        output(s.h, tokens: logitRows.count, into: logits, pool: pool, activations: activations)       // (R, V)
     }
 }
 
