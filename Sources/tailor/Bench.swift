@@ -23,7 +23,10 @@ struct Bench: ParsableCommand {
     @Option(help: "Peer: 'llama-cpp-python' or a llama-bench path.") var peer: String?
     @Option(help: "Path of scripts/bench_llamacpp.py (default: next to this source tree).") var peerScript: String?
     @Option(help: "KV cache precision: f16 or f32.") var cache: String = "f16"
+    @Option(help: "Batched decode: sequence counts to measure (comma-separated; empty for none).") var batch: String = "4,8"
     @Flag(help: "Print JSON.") var json = false
+
+    var batchSizes: [Int] { batch.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
 
     func validate() throws {
         guard promptTokens >= 8, decodeTokens >= 1, runs >= 1 else { throw ValidationError("--prompt-tokens >= 8, --decode-tokens >= 1, --runs >= 1") }
@@ -46,10 +49,15 @@ struct Bench: ParsableCommand {
                 ours.append(try measureTailor(loaded.model, tokens: tokens, decode: decodeTokens, precision: precision))
                 if let p = peerRunner { theirs.append(try p.run()) }
             }
+            var batched: [BatchedSample] = []
+            for b in batchSizes where b > 1 {
+                let tps = try (0..<runs).map { _ in try measureBatched(loaded.model, tokens: tokens, sequences: b, precision: precision) }
+                batched.append(BatchedSample(sequences: b, tokensPerSecond: tps.sorted()[tps.count / 2]))
+            }
             let report = BenchReport(model: path, threads: threads, promptTokens: promptTokens, decodeTokens: decodeTokens,
                                      openblasCoretype: ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"],
                                      tailor: .median(ours), peer: theirs.isEmpty ? nil : .median(theirs), peerName: peer,
-                                     peerVersion: theirs.last?.version)
+                                     peerVersion: theirs.last?.version, batched: batched)
             if json {
                 let enc = JSONEncoder(); enc.outputFormatting = [.prettyPrinted, .sortedKeys]
                 print(String(decoding: try enc.encode(report), as: UTF8.self))
@@ -74,6 +82,25 @@ struct Bench: ParsableCommand {
         let dec = now() - t1
         return BenchSample(prefillTPS: Double(tokens.count) / prefill, decodeTPS: Double(decode) / dec,
                            peakRSS: peakRSSBytes(), version: nil)
+    }
+}
+
+extension Bench {
+    /// Aggregate tokens/s of `sequences` sequences decoding together (8-token prompts each).
+    func measureBatched(_ m: LanguageModel, tokens: [Int32], sequences: Int, precision: KVCache.Precision) throws -> Double {
+        let caches = (0..<sequences).map { _ in m.makeCache(capacity: 8 + decodeTokens + 1, precision: precision) }
+        var next: [Int32] = []
+        for (i, c) in caches.enumerated() {
+            let logits = try m.forward(Array(tokens[i % 4..<i % 4 + 8]), cache: c, allLogits: false)
+            next.append(Sampler.argmax(logits))
+        }
+        let V = m.vocabularySize
+        let t0 = now()
+        for _ in 0..<decodeTokens {
+            let logits = try m.decodeBatch(next, caches: caches)
+            next = (0..<sequences).map { i in Sampler.argmax(Array(logits[i * V..<(i + 1) * V])) }
+        }
+        return Double(sequences * decodeTokens) / (now() - t0)
     }
 }
 

@@ -14,6 +14,11 @@ struct BenchSample: Codable {
     }
 }
 
+struct BatchedSample: Codable {
+    var sequences: Int
+    var tokensPerSecond: Double
+}
+
 struct BenchReport: Codable {
     var model: String
     var threads: Int
@@ -24,6 +29,7 @@ struct BenchReport: Codable {
     var peer: BenchSample?
     var peerName: String?
     var peerVersion: String?
+    var batched: [BatchedSample] = []
 
     func printReport() {
         print("model \(model), threads \(threads), OPENBLAS_CORETYPE=\(openblasCoretype ?? "(unset)")")
@@ -36,7 +42,14 @@ struct BenchReport: Codable {
         row("prefill \(promptTokens) (tok/s)", tailor.prefillTPS, peer?.prefillTPS, "%.1f")
         row("decode \(decodeTokens) (tok/s)", tailor.decodeTPS, peer?.decodeTPS, "%.1f")
         row("peak RSS (MiB)", Double(tailor.peakRSS) / 1048576, peer.map { Double($0.peakRSS) / 1048576 }, "%.1f")
+        for b in batched {
+            rows.append(["batched decode x\(b.sequences) (tok/s)", String(format: "%.1f", b.tokensPerSecond)]
+                        + (peer != nil ? ["", ""] : []))
+        }
         tailor_printTable(rows)
+        for b in batched where tailor.decodeTPS > 0 {
+            print(String(format: "batched x%d: %.2fx single-sequence decode throughput", b.sequences, b.tokensPerSecond / tailor.decodeTPS))
+        }
         if let v = peerVersion { print("peer: \(peerName ?? "") \(v)") }
     }
 }
