@@ -66,7 +66,9 @@ public enum AdapterMerge {
 
     /// Writes `file` with `deltas` merged as a standalone GGUF; 2-D weights are stored as `type`
     /// (q8_0 falls back to f16 for rows that are not whole blocks), 1-D tensors as they were.
-    public static func writeMergedGGUF(base file: GGUFFile, deltas: [String: [Float]], type: GGMLType, to path: String) throws {
+    /// `replacements` (by GGUF tensor name) replace a tensor's values outright (full fine-tuning).
+    public static func writeMergedGGUF(base file: GGUFFile, deltas: [String: [Float]], replacements: [String: [Float]] = [:],
+                                       type: GGMLType, to path: String) throws {
         guard [.f32, .f16, .q8_0].contains(type) else { throw AdapterError("--type must be f32, f16 or q8_0") }
         for k in deltas.keys where file.tensorInfo(k) == nil { throw AdapterError("\(file.path): the adapter targets '\(k)', which the model does not have") }
         var w = GGUFWriter()
@@ -78,9 +80,12 @@ public enum AdapterMerge {
                 let m = WeightMatrix(data: file.data(of: t), type: t.type, rows: rows, cols: cols, owner: file.mapping)
                 let ty: GGMLType = type == .q8_0 && cols % 32 != 0 ? .f16 : type
                 let delta = deltas[t.name]
+                let full = replacements[t.name]
                 w.addTensor(t.name, shape: [rows, cols], type: ty) {
-                    encode(delta.map { merged(m, $0) } ?? m.dequantized(), rows: rows, cols: cols, as: ty)
+                    encode(full ?? delta.map { merged(m, $0) } ?? m.dequantized(), rows: rows, cols: cols, as: ty)
                 }
+            } else if let full = replacements[t.name] {
+                w.addTensor(t.name, shape: t.dims.reversed(), floats: full)
             } else {
                 let ptr = file.data(of: t), n = t.byteCount
                 w.addTensor(t.name, shape: t.dims.reversed(), type: t.type) { Data(bytes: ptr, count: n) }
