@@ -22,7 +22,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "tailor", targets: ["tailor"]),
-        .library(name: "TailorKit", targets: ["Tensor", "NN", "Formats", "Tokenizers", "Models", "Loading", "Generation", "Evaluation", "Training"]),
+        .library(name: "TailorKit", targets: ["Tensor", "NN", "Formats", "Tokenizers", "Models", "Loading", "Generation", "Evaluation", "Training", "Adapters"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "Loading", dependencies: ["Formats", "Tokenizers", "Models"]),
         .target(name: "Generation", dependencies: ["Models", "Tokenizers"]),
         .executableTarget(name: "tailor", dependencies: [
-            "Loading", "Generation", "Evaluation",
+            "Loading", "Generation", "Evaluation", "Training", "Adapters",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "KernelsTests", dependencies: ["CKernels", "Tensor", "Formats"]),
@@ -49,8 +49,10 @@ let package = Package(
         .testTarget(name: "GenerationTests", dependencies: ["Generation"]),
         .target(name: "Evaluation", dependencies: ["Generation"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
-        .target(name: "Training", dependencies: ["NN", "Models", "Formats", "Tokenizers"]),
+        .target(name: "Training", dependencies: ["NN", "Models", "Formats", "Tokenizers", "Evaluation"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Loading"]),
+        .target(name: "Adapters", dependencies: ["NN", "Formats", "Training"]),
+        .testTarget(name: "AdaptersTests", dependencies: ["Adapters", "Training", "Loading"]),
     ],
     swiftLanguageModes: [.v5]
 )

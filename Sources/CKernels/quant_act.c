@@ -288,3 +288,18 @@ void tk_act_quantize(tk_act *a, int wtype, const float *X, int64_t t0, int64_t t
         }
     }
 }
+
+/// Weights -> Q8_0 exactly as ggml's quantize_row_q8_0_ref (what llama-quantize and
+/// gguf-py write): d = amax/127, id = 1/d, q = roundf(x*id) (half away from zero).
+void tk_quantize_row_q8_0_ref(const float *x, void *vy, int64_t n) {
+    blk_q8_0 *y = vy;
+    for (int64_t b = 0; b < n / QK; b++) {
+        const float *xb = x + b * QK;
+        float amax = 0.0f;
+        for (int j = 0; j < QK; j++) amax = fmaxf(amax, fabsf(xb[j]));
+        const float d = amax / 127.f;
+        const float id = d ? 1.0f / d : 0.0f;
+        y[b].d = tk_f32_to_f16(d);
+        for (int j = 0; j < QK; j++) y[b].qs[j] = (int8_t)roundf(xb[j] * id);
+    }
+}

@@ -45,8 +45,10 @@ public enum ModelLoader {
         throw LoadError.notFound(spec, known: catalog.entries.map(\.name))
     }
 
-    /// Opens and builds the model named or located by `spec`.
-    public static func load(_ spec: String, threads: Int? = nil, home: TailorHome = .current) throws -> LoadedModel {
+    /// Opens and builds the model named or located by `spec`. `weights` may wrap the file's
+    /// weights (e.g. to merge an adapter) before the model is built.
+    public static func load(_ spec: String, threads: Int? = nil, home: TailorHome = .current,
+                            weights wrap: ((GGUFWeights) throws -> WeightSource)? = nil) throws -> LoadedModel {
         let url = try resolve(spec, home: home)
         let file = try GGUFFile(path: url.path)
         guard let arch = file.string("general.architecture") else {
@@ -61,7 +63,7 @@ public enum ModelLoader {
         let tokenizer = try file.makeTokenizer()
         let pool = ThreadPool(threads: threads ?? ThreadPool.defaultThreadCount)
         let weights = GGUFWeights(file: file)
-        let model = try ModelRegistry.makeModel(architecture: arch, config: weights, weights: weights, pool: pool)
+        let model = try ModelRegistry.makeModel(architecture: arch, config: weights, weights: try wrap?(weights) ?? weights, pool: pool)
         guard tokenizer.vocabularySize <= model.vocabularySize else {
             throw FormatError.corrupt(path: file.path, message: "tokenizer has \(tokenizer.vocabularySize) tokens but the model only \(model.vocabularySize)")
         }

@@ -24,6 +24,7 @@ struct Generate: ParsableCommand {
     @Flag(help: "Do not parse special tokens such as <|im_start|> in the prompt.") var noParseSpecial = false
     @Option(help: "KV cache precision: f16 (llama.cpp's default) or f32.") var cache: String = "f16"
     @Flag(help: "Print one JSON object instead of streaming text.") var json = false
+    @Option(help: "A PEFT LoRA folder to apply (merged into f32 copies of the adapted weights at load).") var adapter: String?
 
     func validate() throws {
         guard n >= 0 else { throw ValidationError("-n must be >= 0") }
@@ -37,7 +38,7 @@ struct Generate: ParsableCommand {
     func run() throws {
         try reportingErrors {
             guard !prompt.isEmpty else { throw GenerationError.emptyPrompt }
-            let loaded = try ModelLoader.load(model.model, threads: model.threads)
+            let loaded = try ModelLoader.load(model.model, threads: model.threads, weights: AdapterLoading.transform(adapter))
             let tok = loaded.tokenizer
             let ids = tok.encode(prompt, addSpecial: true, parseSpecial: !noParseSpecial)
             let options = GenerationOptions(

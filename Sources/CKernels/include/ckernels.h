@@ -31,6 +31,8 @@ int tk_dequantize_row(int type, const void *src, float *dst, int64_t n);
 // ---- activation quantization (ggml block layouts; bit-exact with ggml's quantize_row_*_ref) ----
 /// x (n f32, n a multiple of 32) -> block_q8_0 {f16 d; int8 qs[32]}.
 void tk_quantize_row_q8_0(const float *x, void *y, int64_t n);
+/// Weights x (n f32, n a multiple of 32) -> block_q8_0 as ggml's quantize_row_q8_0_ref (roundf).
+void tk_quantize_row_q8_0_ref(const float *x, void *y, int64_t n);
 /// x (n f32, n a multiple of 32) -> block_q8_1 {f16 d; f16 s = d*sum(qs); int8 qs[32]}.
 void tk_quantize_row_q8_1(const float *x, void *y, int64_t n);
 /// x (n f32, n a multiple of 256) -> block_q8_K {f32 d; int8 qs[256]; int16 bsums[16]}.

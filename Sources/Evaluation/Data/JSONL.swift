@@ -51,6 +51,10 @@ public struct JSONLRecord: Sendable {
     public var raw: String
     /// The line's top-level object.
     public var fields: [String: JSONValue]
+
+    public init(line: Int, raw: String, fields: [String: JSONValue]) {
+        self.line = line; self.raw = raw; self.fields = fields
+    }
 }
 
 /// One example of a task set.
@@ -122,8 +126,8 @@ public enum JSONL {
         return TaskExample(input: input, target: target, labels: labels, line: r.line)
     }
 
-    /// Splits the file into lines and parses each; file-level problems throw.
-    static func scan(_ path: String) throws -> [Result<JSONLRecord, JSONLError>] {
+    /// Every non-blank line of `path`: its record, or its problem (FILE:LINE); file-level problems throw.
+    public static func scan(_ path: String) throws -> [Result<JSONLRecord, JSONLError>] {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw JSONLError(file: path, line: 0, message: FileManager.default.fileExists(atPath: path) ? "cannot read file" : "no such file")

@@ -29,6 +29,16 @@ public final class AdamW: Optimizer {
                   learningRate: learningRate, beta1: beta1, beta2: beta2, eps: eps)
     }
 
+    /// The moments of `p`, if it has been updated.
+    public func moments(of p: Parameter) -> (m: FloatTensor, v: FloatTensor)? { moments[ObjectIdentifier(p)] }
+
+    /// Restores the state saved from `stepCount` and `moments(of:)` (checkpoint resume).
+    public func restore(stepCount: Int, moments list: [(Parameter, FloatTensor, FloatTensor)]) {
+        self.stepCount = stepCount
+        moments = [:]
+        for (p, m, v) in list { moments[ObjectIdentifier(p)] = (m, v) }
+    }
+
     public func step() {
         stepCount += 1
         // Scalars as PyTorch computes them: in Python floats (double), then used as f32.

@@ -1,0 +1,86 @@
+// FineTuneCommand.swift: `tailor finetune`: full, LoRA or QLoRA fine-tuning of a GGUF model on a
+// JSONL/CSV file, from flags or `--config FILE.json` (keys as FineTuneOptions; flags given on the
+// command line override the file). See FineTuneSetup for what happens.
+import ArgumentParser
+import Foundation
+import Training
+
+struct FineTuneCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "finetune",
+        abstract: "Fine-tune a model (full, lora or qlora) and save checkpoints, metrics, a loss curve and the adapter/model.")
+
+    @Option(name: [.customShort("m"), .long], help: "Catalog name or .gguf path.") var model: String?
+    @Option(help: "Training file (JSONL or CSV: text, prompt/completion, messages or input/target).") var data: String?
+    @Option(help: "Validation file.") var val: String?
+    @Option(help: "Fraction of --data held out for validation (seeded).") var valSplit: Double?
+    @Option(help: "Fraction of --data held out for test (written to OUT/test.jsonl).") var testSplit: Double?
+    @Option(help: "full, lora or qlora.") var method: String?
+    @Option(help: "Run folder.") var out: String?
+    @Option var epochs: Int?
+    @Option(help: "Peak learning rate.") var lr: Float?
+    @Option(help: "Micro-batch size.") var batch: Int?
+    @Option(help: "Micro-batches per optimizer step.") var gradAccum: Int?
+    @Option(help: "Maximum tokens per example.") var seqLen: Int?
+    @Option(help: "LoRA rank.") var rank: Int?
+    @Option(help: "LoRA alpha.") var alpha: Float?
+    @Option(help: "LoRA dropout.") var dropout: Float?
+    @Option(help: "Comma-separated layer name patterns (default: all attention and MLP projections).") var targets: String?
+    @Flag(help: "rsLoRA scaling (alpha/sqrt(r)).") var rslora = false
+    @Option var seed: UInt64?
+    @Option(help: "Validate and checkpoint every N optimizer steps (default: every epoch).") var valEvery: Int?
+    @Option(help: "Early stopping after N validations without improvement (0: off).") var patience: Int?
+    @Option(help: "Warmup steps.") var warmup: Int?
+    @Option(help: "cosine, linear or constant.") var schedule: String?
+    @Option(help: "Stop after N optimizer steps (with a checkpoint).") var maxSteps: Int?
+    @Option(help: "Field mapping, e.g. prompt=question,completion=answer.") var fieldMap: String?
+    @Option(help: "User-turn template for input/target data, with {input}.") var instruction: String?
+    @Option(help: "Worker threads.") var threads: Int?
+    @Option(help: "JSON file with any of these settings (snake_case keys).") var config: String?
+    @Flag(help: "Pack examples into full-length rows.") var packing = false
+    @Flag(help: "Continue from OUT/checkpoint.") var resume = false
+    @Flag(help: "Stop at the first bad line.") var strict = false
+    @Flag(name: .shortAndLong, help: "No progress bar.") var quiet = false
+
+    func options() throws -> FineTuneOptions {
+        var o = FineTuneOptions()
+        if let config {
+            guard let d = FileManager.default.contents(atPath: config) else { throw ValidationError("\(config): no such file") }
+            do { o = try JSONDecoder().decode(FineTuneOptions.self, from: d) } catch { throw ValidationError("\(config): \(error)") }
+        }
+        if let model { o.model = model }; if let data { o.data = data }; if let val { o.val = val }
+        if let valSplit { o.valSplit = valSplit }; if let testSplit { o.testSplit = testSplit }; if let method { o.method = method }
+        if let out { o.out = out }; if let epochs { o.epochs = epochs }; if let lr { o.lr = lr }; if let batch { o.batch = batch }
+        if let gradAccum { o.gradAccum = gradAccum }; if let seqLen { o.seqLen = seqLen }; if let rank { o.rank = rank }
+        if let alpha { o.alpha = alpha }; if let dropout { o.dropout = dropout }
+        if let targets { o.targets = targets.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+        if rslora { o.rslora = true }; if let seed { o.seed = seed }; if let valEvery { o.valEvery = valEvery }
+        if let patience { o.patience = patience }; if let warmup { o.warmup = warmup }; if let schedule { o.schedule = schedule }
+        if let maxSteps { o.maxSteps = maxSteps }; if let fieldMap { o.fieldMap = fieldMap }; if let instruction { o.instruction = instruction }
+        if let threads { o.threads = threads }; if packing { o.packing = true }; if strict { o.strict = true }; if quiet { o.quiet = true }
+        return o
+    }
+
+    func validate() throws {
+        let o = try options()
+        guard !o.data.isEmpty else { throw ValidationError("--data is required (or \"data\" in --config)") }
+        guard ["full", "lora", "qlora"].contains(o.method) else { throw ValidationError("--method must be full, lora or qlora") }
+        guard ["cosine", "linear", "constant"].contains(o.schedule) else { throw ValidationError("--schedule must be cosine, linear or constant") }
+        guard o.epochs >= 1, o.batch >= 1, o.gradAccum >= 1, o.seqLen >= 2 else { throw ValidationError("--epochs, --batch, --grad-accum must be >= 1 and --seq-len >= 2") }
+        guard o.lr > 0 else { throw ValidationError("--lr must be > 0") }
+        guard o.rank >= 1, o.alpha > 0, o.dropout >= 0, o.dropout < 1 else { throw ValidationError("--rank >= 1, --alpha > 0 and --dropout in [0, 1)") }
+        guard (o.valSplit ?? 0) + (o.testSplit ?? 0) < 1 else { throw ValidationError("--val-split + --test-split must be < 1") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let o = try options()
+            let r = try FineTuneSetup.run(o, resume: resume)
+            var msg = String(format: "%d/%d steps, last train loss %.4f, %.0f tokens/s", r.steps, r.totalSteps, r.lastTrainLoss, r.tokensPerSecond)
+            if let b = r.bestValidationLoss { msg += String(format: ", best validation loss %.4f at step %d (%@/best)", b, r.bestStep ?? 0, o.out) }
+            if r.stoppedEarly { msg += ", stopped early" }
+            if r.interrupted { msg += "; interrupted: resume with --resume" }
+            if !o.quiet { printError(msg) }
+            if r.interrupted { throw ExitCode(130) }
+        }
+    }
+}

@@ -1,0 +1,150 @@
+// FineTuneSetup.swift: the glue behind `tailor finetune`: options (flags or --config JSON) ->
+// model, tokenizer and chat template -> datasets (files or seeded splits, leak check) -> training
+// graph (full: every weight as f32; lora: frozen f32 base + LoRA; qlora: base frozen in its GGUF
+// quant type + LoRA) -> FineTune.run. Artifacts: a PEFT folder plus adapter.gguf (llama.cpp)
+// for LoRA; model.safetensors (HF names, GGUF q/k order) plus model.gguf for full fine-tuning.
+import Adapters
+import Evaluation
+import Foundation
+import Formats
+import Loading
+import Models
+import NN
+import Tensor
+import Tokenizers
+import Training
+
+/// Every setting of a fine-tuning run (the --config JSON uses these keys).
+struct FineTuneOptions: Codable {
+    var model = "smollm2-135m-instruct"
+    var data = ""
+    var val: String?
+    var valSplit: Double?
+    var testSplit: Double?
+    var method = "lora"
+    var out = "runs/finetune"
+    var epochs = 3
+    var lr: Float = 2e-4
+    var batch = 8
+    var gradAccum = 1
+    var seqLen = 256
+    var rank = 8
+    var alpha: Float = 16
+    var dropout: Float = 0
+    var targets = LoRAConfig.defaultTargets
+    var rslora = false
+    var seed: UInt64 = 0
+    var valEvery = 0
+    var patience = 0
+    var warmup = 0
+    var schedule = "cosine"
+    var weightDecay: Float = 0
+    var maxSteps: Int?
+    var packing = false
+    var strict = false
+    var fieldMap: String?
+    var instruction: String?
+    var threads: Int?
+    var quiet = false
+
+    enum CodingKeys: String, CodingKey {
+        case model, data, val, valSplit = "val_split", testSplit = "test_split", method, out, epochs, lr, batch, gradAccum = "grad_accum",
+             seqLen = "seq_len", rank, alpha, dropout, targets, rslora, seed, valEvery = "val_every", patience, warmup, schedule,
+             weightDecay = "weight_decay", maxSteps = "max_steps", packing, strict, fieldMap = "field_map", instruction, threads, quiet
+    }
+}
+
+extension FineTuneOptions {
+    init(from d: Decoder) throws {
+        self.init()
+        let c = try d.container(keyedBy: CodingKeys.self)
+        func get<T: Decodable>(_ k: CodingKeys, _ v: inout T) throws { if let x = try c.decodeIfPresent(T.self, forKey: k) { v = x } }
+        try get(.model, &model); try get(.data, &data); val = try c.decodeIfPresent(String.self, forKey: .val)
+        valSplit = try c.decodeIfPresent(Double.self, forKey: .valSplit); testSplit = try c.decodeIfPresent(Double.self, forKey: .testSplit)
+        try get(.method, &method); try get(.out, &out); try get(.epochs, &epochs); try get(.lr, &lr); try get(.batch, &batch)
+        try get(.gradAccum, &gradAccum); try get(.seqLen, &seqLen); try get(.rank, &rank); try get(.alpha, &alpha)
+        try get(.dropout, &dropout); try get(.targets, &targets); try get(.rslora, &rslora); try get(.seed, &seed)
+        try get(.valEvery, &valEvery); try get(.patience, &patience); try get(.warmup, &warmup); try get(.schedule, &schedule)
+        try get(.weightDecay, &weightDecay); maxSteps = try c.decodeIfPresent(Int.self, forKey: .maxSteps)
+        try get(.packing, &packing); try get(.strict, &strict); fieldMap = try c.decodeIfPresent(String.self, forKey: .fieldMap)
+        instruction = try c.decodeIfPresent(String.self, forKey: .instruction); threads = try c.decodeIfPresent(Int.self, forKey: .threads)
+        try get(.quiet, &quiet)
+    }
+}
+
+/// Runs a fine-tuning job from options.
+enum FineTuneSetup {
+    static func say(_ o: FineTuneOptions, _ m: String) { if !o.quiet { printError(m) } }
+
+    static func run(_ o: FineTuneOptions, resume: Bool) throws -> FineTuneResult {
+        let loaded = try ModelLoader.load(o.model, threads: o.threads)
+        let template = try loaded.chatTemplate.map { try ChatTemplate(source: $0) }
+        var fmt = SFTFormatter(tokenizer: loaded.tokenizer, chatTemplate: template)
+        if let f = o.fieldMap { fmt.fields = try FieldMapping(parsing: f) }
+        fmt.instruction = o.instruction
+        var dopt = DataOptions()
+        dopt.sequenceLength = o.seqLen; dopt.strict = o.strict
+        var train = try SFTDataset.load(o.data, formatter: fmt, options: dopt)
+        var val = try o.val.map { try SFTDataset.load($0, formatter: fmt, options: dopt) } ?? SFTDataset(examples: [])
+        try FileManager.default.createDirectory(atPath: o.out, withIntermediateDirectories: true)
+        if o.valSplit != nil || o.testSplit != nil {
+            let (tr, va, te) = try train.split(validation: o.valSplit ?? 0, test: o.testSplit ?? 0, seed: o.seed)
+            train = tr
+            if o.val == nil { val = va }
+            for (name, part) in [("train", tr), ("val", va), ("test", te)] {
+                try Data(part.records.map { $0.raw + "\n" }.joined().utf8).write(to: URL(fileURLWithPath: "\(o.out)/\(name).jsonl"), options: .atomic)
+            }
+        }
+        for p in (train.problems + val.problems).prefix(20) { printError("warning: skipped \(p)") }
+        if train.problems.count + val.problems.count > 20 { printError("warning: \(train.problems.count + val.problems.count - 20) more lines skipped") }
+        let truncated = train.truncatedCount + val.truncatedCount
+        if truncated > 0 { printError("warning: \(truncated) examples truncated to --seq-len \(o.seqLen) tokens") }
+        guard !train.examples.isEmpty else { throw DataError("\(o.data): no usable training examples") }
+        if !val.examples.isEmpty {
+            let report = LeakChecker.check([SplitFile(name: "train", path: o.data, examples: train.leakItems(fields: fmt.fields)),
+                                            SplitFile(name: "val", path: o.val ?? o.data, examples: val.leakItems(fields: fmt.fields))])
+            if report.hasLeaks { printError("warning: \(report.exactCount) exact and \(report.nearCount) near duplicates between train and validation") }
+        }
+        if o.packing {
+            train.examples = SFTDataset.pack(train.examples, length: o.seqLen)
+            val.examples = SFTDataset.pack(val.examples, length: o.seqLen)
+        }
+
+        let weights = GGUFWeights(file: loaded.file)
+        let arch = loaded.file.string("general.architecture") ?? "llama"
+        let config = try LlamaConfig(architecture: arch, source: weights, ropeNeox: arch == "qwen2",
+                                     embeddingRows: try weights.matrix("token_embd.weight").rows)
+        let graph = try LlamaTrainingGraph(config: config, weights: weights, base: o.method == "qlora" ? .frozen : .trainable)
+        let random = RandomState(seed: o.seed)
+        var saveArtifact: (String) throws -> Void
+        var setTraining: (Bool) -> Void = { _ in }
+        if o.method == "full" {
+            saveArtifact = { dir in try FullModelExport.save(graph: graph, base: loaded.file, to: dir) }
+        } else {
+            let lora = LoRAConfig(rank: o.rank, alpha: o.alpha, dropout: o.dropout, targetModules: o.targets, useRSLoRA: o.rslora)
+            try LoRA.apply(lora, to: graph, random: random)
+            saveArtifact = { dir in
+                let layers = LoRA.layers(in: graph)
+                try PEFTFolder.save(layers, config: lora, graphConfig: config, ggufOrder: true, baseModel: loaded.name, to: dir)
+                try GGUFLoRA.write(layers, config: lora, graphConfig: config, ggufOrder: true, to: dir + "/adapter.gguf")
+            }
+            setTraining = { LoRA.setTraining($0, in: graph) }
+        }
+        let params = graph.namedParameters().filter { !$0.parameter.isFrozen }
+        say(o, "\(o.method): \(params.reduce(0) { $0 + $1.parameter.count }) trainable parameters of \(graph.parameterCount()); "
+            + "\(train.examples.count) training examples (\(train.lossTokenCount) target tokens), \(val.examples.count) validation")
+        let pad = loaded.tokenizer.paddingID ?? loaded.tokenizer.eosID ?? 0
+        var job = FineTuneJob(graph: graph, parameters: params, train: train.examples, validation: val.examples, padID: pad,
+                              random: random, pool: loaded.pool, directory: o.out, saveArtifact: saveArtifact)
+        job.setTraining = setTraining
+        var c = FineTuneConfig()
+        c.epochs = o.epochs; c.learningRate = o.lr; c.batchSize = o.batch; c.gradientAccumulation = o.gradAccum
+        c.schedule = o.schedule; c.warmupSteps = o.warmup; c.weightDecay = o.weightDecay; c.validateEvery = o.valEvery
+        c.patience = o.patience; c.seed = o.seed; c.maxSteps = o.maxSteps; c.quiet = o.quiet
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try enc.encode(o).write(to: URL(fileURLWithPath: o.out + "/options.json"), options: .atomic)
+        Interrupt.install()
+        return try FineTune.run(job, config: c, resume: resume)
+    }
+}

@@ -1,0 +1,49 @@
+// MergeCommand.swift: `tailor merge -m BASE --adapter DIR -o OUT.gguf [--type f16|q8_0|f32]`:
+// folds a PEFT LoRA folder into the base weights and writes a standalone GGUF (atomically) that
+// Tailor and llama.cpp run without the adapter.
+import Adapters
+import ArgumentParser
+import Foundation
+import Formats
+import Loading
+import Models
+import Tensor
+
+struct MergeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "merge", abstract: "Merge a LoRA adapter into a model and write a GGUF.")
+
+    @Option(name: [.customShort("m"), .long], help: "Base model: catalog name or .gguf path.") var model = "smollm2-135m-instruct"
+    @Option(help: "PEFT adapter folder (adapter_config.json + adapter_model.safetensors).") var adapter: String
+    @Option(name: [.customShort("o"), .long], help: "Output .gguf path.") var output: String
+    @Option(help: "Type of the 2-D weights: f16, q8_0 or f32.") var type = "f16"
+
+    func validate() throws {
+        guard ["f16", "q8_0", "f32"].contains(type) else { throw ValidationError("--type must be f16, q8_0 or f32") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let file = try GGUFFile(path: try ModelLoader.resolve(model).path)
+            let weights = GGUFWeights(file: file)
+            let config = try AdapterLoading.config(of: file, weights: weights)
+            let deltas = try AdapterMerge.deltas(peftFolder: adapter, config: config)
+            let t: GGMLType = type == "f32" ? .f32 : type == "q8_0" ? .q8_0 : .f16
+            try AdapterMerge.writeMergedGGUF(base: file, deltas: deltas, type: t, to: output)
+            print("\(output)\t\(deltas.count) adapted tensors\t\(type)")
+        }
+    }
+}
+
+/// Applying a PEFT folder at model load (for generate/eval --adapter).
+enum AdapterLoading {
+    static func config(of file: GGUFFile, weights: GGUFWeights) throws -> LlamaConfig {
+        let arch = file.string("general.architecture") ?? "llama"
+        return try LlamaConfig(architecture: arch, source: weights, ropeNeox: arch == "qwen2", embeddingRows: try weights.matrix("token_embd.weight").rows)
+    }
+
+    /// A weight transform for ModelLoader.load that merges the adapter in `dir` (nil: none).
+    static func transform(_ dir: String?) -> ((GGUFWeights) throws -> WeightSource)? {
+        guard let dir else { return nil }
+        return { w in try MergedWeights(base: w, deltas: AdapterMerge.deltas(peftFolder: dir, config: config(of: w.file, weights: w))) }
+    }
+}
