@@ -79,6 +79,11 @@ int tk_matmul(const void *W, int type, int64_t rows, int64_t cols,
 int tk_matmul_exact(const void *W, int type, int64_t rows, int64_t cols, const float *X, int64_t ntok,
                     float *Y, tk_pool *pool);
 
+/// Quantizes n f32 weights (a whole number of blocks) into `type` with ggml's reference
+/// algorithms (what llama-quantize writes): Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, plus F32/F16/BF16.
+/// Returns 0, or -1 for a type it cannot produce.
+int tk_quantize_weights(int type, const float *x, void *y, int64_t n);
+
 /// f32 GEMM through BLAS: C(m,n) = alpha * op(A) · op(B) + beta * C, row-major.
 void tk_sgemm(int transA, int transB, int64_t m, int64_t n, int64_t k, float alpha,
               const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
