@@ -84,6 +84,16 @@ public final class LlamaTrainingGraph: Module {
 
     /// Logits (B·T, V) for `tokens` (B·T, row-major: B sequences of T tokens).
     public func logits(tokens: [Int32], batch B: Int, tape: Tape) throws -> Variable {
+        head(try hidden(tokens: tokens, batch: B, tape: tape), tape: tape)
+    }
+
+    /// The output head on final hidden states: (N, D) -> (N, V).
+    func head(_ x: Variable, tape: Tape) -> Variable {
+        lmHead?.forward(x, tape: tape) ?? tape.linear(x, embedTokens)                     // (N, V)
+    }
+
+    /// Final normalized hidden states (B·T, D).
+    public func hidden(tokens: [Int32], batch B: Int, tape: Tape) throws -> Variable {
         let c = config, V = embedTokens.shape[0]
         precondition(B > 0 && tokens.count % B == 0, "\(tokens.count) tokens do not split into \(B) sequences")
         for t in tokens where t < 0 || Int(t) >= V { throw ModelError.tokenOutOfRange(id: t, vocab: V) }
@@ -105,14 +115,21 @@ public final class LlamaTrainingGraph: Module {
                                 up: blk.upProj.forward(h, tape: tape))                    // (B·T, F)
             x = tape.add(x, blk.downProj.forward(m, tape: tape))                          // (B·T, D)
         }
-        x = tape.rmsNorm(x, weight: norm, eps: c.normEps)                                 // (B·T, D)
-        return lmHead?.forward(x, tape: tape) ?? tape.linear(x, embedTokens)              // (B·T, V)
+        return tape.rmsNorm(x, weight: norm, eps: c.normEps)                              // (B·T, D)
     }
 
     /// Mean next-token cross-entropy. `targets[r]` is the label of row r (already shifted: the
     /// token that follows row r), or -100 to leave the row out of the loss.
     public func loss(tokens: [Int32], targets: [Int32], batch B: Int, tape: Tape) throws -> Variable {
         precondition(targets.count == tokens.count, "\(targets.count) targets for \(tokens.count) tokens")
-        return try tape.crossEntropy(try logits(tokens: tokens, batch: B, tape: tape), targets: targets, ignoreIndex: -100)
+        // Only rows with a label reach the vocabulary projection (the largest matrix product of a
+        // step; with prompt masking most rows have none). Same loss and gradients as all rows.
+        let x = try hidden(tokens: tokens, batch: B, tape: tape)                          // (B·T, D)
+        let rows = targets.indices.filter { targets[$0] != -100 }
+        if rows.count == targets.count {
+            return try tape.crossEntropy(head(x, tape: tape), targets: targets, ignoreIndex: -100)
+        }
+        let picked = tape.gatherRows(x, rows: rows)                                       // (N, D)
+        return try tape.crossEntropy(head(picked, tape: tape), targets: rows.map { targets[$0] }, ignoreIndex: -100)
     }
 }

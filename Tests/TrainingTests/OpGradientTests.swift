@@ -67,13 +67,15 @@ final class OpGradientTests: XCTestCase {
                 $0.causalAttention(q: q, k: k, v: vv, batch: B, heads: H, kvHeads: Hkv, headDim: Dh)
             }
         }
+        let gr = v([6, 5])
+        try check("gatherRows", [gr]) { $0.gatherRows(gr, rows: [4, 0, 4, 2]) }   // a row picked twice
         let logits = v([7, 13], std: 2)
         let targets: [Int32] = [3, -100, 12, 0, -100, 5, 5]
         try check("crossEntropy", [logits]) { try $0.crossEntropy(logits, targets: targets) }
 
         let covered = Set(report.map { String($0.0.split(separator: " ")[0]) })
         XCTAssertEqual(covered, ["linear", "addBias", "add", "mul", "scale", "silu", "swiglu", "reshape", "transpose",
-                                 "embedding", "rmsNorm", "rope", "causalAttention", "crossEntropy"])
+                                 "embedding", "rmsNorm", "rope", "causalAttention", "crossEntropy", "gatherRows"])
         for (n, r) in report { print(String(format: "grad check %-32@ worst %.2e over %d elements", n as NSString, r.worst, r.checked)) }
     }
 

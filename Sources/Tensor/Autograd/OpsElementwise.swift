@@ -62,6 +62,22 @@ extension Tape {
         }
     }
 
+    /// Rows `rows` of a (R, C) matrix, in that order: (rows.count, C). The VJP adds each row's
+    /// gradient back to the row it came from.
+    public func gatherRows(_ a: Variable, rows: [Int]) -> Variable {
+        precondition(a.shape.count == 2, "gatherRows: expected 2-D, got \(a.shape)")
+        let R = a.shape[0], C = a.shape[1]
+        let y = FloatTensor(zeros: [rows.count, C])                                   // (N, C)
+        for (i, r) in rows.enumerated() {
+            precondition(r >= 0 && r < R, "gatherRows: row \(r) outside 0..<\(R)")
+            (y.pointer + i * C).update(from: a.value.pointer + r * C, count: C)
+        }
+        return record(y, inputs: [a]) { dy in
+            guard let da = a.gradPointer else { return }
+            for (i, r) in rows.enumerated() { tk_add(da + r * C, dy.pointer + i * C, Int64(C)) }
+        }
+    }
+
     /// (R, C) -> (C, R).
     public func transpose(_ a: Variable) -> Variable {
         precondition(a.shape.count == 2, "transpose: expected 2-D, got \(a.shape)")
