@@ -1,5 +1,6 @@
 // BenchReport.swift: samples, medians, the peer runner and the printed table for `tailor bench`.
 import Foundation
+import Tensor
 
 struct BenchSample: Codable {
     var prefillTPS: Double
@@ -32,7 +33,7 @@ struct BenchReport: Codable {
     var batched: [BatchedSample] = []
 
     func printReport() {
-        print("model \(model), threads \(threads), OPENBLAS_CORETYPE=\(openblasCoretype ?? "(unset)")")
+        print("model \(model), threads \(threads), OPENBLAS_CORETYPE=\(openblasCoretype ?? "(unset)"), BLAS kernels \(BLASKernels.coreName)")
         var rows = [["", "tailor"] + (peer != nil ? ["llama.cpp", "ratio"] : [])]
         func row(_ name: String, _ a: Double, _ b: Double?, _ fmt: String, higherIsBetter: Bool = true) {
             var r = [name, String(format: fmt, a)]

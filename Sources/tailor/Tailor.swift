@@ -2,9 +2,15 @@
 // config and makes one library call.
 import ArgumentParser
 import Foundation
+import Tensor
 
 @main
 struct Tailor: ParsableCommand {
+    static func main() {
+        BLASKernels.reexecIfFallback()
+        main(nil)
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "tailor",
         abstract: "Customize open LLMs end to end: run, tokenize, prompt, fine-tune, evaluate, serve.",

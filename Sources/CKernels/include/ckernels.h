@@ -84,6 +84,12 @@ int tk_matmul_exact(const void *W, int type, int64_t rows, int64_t cols, const f
 /// Returns 0, or -1 for a type it cannot produce.
 int tk_quantize_weights(int type, const float *x, void *y, int64_t n);
 
+/// The BLAS kernel family in use (OpenBLAS's core name, or "Accelerate").
+const char *tk_blas_corename(void);
+/// When OpenBLAS fell back to its slowest x86 kernels on a CPU it does not know, the
+/// OPENBLAS_CORETYPE that matches the CPU's features ("SKYLAKEX" or "HASWELL"); else NULL.
+const char *tk_blas_recommended_coretype(void);
+
 /// f32 GEMM through BLAS: C(m,n) = alpha * op(A) · op(B) + beta * C, row-major.
 void tk_sgemm(int transA, int transB, int64_t m, int64_t n, int64_t k, float alpha,
               const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
