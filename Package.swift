@@ -49,6 +49,7 @@ let package = Package(
         .testTarget(name: "GenerationTests", dependencies: ["Generation"]),
         .target(name: "Evaluation", dependencies: ["Generation"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
+        .testTarget(name: "PromptingTests", dependencies: ["Evaluation", "Loading", "tailor"]),
     ],
     swiftLanguageModes: [.v5]
 )

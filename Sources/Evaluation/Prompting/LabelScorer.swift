@@ -20,6 +20,10 @@ public struct LabelLikelihood: Equatable, Sendable, Codable {
     public var tokenCount: Int
     /// Log-likelihood per UTF-8 byte of the label (lm-eval's acc_norm criterion).
     public var normalized: Double { logLikelihood / Double(max(label.utf8.count, 1)) }
+
+    public init(label: String, logLikelihood: Double, tokenCount: Int) {
+        self.label = label; self.logLikelihood = logLikelihood; self.tokenCount = tokenCount
+    }
 }
 
 /// Scores continuations of a prompt with a causal language model.

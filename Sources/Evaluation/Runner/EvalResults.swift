@@ -25,6 +25,13 @@ public struct ExampleOutcome: Codable, Sendable, Equatable {
     /// Label scoring: every label's log-likelihood.
     public var labelScores: [LabelLikelihood]?
     public var generatedTokens: Int
+
+    public init(index: Int, line: Int, input: String, target: String, prompt: String, reply: String, prediction: String,
+                correct: Bool, score: Double, samples: [String]?, labelScores: [LabelLikelihood]?, generatedTokens: Int) {
+        self.index = index; self.line = line; self.input = input; self.target = target; self.prompt = prompt
+        self.reply = reply; self.prediction = prediction; self.correct = correct; self.score = score
+        self.samples = samples; self.labelScores = labelScores; self.generatedTokens = generatedTokens
+    }
 }
 
 /// One prompt mode's run over the split.
@@ -42,6 +49,12 @@ public struct ModeRun: Codable, Sendable, Equatable {
     public var seconds: Double
     public var generatedTokens: Int
     public var examples: [ExampleOutcome]
+
+    public init(mode: String, metric: String, score: Double, macroF1: Double?, count: Int, correct: Int, seconds: Double,
+                generatedTokens: Int, examples: [ExampleOutcome]) {
+        self.mode = mode; self.metric = metric; self.score = score; self.macroF1 = macroF1; self.count = count
+        self.correct = correct; self.seconds = seconds; self.generatedTokens = generatedTokens; self.examples = examples
+    }
 }
 
 /// A whole evaluation: one task, one model, several prompt modes.
@@ -53,6 +66,11 @@ public struct EvalReport: Codable, Sendable, Equatable {
     public var shotSelection: String
     public var seed: UInt64
     public var runs: [ModeRun]
+
+    public init(model: String, data: String, task: String, metric: String, shotSelection: String, seed: UInt64, runs: [ModeRun]) {
+        self.model = model; self.data = data; self.task = task; self.metric = metric
+        self.shotSelection = shotSelection; self.seed = seed; self.runs = runs
+    }
 
     /// JSON with sorted keys, snake_case, pretty-printed.
     public func jsonData() throws -> Data {
