@@ -37,7 +37,7 @@ struct Eval: ParsableCommand {
     func run() throws {
         try reportingErrors {
             if let adapter {
-                throw CLIError("--adapter \(adapter): adapters are not supported by `tailor eval` yet (they arrive with the fine-tuning work); evaluate the base model, or a merged GGUF")
+                throw CLIError("--adapter \(adapter): adapters are not supported yet in `tailor eval` (they arrive with the fine-tuning work); evaluate the base model or a merged GGUF")
             }
             let modes = try (prompt.isEmpty ? ["zero"] : prompt).map { try PromptMode(parsing: $0) }
             let examples = try JSONL.readExamples(at: data)
@@ -112,8 +112,8 @@ struct ProgressBar {
         guard done == total || now.timeIntervalSince(lastDraw) > 0.1 else { return }
         lastDraw = now
         let elapsed = now.timeIntervalSince(start)
-        let rate = elapsed > 0 ? Double(done) / elapsed : 0
-        let eta = rate > 0 ? Double(total - done) / rate : 0
+        let rate = elapsed > 0.05 && done > 0 ? Double(done) / elapsed : 0
+        let eta = rate > 0 ? Double(total - done) / rate : .nan
         let width = 24
         let filled = total > 0 ? width * done / total : width
         let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
@@ -128,6 +128,7 @@ struct ProgressBar {
     }
 
     static func clock(_ s: Double) -> String {
+        guard s.isFinite else { return "-:--" }
         let t = Int(s.rounded())
         return t >= 3600 ? String(format: "%d:%02d:%02d", t / 3600, t / 60 % 60, t % 60) : String(format: "%d:%02d", t / 60, t % 60)
     }

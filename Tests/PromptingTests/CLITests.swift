@@ -2,6 +2,7 @@
 // `template render` byte-identical to jinja2 (Tests/Fixtures/chat-templates/), `eval` JSON and
 // its --adapter refusal, `chat --messages` against `generate` on the same rendered prompt.
 import Foundation
+import Tokenizers
 import XCTest
 
 final class PromptingCLITests: XCTestCase {
@@ -34,21 +35,44 @@ final class PromptingCLITests: XCTestCase {
         try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
     }
 
-    /// Writes the conversation (messages, tools, documents, extra variables) as one JSON object.
-    func messagesFile(_ conv: [String: Any], templateExtra: [String: Any]?) throws -> URL {
-        var obj: [String: Any] = ["messages": conv["messages"]!]
-        if let t = conv["tools"] { obj["tools"] = t }
-        if let d = conv["documents"] { obj["documents"] = d }
-        for (k, v) in templateExtra ?? [:] { obj[k] = v }
-        for (k, v) in conv["extra"] as? [String: Any] ?? [:] { obj[k] = v }
+    /// Writes the conversation (messages, tools, documents, extra variables) as one JSON object,
+    /// keeping every key order (templates' tojson output depends on it).
+    func messagesFile(_ conv: JinjaValue, templateExtra: JinjaValue?) throws -> URL {
+        var parts: [String] = []
+        for key in ["messages", "tools", "documents"] {
+            if let v = conv[key] { parts.append("\(quote(key)): \(encode(v))") }
+        }
+        for src in [templateExtra, conv["extra"]] { for (k, v) in src?.dictValue?.pairs ?? [] { parts.append("\(quote(k)): \(encode(v))") } }
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("tailor-msgs-\(UUID().uuidString).json")
-        try JSONSerialization.data(withJSONObject: obj).write(to: url)
+        try Data(("{" + parts.joined(separator: ", ") + "}").utf8).write(to: url)
         return url
+    }
+
+    func quote(_ s: String) -> String {
+        String(decoding: try! JSONEncoder().encode(s), as: UTF8.self)
+    }
+
+    /// JSON text of a parsed JSON value, in its original key order.
+    func encode(_ v: JinjaValue) -> String {
+        switch v {
+        case .none: return "null"
+        case .bool(let b): return b ? "true" : "false"
+        case .int(let i): return String(i)
+        case .float(let d): return String(d)
+        case .string(let s): return quote(s)
+        case .list(let l): return "[" + l.map(encode).joined(separator: ", ") + "]"
+        case .dict(let d): return "{" + d.pairs.map { "\(quote($0.0)): \(encode($0.1))" }.joined(separator: ", ") + "}"
+        default: return "null"
+        }
+    }
+
+    func jinjaJSON(_ name: String) throws -> JinjaValue {
+        try JinjaValue(jsonData: Data(contentsOf: dir.appendingPathComponent(name)))
     }
 
     func testTemplateRenderIsByteIdenticalToJinja2() throws {
         let summary = try json(dir.appendingPathComponent("conversations.json"))
-        let conversations = try XCTUnwrap(summary["conversations"] as? [String: [String: Any]])
+        let ordered = try jinjaJSON("conversations.json")
         let templates = try XCTUnwrap(summary["templates"] as? [String: [String: Any]])
         var checked = 0, errors = 0
         for (name, settings) in templates.sorted(by: { $0.key < $1.key }) {
@@ -57,7 +81,8 @@ final class PromptingCLITests: XCTestCase {
             let expected = try json(dir.appendingPathComponent("expected/\(name).json"))
             for c in try XCTUnwrap(expected["cases"] as? [[String: Any]]) {
                 let convName = c["conversation"] as! String, agp = c["add_generation_prompt"] as! Bool
-                let file = try messagesFile(conversations[convName]!, templateExtra: settings["extra"] as? [String: Any])
+                let file = try messagesFile(try XCTUnwrap(ordered["conversations"]?[convName]),
+                                            templateExtra: ordered["templates"]?[name]?["extra"])
                 defer { try? FileManager.default.removeItem(at: file) }
                 var args = ["template", "render", "--template", path, "--messages", file.path, "--now", "2024-07-26T12:00:00"]
                 if agp { args.append("--add-generation-prompt") }
@@ -82,8 +107,7 @@ final class PromptingCLITests: XCTestCase {
 
     func testTemplateRenderFromModelUsesItsSpecialTokens() throws {
         let model = try TestPaths.modelPath()
-        let summary = try json(dir.appendingPathComponent("conversations.json"))
-        let conv = try XCTUnwrap((summary["conversations"] as? [String: [String: Any]])?["unicode"])
+        let conv = try XCTUnwrap(try jinjaJSON("conversations.json")["conversations"]?["unicode"])
         let expected = try json(dir.appendingPathComponent("expected/smollm2.json"))
         let want = try XCTUnwrap((expected["cases"] as? [[String: Any]])?.first {
             $0["conversation"] as? String == "unicode" && $0["add_generation_prompt"] as? Bool == true

@@ -55,6 +55,7 @@ public final class EvalRunner {
             if mode.shotCount > 0, pool.examples.isEmpty { throw PromptError.emptyPool(needed: mode.shotCount) }
             let t0 = Date()
             var outcomes: [ExampleOutcome] = []
+            progress(EvalProgress(mode: mode.description, done: 0, total: items.count, modeIndex: mi, modeCount: options.modes.count))
             for (i, ex) in items.enumerated() {
                 outcomes.append(try evaluate(ex, index: i, mode: mode))
                 progress(EvalProgress(mode: mode.description, done: i + 1, total: items.count, modeIndex: mi, modeCount: options.modes.count))
