@@ -41,7 +41,7 @@ struct Chat: ParsableCommand {
                 let conv = try Template.Render.readConversation(messages)
                 let reply = try session.reply(to: conv.messages, tools: conv.tools) { FileHandle.standardOutput.write(Data($0.utf8)) }
                 _ = reply
-                print("")
+                say("")
                 return
             }
             if let system { session.history.append(("system", system)) }
@@ -86,7 +86,7 @@ final class ChatSession {
 
     func repl() throws {
         let editor = LineEditor()
-        print("tailor chat: \(loaded.name). /system TEXT, /reset, /save FILE, /quit; Ctrl-D quits.")
+        say("tailor chat: \(loaded.name). /system TEXT, /reset, /save FILE, /quit; Ctrl-D quits.")
         while let line = editor.read(prompt: "> ") {
             let input = line.trimmingCharacters(in: .whitespaces)
             if input.isEmpty { continue }
@@ -97,7 +97,7 @@ final class ChatSession {
             history.append(("user", line))
             do {
                 let text = try reply(to: messagesValue) { t in FileHandle.standardOutput.write(Data(t.utf8)) }
-                print("")
+                say("")
                 history.append(("assistant", text))
             } catch {
                 history.removeLast()
@@ -113,11 +113,11 @@ final class ChatSession {
         case "/quit", "/exit": return false
         case "/reset":
             history.removeAll { $0.role != "system" }
-            print("(conversation cleared)")
+            say("(conversation cleared)")
         case "/system":
             history.removeAll { $0.role == "system" }
             if !arg.isEmpty { history.insert(("system", arg), at: 0) }
-            print(arg.isEmpty ? "(system message removed)" : "(system message set)")
+            say(arg.isEmpty ? "(system message removed)" : "(system message set)")
         case "/save":
             guard !arg.isEmpty else { printError("usage: /save FILE"); return true }
             let list = history.map { ["role": $0.role, "content": $0.content] }
@@ -125,10 +125,10 @@ final class ChatSession {
             enc.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
             do {
                 try AtomicFile.write(try enc.encode(list) + Data("\n".utf8), to: URL(fileURLWithPath: arg))
-                print("(saved \(history.count) messages to \(arg))")
+                say("(saved \(history.count) messages to \(arg))")
             } catch { printError("error: \(error)") }
         case "/help":
-            print("/system TEXT  set the system message\n/reset        clear the conversation\n/save FILE    save it as JSON\n/quit         leave")
+            say("/system TEXT  set the system message\n/reset        clear the conversation\n/save FILE    save it as JSON\n/quit         leave")
         default: printError("unknown command \(cmd) (/help lists them)")
         }
         return true
@@ -206,4 +206,9 @@ private extension String {
         guard let s = String(bytes: bytes, encoding: .utf8) else { return nil }
         self = s
     }
+}
+
+/// Writes a line to stdout unbuffered, so it interleaves correctly with streamed replies.
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
