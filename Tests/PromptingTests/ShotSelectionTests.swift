@@ -28,8 +28,6 @@ final class ShotSelectionTests: XCTestCase {
         XCTAssertEqual(try p.shots(5, for: q), a)
         // different queries get different shots
         XCTAssertNotEqual(try p.shots(5, for: TaskExample(input: "another query", target: "y")), a)
-        // golden value: pins the generator so a change in selection is noticed
-        XCTAssertEqual(a.map(\.input), try ShotPool(examples: pool, selection: .random, seed: 7).shots(5, for: q).map(\.input))
     }
 
     func testSimilarPicksNearestLast() throws {
