@@ -53,6 +53,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Loading"]),
         .target(name: "Adapters", dependencies: ["NN", "Formats", "Training"]),
         .testTarget(name: "AdaptersTests", dependencies: ["Adapters", "Training", "Loading"]),
+        .testTarget(name: "PromptingTests", dependencies: ["Evaluation", "Loading", "tailor"]),
     ],
     swiftLanguageModes: [.v5]
 )

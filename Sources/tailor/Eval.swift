@@ -1,0 +1,135 @@
+// Eval.swift: `tailor eval`: evaluate a model on a JSONL task split in one or more prompt modes
+// (zero, one, few:K, cot, sc:N, label, label:K) and compare them: a terminal table (or --json),
+// optionally a self-contained HTML report. Shots come from --train (default: the split's sibling
+// NAME.train.jsonl). A progress bar with rate and ETA runs on stderr unless --quiet.
+import ArgumentParser
+import Evaluation
+import Foundation
+import Loading
+
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Evaluate prompt modes on a JSONL task split and compare them.")
+
+    @OptionGroup var model: ModelOptions
+    @Option(name: .long, help: "The JSONL split to evaluate (input, target[, labels] per line).") var data: String
+    @Option(name: .long, help: "Prompt mode: zero, one, few:K, cot, sc:N, label or label:K (repeatable to compare).")
+    var prompt: [String] = []
+    @Option(name: .long, help: "JSONL pool of solved examples for shots (default: NAME.train.jsonl beside --data).") var train: String?
+    @Option(name: .long, help: "How shots are picked: first, random (seeded) or similar (TF-IDF).") var select: String = "random"
+    @Option(name: .long, help: "Evaluate only the first N examples.") var limit: Int?
+    @Option(name: .long, help: "Seed for shot selection and self-consistency sampling.") var seed: UInt64 = 0
+    @Option(name: .long, help: "Token budget for a direct answer (default: the task card's).") var maxTokens: Int?
+    @Option(name: .long, help: "A system message placed before the prompt.") var system: String?
+    @Option(name: .long, help: "A PEFT adapter folder (not supported yet).") var adapter: String?
+    @Flag(help: "Print the report as JSON instead of a table.") var json = false
+    @Option(name: .long, help: "Also write a self-contained HTML report here.") var html: String?
+    @Option(name: .customLong("json-out"), help: "Also write the JSON report here.") var jsonOut: String?
+    @Flag(name: .shortAndLong, help: "No progress bar.") var quiet = false
+
+    func validate() throws {
+        for p in prompt { do { _ = try PromptMode(parsing: p) } catch { throw ValidationError("\(error)") } }
+        guard ShotSelection(rawValue: select) != nil else { throw ValidationError("--select must be first, random or similar (got '\(select)')") }
+        if let l = limit, l < 1 { throw ValidationError("--limit must be >= 1") }
+        if let m = maxTokens, m < 1 { throw ValidationError("--max-tokens must be >= 1") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            if let adapter {
+                throw CLIError("--adapter \(adapter): adapters are not supported yet in `tailor eval` (they arrive with the fine-tuning work); evaluate the base model or a merged GGUF")
+            }
+            let modes = try (prompt.isEmpty ? ["zero"] : prompt).map { try PromptMode(parsing: $0) }
+            let examples = try JSONL.readExamples(at: data)
+            guard !examples.isEmpty else { throw JSONLError(file: data, line: 0, message: "no examples") }
+            let card = try TaskCard.load(forDataFile: data, examples: examples)
+            let needsShots = modes.contains { $0.shotCount > 0 }
+            var pool: [TaskExample] = []
+            if let path = train ?? (needsShots ? Eval.siblingTrainFile(of: data) : nil) {
+                pool = try JSONL.readExamples(at: path)
+            }
+            var options = EvalOptions()
+            options.modes = modes
+            options.limit = limit
+            options.shotSelection = ShotSelection(rawValue: select)!
+            options.seed = seed
+            options.maxTokens = maxTokens
+            options.systemPrompt = system
+            let loaded = try ModelLoader.load(model.model, threads: model.threads)
+            let evalModel = try EvalModel(name: loaded.name, model: loaded.model, tokenizer: loaded.tokenizer,
+                                          chatTemplateSource: loaded.chatTemplate)
+            let runner = EvalRunner(model: evalModel, card: card, train: pool, options: options)
+            var bar = ProgressBar(enabled: !quiet)
+            let report = try runner.run(examples, modelName: loaded.name, dataPath: data) { p in
+                bar.update(done: p.done, total: p.total, label: "\(card.name) \(p.mode) [\(p.modeIndex + 1)/\(p.modeCount)]")
+                if p.done == p.total { bar.finish() }
+            }
+            let jsonData = try report.jsonData()
+            if let jsonOut { try AtomicFile.write(jsonData, to: URL(fileURLWithPath: jsonOut)) }
+            if let html { try HTMLReport.write([report], to: html, title: "Tailor evaluation: \(card.name)") }
+            if json {
+                FileHandle.standardOutput.write(jsonData + Data("\n".utf8))
+            } else {
+                print(ReportTable.render(report), terminator: "")
+                if !quiet {
+                    let errs = ReportTable.errors(report)
+                    if !errs.isEmpty { print("some wrong answers:\n" + errs, terminator: "") }
+                }
+                if let html { print("HTML report: \(html)") }
+            }
+        }
+    }
+
+    /// `dir/NAME.train.jsonl` for `dir/NAME.test.jsonl` or `dir/NAME.val.jsonl`, if it exists.
+    static func siblingTrainFile(of path: String) -> String? {
+        for suffix in [".test.jsonl", ".val.jsonl", ".validation.jsonl"] where path.hasSuffix(suffix) {
+            let candidate = String(path.dropLast(suffix.count)) + ".train.jsonl"
+            if FileManager.default.fileExists(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+}
+
+/// A one-line error for the CLI.
+struct CLIError: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}
+
+/// A progress bar on stderr: done/total, rate and ETA; redraws at most 10 times a second.
+struct ProgressBar {
+    let enabled: Bool
+    private var start = Date()
+    private var lastDraw = Date.distantPast
+    private var lastLabel = ""
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    mutating func update(done: Int, total: Int, label: String, unit: String = "ex") {
+        guard enabled else { return }
+        if label != lastLabel { start = Date(); lastLabel = label }
+        let now = Date()
+        guard done == total || now.timeIntervalSince(lastDraw) > 0.1 else { return }
+        lastDraw = now
+        let elapsed = now.timeIntervalSince(start)
+        let rate = elapsed > 0.05 && done > 0 ? Double(done) / elapsed : 0
+        let eta = rate > 0 ? Double(total - done) / rate : .nan
+        let width = 24
+        let filled = total > 0 ? width * done / total : width
+        let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+        let line = String(format: "\r%@ %@ %d/%d  %.2f %@/s  ETA %@ ", label, bar, done, total, rate, unit, ProgressBar.clock(eta))
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    mutating func finish() {
+        guard enabled else { return }
+        FileHandle.standardError.write(Data("\n".utf8))
+        lastLabel = ""
+    }
+
+    static func clock(_ s: Double) -> String {
+        guard s.isFinite else { return "-:--" }
+        let t = Int(s.rounded())
+        return t >= 3600 ? String(format: "%d:%02d:%02d", t / 3600, t / 60 % 60, t % 60) : String(format: "%d:%02d", t / 60, t % 60)
+    }
+}
