@@ -21,7 +21,7 @@ struct Eval: ParsableCommand {
     @Option(name: .long, help: "Seed for shot selection and self-consistency sampling.") var seed: UInt64 = 0
     @Option(name: .long, help: "Token budget for a direct answer (default: the task card's).") var maxTokens: Int?
     @Option(name: .long, help: "A system message placed before the prompt.") var system: String?
-    @Option(name: .long, help: "A PEFT adapter folder (not supported yet).") var adapter: String?
+    @Option(name: .long, help: "A PEFT LoRA folder to apply (merged into f32 copies of the adapted weights at load).") var adapter: String?
     @Flag(help: "Print the report as JSON instead of a table.") var json = false
     @Option(name: .long, help: "Also write a self-contained HTML report here.") var html: String?
     @Option(name: .customLong("json-out"), help: "Also write the JSON report here.") var jsonOut: String?
@@ -36,9 +36,6 @@ struct Eval: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            if let adapter {
-                throw CLIError("--adapter \(adapter): adapters are not supported yet in `tailor eval` (they arrive with the fine-tuning work); evaluate the base model or a merged GGUF")
-            }
             let modes = try (prompt.isEmpty ? ["zero"] : prompt).map { try PromptMode(parsing: $0) }
             let examples = try JSONL.readExamples(at: data)
             guard !examples.isEmpty else { throw JSONLError(file: data, line: 0, message: "no examples") }
@@ -55,7 +52,7 @@ struct Eval: ParsableCommand {
             options.seed = seed
             options.maxTokens = maxTokens
             options.systemPrompt = system
-            let loaded = try ModelLoader.load(model.model, threads: model.threads)
+            let loaded = try ModelLoader.load(model.model, threads: model.threads, weights: AdapterLoading.transform(adapter))
             let evalModel = try EvalModel(name: loaded.name, model: loaded.model, tokenizer: loaded.tokenizer,
                                           chatTemplateSource: loaded.chatTemplate)
             let runner = EvalRunner(model: evalModel, card: card, train: pool, options: options)

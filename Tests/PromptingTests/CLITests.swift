@@ -124,12 +124,13 @@ final class PromptingCLITests: XCTestCase {
         XCTAssertNotEqual(both.status, 0)
     }
 
-    func testEvalJSONAndAdapterRefusal() throws {
+    func testEvalJSONAndMissingAdapter() throws {
         let model = try TestPaths.modelPath()
         let data = TestPaths.datasets.appendingPathComponent("fruit/fruit.test.jsonl").path
-        let refused = try tailor(["eval", "-m", model, "--data", data, "--adapter", "/tmp/some-adapter"])
+        let refused = try tailor(["eval", "-m", model, "--data", data, "--adapter", "/tmp/no-such-adapter-dir"])
         XCTAssertEqual(refused.status, 1)
-        XCTAssertTrue(refused.stderr.contains("not supported yet"), refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("/tmp/no-such-adapter-dir"), refused.stderr)
+        XCTAssertEqual(refused.stderr.split(separator: "\n").count, 1, refused.stderr)
         let badMode = try tailor(["eval", "-m", model, "--data", data, "--prompt", "few:zero"])
         XCTAssertNotEqual(badMode.status, 0)
         XCTAssertTrue(badMode.stderr.contains("few:zero"), badMode.stderr)
