@@ -5,6 +5,7 @@ import Foundation
 import Generation
 import Loading
 import Models
+import Adapters
 
 struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Generate text from a prompt.")
@@ -24,7 +25,7 @@ struct Generate: ParsableCommand {
     @Flag(help: "Do not parse special tokens such as <|im_start|> in the prompt.") var noParseSpecial = false
     @Option(help: "KV cache precision: f16 (llama.cpp's default) or f32.") var cache: String = "f16"
     @Flag(help: "Print one JSON object instead of streaming text.") var json = false
-    @Option(help: "A PEFT LoRA folder to apply (merged into f32 copies of the adapted weights at load).") var adapter: String?
+    @Option(help: "An adapter folder (any method). LoRA/DoRA/IA3 are merged into f32 copies of the adapted weights at load; prompt/prefix tuning and bottleneck adapters run through the training graph (no KV cache: slower).") var adapter: String?
 
     func validate() throws {
         guard n >= 0 else { throw ValidationError("-n must be >= 0") }
@@ -38,6 +39,7 @@ struct Generate: ParsableCommand {
     func run() throws {
         try reportingErrors {
             guard !prompt.isEmpty else { throw GenerationError.emptyPrompt }
+            if let adapter, !(try AdapterMerge.isMergeable(folder: adapter)) { return try runThroughGraph(adapter) }
             let loaded = try ModelLoader.load(model.model, threads: model.threads, weights: AdapterLoading.transform(adapter))
             let tok = loaded.tokenizer
             let ids = tok.encode(prompt, addSpecial: true, parseSpecial: !noParseSpecial)
@@ -67,6 +69,33 @@ struct Generate: ParsableCommand {
                                   result.promptTokens.count, result.timings.promptTokensPerSecond, result.tokens.count,
                                   result.timings.generationTokensPerSecond, result.stopReason.rawValue))
             }
+        }
+    }
+}
+
+extension Generate {
+    /// Generation with a non-mergeable adapter, through the training graph (see GraphGenerate).
+    func runThroughGraph(_ dir: String) throws {
+        let loaded = try ModelLoader.load(model.model, threads: model.threads)
+        let ids = loaded.tokenizer.encode(prompt, addSpecial: true, parseSpecial: !noParseSpecial)
+        let sampling = SamplingConfig(temperature: temp, topK: topK, topP: topP, minP: minP, repetitionPenalty: repeatPenalty,
+                                      repetitionWindow: repeatLastN, seed: seed)
+        let out = FileHandle.standardOutput
+        let start = Date()
+        let toks = try GraphGenerate.run(loaded: loaded, adapter: dir, prompt: ids, maxTokens: n, sampling: sampling, stop: stop,
+                                         ignoreEOS: ignoreEos) { if !json { out.write(Data($0.utf8)) } }
+        let ms = Date().timeIntervalSince(start) * 1000
+        if json {
+            let obj = GenerateJSON(prompt_tokens: ids, tokens: toks, text: loaded.tokenizer.decode(toks), stop_reason: "graph",
+                                   timings: .init(prompt_ms: 0, generation_ms: ms, prompt_tokens_per_second: 0,
+                                                  generation_tokens_per_second: Double(toks.count) / max(ms / 1000, 1e-9)))
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try enc.encode(obj), as: UTF8.self))
+        } else {
+            print("")
+            printError(String(format: "[%d tokens through the training graph (adapter hooks, no KV cache) at %.1f tok/s]", toks.count,
+                              Double(toks.count) / max(ms / 1000, 1e-9)))
         }
     }
 }

@@ -64,7 +64,20 @@ public protocol MergeableAdapter: Adapter {
     var isMerged: Bool { get }
     func merge() throws
     func unmerge() throws
+    /// The adapted tensors with the adapter folded in, by graph tensor name ("model.layers.0.self_attn.k_proj.weight",
+    /// "...bias"), computed without touching the graph (works on quantized frozen bases: export).
+    func mergedTensors() -> [String: [Float]]
 }
+
+/// A linear layer's stored weight (out, in) as f32 (dequantized when frozen in a ggml type).
+func denseWeight(_ l: any LinearLayer) -> [Float] {
+    if let d = l as? DenseLinear { return d.weight.value.array }
+    if let f = l as? FrozenLinear { return f.weight.dequantized() }
+    preconditionFailure("no stored weight in \(type(of: l))")
+}
+
+/// A linear layer's bias, if any.
+func denseBias(_ l: any LinearLayer) -> [Float]? { ((l as? DenseLinear)?.bias ?? (l as? FrozenLinear)?.bias)?.value.array }
 
 /// Writes JSON (pretty, sorted keys) atomically.
 func writeJSON<T: Encodable>(_ value: T, to path: String) throws {

@@ -32,6 +32,12 @@ public final class DoRAAdapter: MergeableAdapter {
     public func merge() throws { for l in layers.values { try l.merge() } }
     public func unmerge() throws { for l in layers.values { try l.unmerge() } }
 
+    public func mergedTensors() -> [String: [Float]] {
+        var out: [String: [Float]] = [:]
+        for (n, l) in layers { out[n + ".weight"] = l.mergedWeight() }
+        return out
+    }
+
     /// Installs DoRA on the layers `config` targets; everything else is frozen.
     public static func apply(_ config: LoRAConfig, to graph: LlamaTrainingGraph, random: RandomState?) throws -> DoRAAdapter {
         try config.validate()

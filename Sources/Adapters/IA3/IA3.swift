@@ -66,6 +66,18 @@ public final class IA3Adapter: MergeableAdapter {
     public func merge() throws { for l in layers.values { try l.merge() } }
     public func unmerge() throws { for l in layers.values { try l.unmerge() } }
 
+    public func mergedTensors() -> [String: [Float]] {
+        var out: [String: [Float]] = [:]
+        for (n, l) in layers {
+            let s = l.scale.value.array, K = l.inFeatures
+            var w = denseWeight(l.base)
+            for o in 0..<l.outFeatures { for i in 0..<K { w[o * K + i] *= l.isFeedforward ? s[i] : s[o] } }
+            out[n + ".weight"] = w
+            if !l.isFeedforward, let b = denseBias(l.base) { out[n + ".bias"] = zip(b, s).map { $0 * $1 } }
+        }
+        return out
+    }
+
     /// Wraps the targeted layers; everything else is frozen.
     public static func apply(targets: [String], feedforward: [String], to graph: LlamaTrainingGraph,
                              values: [String: [Float]]? = nil) throws -> IA3Adapter {

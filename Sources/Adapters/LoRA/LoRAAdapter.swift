@@ -27,6 +27,12 @@ public final class LoRAAdapter: MergeableAdapter {
     public func merge() throws { for l in layers.values { try l.merge() } }
     public func unmerge() throws { for l in layers.values { try l.unmerge() } }
 
+    public func mergedTensors() -> [String: [Float]] {
+        var out: [String: [Float]] = [:]
+        for (n, l) in layers { out[n + ".weight"] = zip(denseWeight(l.base), l.delta()).map { $0 + $1 } }
+        return out
+    }
+
     public func save(to directory: String, context: AdapterContext) throws {
         try PEFTFolder.save(layers, config: config, graphConfig: context.graphConfig, ggufOrder: context.ggufOrder,
                             baseModel: context.baseModel, to: directory)
