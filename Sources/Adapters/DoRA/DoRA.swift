@@ -43,8 +43,9 @@ public final class DoRAAdapter: MergeableAdapter {
         try config.validate()
         graph.setFrozen(true)
         var out: [String: DoRALinear] = [:]
-        graph.mapLinearLayers { name, layer in
-            guard config.targets(name), layer is DenseLinear || layer is FrozenLinear else { return layer }
+        try graph.mapLinearLayers { name, layer in
+            guard config.targets(name) else { return layer }
+            try requirePlainBase(layer, name)
             let l = DoRALinear(base: layer, rank: config.rank, scaling: config.scaling, dropout: config.dropout, random: random)
             out[name] = l
             return l
@@ -81,6 +82,7 @@ public final class DoRAAdapter: MergeableAdapter {
         var out: [String: DoRALinear] = [:]
         try graph.mapLinearLayers { name, layer in
             guard let (a, b) = tensors[name] else { return layer }
+            try requirePlainBase(layer, name)
             let key = "base_model.model.\(name).lora_magnitude_vector"
             guard f.tensorInfo(key) != nil else { throw AdapterError("\(directory): '\(name)' has no \(key)") }
             var m = try f.floats(key)
@@ -96,6 +98,13 @@ public final class DoRAAdapter: MergeableAdapter {
             return l
         }
         return DoRAAdapter(config: config, layers: out)
+    }
+
+    /// DoRA normalizes the stored weight, so it cannot sit on another adapter's wrapper.
+    static func requirePlainBase(_ layer: any LinearLayer, _ name: String) throws {
+        guard layer is DenseLinear || layer is FrozenLinear else {
+            throw AdapterError("DoRA on '\(name)' needs the plain base layer, but another adapter (\(type(of: layer))) already wraps it")
+        }
     }
 
     public static let entry = AdapterMethod(
