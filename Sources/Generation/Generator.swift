@@ -10,6 +10,8 @@ public struct GenerationOptions: Sendable {
     /// Keep going past end-of-generation tokens.
     public var ignoreEOS = false
     public var cachePrecision: KVCache.Precision = .f16
+    /// Keys and values (per layer, P·kvDim floats) placed in the cache before the prompt (prefix tuning).
+    public var cachePrefix: (keys: [[Float]], values: [[Float]])?
 
     public init(maxTokens: Int = 128, sampling: SamplingConfig = .init(), stopStrings: [String] = [],
                 ignoreEOS: Bool = false, cachePrecision: KVCache.Precision = .f16) {
@@ -69,8 +71,13 @@ public final class Generator {
         guard !prompt.isEmpty else { throw GenerationError.emptyPrompt }
         let context = model.contextLength
         guard prompt.count < context else { throw GenerationError.promptTooLong(tokens: prompt.count, context: context) }
-        let capacity = min(context, prompt.count + max(options.maxTokens, 0))
-        let cache = model.makeCache(capacity: max(capacity, prompt.count), precision: options.cachePrecision)
+        let P = options.cachePrefix.map { $0.keys.first.map { k in k.count } ?? 0 } ?? 0
+        let cache0 = model.makeCache(capacity: 1, precision: options.cachePrecision)
+        let prefixRows = P / max(cache0.kvDim, 1)
+        guard prompt.count + prefixRows < context else { throw GenerationError.promptTooLong(tokens: prompt.count + prefixRows, context: context) }
+        let capacity = min(context, prefixRows + prompt.count + max(options.maxTokens, 0))
+        let cache = model.makeCache(capacity: max(capacity, prefixRows + prompt.count), precision: options.cachePrecision)
+        if let p = options.cachePrefix { cache.prefill(keys: p.keys, values: p.values) }
         var sampler = Sampler(options.sampling)
         var stream = TextStream(stopStrings: options.stopStrings)
         var history = prompt

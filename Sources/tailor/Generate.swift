@@ -25,7 +25,7 @@ struct Generate: ParsableCommand {
     @Flag(help: "Do not parse special tokens such as <|im_start|> in the prompt.") var noParseSpecial = false
     @Option(help: "KV cache precision: f16 (llama.cpp's default) or f32.") var cache: String = "f16"
     @Flag(help: "Print one JSON object instead of streaming text.") var json = false
-    @Option(help: "An adapter folder (any method). LoRA/DoRA/IA3 are merged into f32 copies of the adapted weights at load; prompt/prefix tuning and bottleneck adapters run through the training graph (no KV cache: slower).") var adapter: String?
+    @Option(help: "An adapter folder (any method). LoRA/DoRA/IA3 are merged into f32 copies of the adapted weights at load; prefix tuning pre-fills the KV cache; prompt tuning and bottleneck adapters run through the training graph (no KV cache: slower).") var adapter: String?
 
     func validate() throws {
         guard n >= 0 else { throw ValidationError("-n must be >= 0") }
@@ -39,15 +39,17 @@ struct Generate: ParsableCommand {
     func run() throws {
         try reportingErrors {
             guard !prompt.isEmpty else { throw GenerationError.emptyPrompt }
-            if let adapter, !(try AdapterMerge.isMergeable(folder: adapter)) { return try runThroughGraph(adapter) }
-            let loaded = try ModelLoader.load(model.model, threads: model.threads, weights: AdapterLoading.transform(adapter))
+            let prefix = try adapter.map { try AdapterLoading.isPrefixTuning($0) } ?? false
+            if let adapter, !prefix, !(try AdapterMerge.isMergeable(folder: adapter)) { return try runThroughGraph(adapter) }
+            let loaded = try ModelLoader.load(model.model, threads: model.threads, weights: prefix ? nil : AdapterLoading.transform(adapter))
             let tok = loaded.tokenizer
             let ids = tok.encode(prompt, addSpecial: true, parseSpecial: !noParseSpecial)
-            let options = GenerationOptions(
+            var options = GenerationOptions(
                 maxTokens: n,
                 sampling: SamplingConfig(temperature: temp, topK: topK, topP: topP, minP: minP,
                                          repetitionPenalty: repeatPenalty, repetitionWindow: repeatLastN, seed: seed),
                 stopStrings: stop, ignoreEOS: ignoreEos, cachePrecision: KVCache.Precision(rawValue: cache)!)
+            if let adapter, prefix { options.cachePrefix = try AdapterLoading.prefixCacheRows(adapter, file: loaded.file) }
             let gen = Generator(model: loaded.model, piece: { tok.tokenPiece($0) }, endOfGeneration: tok.endOfGenerationIDs)
             let out = FileHandle.standardOutput
             let result = try gen.generate(ids, options: options) { text in

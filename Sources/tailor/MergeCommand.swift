@@ -9,6 +9,7 @@ import Formats
 import Loading
 import Models
 import Tensor
+import Training
 
 struct MergeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "merge", abstract: "Merge a LoRA, DoRA or IA3 adapter into a model and write a GGUF.")
@@ -46,6 +47,19 @@ enum AdapterLoading {
     static func config(of file: GGUFFile, weights: GGUFWeights) throws -> LlamaConfig {
         let arch = file.string("general.architecture") ?? "llama"
         return try LlamaConfig(architecture: arch, source: weights, ropeNeox: arch == "qwen2", embeddingRows: try weights.matrix("token_embd.weight").rows)
+    }
+
+    /// A prefix-tuning folder (generation pre-fills the KV cache with its keys/values).
+    static func isPrefixTuning(_ dir: String) throws -> Bool {
+        let d = try Data(contentsOf: URL(fileURLWithPath: dir + "/adapter_config.json"))
+        return (try JSONSerialization.jsonObject(with: d) as? [String: Any])?["peft_type"] as? String == "PREFIX_TUNING"
+    }
+
+    /// The prefix keys/values of a prefix-tuning folder for the model in `file`, per layer.
+    static func prefixCacheRows(_ dir: String, file: GGUFFile) throws -> (keys: [[Float]], values: [[Float]]) {
+        let w = GGUFWeights(file: file), c = try config(of: file, weights: w)
+        let g = try LlamaTrainingGraph(config: c, weights: w, base: .frozen)
+        return try PrefixTuningAdapter.load(dir, into: g, context: AdapterContext(graphConfig: c, ggufOrder: true)).cacheRows()
     }
 
     /// A LoRA folder without DoRA (merged by the cheap delta path).

@@ -52,6 +52,15 @@ public final class PrefixTuningAdapter: Adapter, GraphHook {
         return (tape.sliceColumns(kv, start: 2 * layer * kvDim, count: kvDim), tape.sliceColumns(kv, start: (2 * layer + 1) * kvDim, count: kvDim))
     }
 
+    /// Every layer's prefix keys and values (P·Hkv·Dh floats each, graph row order = the inference
+    /// model's), for pre-filling a KV cache (generation through the inference model).
+    public func cacheRows() -> (keys: [[Float]], values: [[Float]]) {
+        let t = Tape(pool: nil, recording: false)
+        let kv = (0..<layers).map { attentionPrefix(layer: $0, tape: t)! }
+        cached = nil
+        return (kv.map { $0.keys.value.array }, kv.map { $0.values.value.array })
+    }
+
     /// Attaches P prefixes per layer (with a reparameterization MLP of width `hidden` when > 0).
     public static func apply(virtualTokens p: Int, hidden: Int, to graph: LlamaTrainingGraph, random: RandomState?) throws -> PrefixTuningAdapter {
         guard p >= 1 else { throw AdapterError("--virtual-tokens must be >= 1 (got \(p))") }
