@@ -1,5 +1,6 @@
 // Generator.swift: the decode loop. Prefill the prompt in one batch, then sample one token at a
-// time until an end-of-generation token, a stop string, or the token budget.
+// time until an end-of-generation token, a stop string, or the token budget. An optional cache
+// prefix (prefix tuning's keys/values) fills the first positions of the cache before the prompt.
 import Foundation
 import Models
 
@@ -71,9 +72,9 @@ public final class Generator {
         guard !prompt.isEmpty else { throw GenerationError.emptyPrompt }
         let context = model.contextLength
         guard prompt.count < context else { throw GenerationError.promptTooLong(tokens: prompt.count, context: context) }
-        let P = options.cachePrefix.map { $0.keys.first.map { k in k.count } ?? 0 } ?? 0
-        let cache0 = model.makeCache(capacity: 1, precision: options.cachePrecision)
-        let prefixRows = P / max(cache0.kvDim, 1)
+        // Prefix positions (prefix tuning) come before the prompt; a 1-row cache tells the KV width.
+        let kvDim = model.makeCache(capacity: 1, precision: options.cachePrecision).kvDim
+        let prefixRows = (options.cachePrefix?.keys.first?.count ?? 0) / max(kvDim, 1)
         guard prompt.count + prefixRows < context else { throw GenerationError.promptTooLong(tokens: prompt.count + prefixRows, context: context) }
         let capacity = min(context, prefixRows + prompt.count + max(options.maxTokens, 0))
         let cache = model.makeCache(capacity: max(capacity, prefixRows + prompt.count), precision: options.cachePrecision)

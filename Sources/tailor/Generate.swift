@@ -1,5 +1,7 @@
 // Generate.swift: `tailor generate`: complete a prompt, streaming to stdout, or print one JSON
-// object (prompt_tokens, tokens, text, timings) with --json.
+// object (prompt_tokens, tokens, text, timings) with --json. --adapter DIR takes any method's
+// folder: LoRA/DoRA/IA3 merged at load, prefix tuning through a pre-filled KV cache, prompt tuning
+// and bottleneck adapters through the training graph (GraphGenerate.swift).
 import ArgumentParser
 import Foundation
 import Generation
