@@ -18,7 +18,8 @@ EXTRA = {"prompt": ["--virtual-tokens", "8", "--init-text", "Classify the fruit 
 
 
 def size(path):
-    return sum(os.path.getsize(os.path.join(path, f)) for f in os.listdir(path) if f.endswith(".safetensors") or f.endswith(".gguf"))
+    # the adapter's weights file (LoRA's extra llama.cpp export, adapter.gguf, is not counted)
+    return os.path.getsize(os.path.join(path, "adapter_model.safetensors"))
 
 
 def main():
