@@ -36,6 +36,17 @@ public final class KVCache {
         count = position
     }
 
+    /// Fills positions 0 ..< P of an empty cache with given keys and values (per layer, P·kvDim
+    /// floats each, keys already rotated): a prefix-tuning adapter's prefix, so the prompt then
+    /// starts at position P.
+    public func prefill(keys k: [[Float]], values v: [[Float]]) {
+        precondition(count == 0 && k.count == layers && v.count == layers, "prefill needs an empty cache and every layer")
+        let P = k[0].count / kvDim
+        precondition(P <= capacity && k.allSatisfy { $0.count == P * kvDim } && v.allSatisfy { $0.count == P * kvDim }, "prefill shapes")
+        for l in 0..<layers { store(layer: l, start: 0, tokens: P, k: k[l], v: v[l]) }
+        count = P
+    }
+
     var elementBytes: Int { elementSize(precision) }
 
     func layerKeys(_ layer: Int) -> UnsafeMutableRawPointer { keys + layer * capacity * kvDim * elementBytes }

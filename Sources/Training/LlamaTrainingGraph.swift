@@ -7,6 +7,7 @@
 // exporting q/k weights or LoRA B matrices to HF/PEFT must undo that permutation). A checkpoint in
 // HF layout instead runs unpermuted with `ropeNeox = true` (HF's rotate_half). Dimensions: B sequences of T tokens (rows r = b·T + t at position t), D width, H/Hkv
 // heads of Dh, F ffn width, V vocabulary.
+// Adapters attach through `hooks` (GraphHooks.swift) and `mapLinearLayers`; this file has no method code.
 // Limits: every sequence in a batch has the same length T and starts at position 0 (pad and mask
 // labels with -100); activations are kept for the whole batch (no recomputation/checkpointing).
 import Models
@@ -52,6 +53,8 @@ public final class LlamaTrainingGraph: Module {
     /// The output head; nil when it is tied to `embedTokens`.
     public var lmHead: (any LinearLayer)?
     public let rope: RopeSpec
+    /// Adapters attached at the hook points (see GraphHooks.swift), applied in order.
+    public var hooks: [any GraphHook] = []
 
     public init(config: LlamaConfig, embedTokens: Parameter, layers: [Block], norm: Parameter, lmHead: (any LinearLayer)?,
                 ropeFrequencyFactors: [Float]? = nil) {
@@ -97,24 +100,41 @@ public final class LlamaTrainingGraph: Module {
         let c = config, V = embedTokens.shape[0]
         precondition(B > 0 && tokens.count % B == 0, "\(tokens.count) tokens do not split into \(B) sequences")
         for t in tokens where t < 0 || Int(t) >= V { throw ModelError.tokenOutOfRange(id: t, vocab: V) }
-        let T = tokens.count / B
-        let positions = (0..<tokens.count).map { $0 % T }
+        var T = tokens.count / B
         var x = tape.embedding(tokens, embedTokens)                                       // (B·T, D)
-        for blk in layers {
+        var virtual = 0
+        for hook in hooks {
+            guard let e = hook.virtualTokens(tape: tape) else { continue }                // (N, D)
+            x = tape.prependRows(e, to: x, batch: B)                                      // (B·(N+T), D)
+            virtual += e.shape[0]; T += e.shape[0]
+        }
+        let prefixes = layers.indices.map { l in hooks.compactMap { $0.attentionPrefix(layer: l, tape: tape) } }
+        let P = prefixes.first.map { $0.reduce(0) { $0 + $1.keys.shape[0] } } ?? 0
+        let positions = (0..<(B * T)).map { P + $0 % T }
+        for (l, blk) in layers.enumerated() {
             var h = tape.rmsNorm(x, weight: blk.inputNorm, eps: c.normEps)                 // (B·T, D)
             var q = blk.qProj.forward(h, tape: tape)                                      // (B·T, H·Dh)
             var k = blk.kProj.forward(h, tape: tape)                                      // (B·T, Hkv·Dh)
-            let v = blk.vProj.forward(h, tape: tape)                                      // (B·T, Hkv·Dh)
+            var v = blk.vProj.forward(h, tape: tape)                                      // (B·T, Hkv·Dh)
             q = tape.rope(q, positions: positions, heads: c.heads, headDim: c.headDim, spec: rope)
             k = tape.rope(k, positions: positions, heads: c.kvHeads, headDim: c.headDim, spec: rope)
+            for p in prefixes[l].reversed() {                                             // (B·(P+T), Hkv·Dh)
+                k = tape.prependRows(p.keys, to: k, batch: B); v = tape.prependRows(p.values, to: v, batch: B)
+            }
+            precondition(k.count == B * (P + T) * c.kvHeads * c.headDim, "every layer needs the same prefix length")
             let a = tape.causalAttention(q: q, k: k, v: v, batch: B, heads: c.heads, kvHeads: c.kvHeads,
-                                         headDim: c.headDim)                              // (B·T, H·Dh)
-            x = tape.add(x, blk.oProj.forward(a, tape: tape))                             // (B·T, D)
+                                         headDim: c.headDim, prefix: P)                   // (B·T, H·Dh)
+            var o = blk.oProj.forward(a, tape: tape)                                      // (B·T, D)
+            for hook in hooks { o = hook.attentionOutput(layer: l, o, tape: tape) }
+            x = tape.add(x, o)                                                            // (B·T, D)
             h = tape.rmsNorm(x, weight: blk.postAttentionNorm, eps: c.normEps)            // (B·T, D)
             let m = tape.swiglu(gate: blk.gateProj.forward(h, tape: tape),
                                 up: blk.upProj.forward(h, tape: tape))                    // (B·T, F)
-            x = tape.add(x, blk.downProj.forward(m, tape: tape))                          // (B·T, D)
+            var d = blk.downProj.forward(m, tape: tape)                                   // (B·T, D)
+            for hook in hooks { d = hook.mlpOutput(layer: l, d, tape: tape) }
+            x = tape.add(x, d)                                                            // (B·T, D)
         }
+        if virtual > 0 { x = tape.dropLeadingRows(x, count: virtual, batch: B) }          // (B·T₀, D)
         return tape.rmsNorm(x, weight: norm, eps: c.normEps)                              // (B·T, D)
     }
 

@@ -1,4 +1,5 @@
-// FineTuneCommand.swift: `tailor finetune`: full, LoRA or QLoRA fine-tuning of a GGUF model on a
+// FineTuneCommand.swift: `tailor finetune`: full, LoRA, QLoRA, DoRA, IA3, prompt tuning, prefix
+// tuning or bottleneck-adapter fine-tuning of a GGUF model on a
 // JSONL/CSV file, from flags or `--config FILE.json` (keys as FineTuneOptions; flags given on the
 // command line override the file). See FineTuneSetup for what happens.
 import ArgumentParser
@@ -7,23 +8,36 @@ import Training
 
 struct FineTuneCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "finetune",
-        abstract: "Fine-tune a model (full, lora or qlora) and save checkpoints, metrics, a loss curve and the adapter/model.")
+        abstract: "Fine-tune a model (full, lora, qlora, dora, ia3, prompt, prefix or adapter) and save checkpoints, metrics, a loss curve and the adapter/model.",
+        discussion: """
+        Methods: full (every weight), lora / qlora (--rank --alpha --dropout --targets --rslora; qlora keeps the base quantized), \
+        dora (LoRA options; PEFT use_dora), ia3 (--ia3-targets --ia3-feedforward), prompt (--virtual-tokens --init-text), \
+        prefix (--virtual-tokens --prefix-hidden), adapter (bottleneck: --reduction-factor --placement houlsby|pfeiffer). \
+        Adapters are saved as PEFT folders (bottleneck adapters: Tailor's layout, docs/ADAPTERS.md).
+        """)
 
     @Option(name: [.customShort("m"), .long], help: "Catalog name or .gguf path.") var model: String?
     @Option(help: "Training file (JSONL or CSV: text, prompt/completion, messages or input/target).") var data: String?
     @Option(help: "Validation file.") var val: String?
     @Option(help: "Fraction of --data held out for validation (seeded).") var valSplit: Double?
     @Option(help: "Fraction of --data held out for test (written to OUT/test.jsonl).") var testSplit: Double?
-    @Option(help: "full, lora or qlora.") var method: String?
+    @Option(help: "full, lora, qlora, dora, ia3, prompt, prefix or adapter.") var method: String?
     @Option(help: "Run folder.") var out: String?
     @Option var epochs: Int?
     @Option(help: "Peak learning rate.") var lr: Float?
     @Option(help: "Micro-batch size.") var batch: Int?
     @Option(help: "Micro-batches per optimizer step.") var gradAccum: Int?
     @Option(help: "Maximum tokens per example.") var seqLen: Int?
-    @Option(help: "LoRA rank.") var rank: Int?
-    @Option(help: "LoRA alpha.") var alpha: Float?
-    @Option(help: "LoRA dropout.") var dropout: Float?
+    @Option(help: "LoRA/DoRA rank.") var rank: Int?
+    @Option(help: "LoRA/DoRA alpha.") var alpha: Float?
+    @Option(help: "LoRA/DoRA dropout.") var dropout: Float?
+    @Option(help: "prompt/prefix: number of virtual tokens (default 20).") var virtualTokens: Int?
+    @Option(help: "prompt: initialize the virtual tokens from this text's embeddings (default: random).") var initText: String?
+    @Option(help: "prefix: hidden width of the reparameterization MLP, folded at save (0: none).") var prefixHidden: Int?
+    @Option(help: "adapter: hidden size / bottleneck width (default 16).") var reductionFactor: Int?
+    @Option(help: "adapter: houlsby (after attention and MLP) or pfeiffer (after MLP only).") var placement: String?
+    @Option(help: "ia3: comma-separated scaled layers (default k_proj,v_proj,down_proj).") var ia3Targets: String?
+    @Option(help: "ia3: layers whose input is scaled (default down_proj).") var ia3Feedforward: String?
     @Option(help: "Comma-separated layer name patterns (default: all attention and MLP projections).") var targets: String?
     @Flag(help: "rsLoRA scaling (alpha/sqrt(r)).") var rslora = false
     @Option var seed: UInt64?
@@ -53,6 +67,11 @@ struct FineTuneCommand: ParsableCommand {
         if let gradAccum { o.gradAccum = gradAccum }; if let seqLen { o.seqLen = seqLen }; if let rank { o.rank = rank }
         if let alpha { o.alpha = alpha }; if let dropout { o.dropout = dropout }
         if let targets { o.targets = targets.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+        if let virtualTokens { o.virtualTokens = virtualTokens }; if let initText { o.initText = initText }
+        if let prefixHidden { o.prefixHidden = prefixHidden }; if let reductionFactor { o.reductionFactor = reductionFactor }
+        if let placement { o.placement = placement }
+        if let ia3Targets { o.ia3Targets = ia3Targets.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+        if let ia3Feedforward { o.ia3Feedforward = ia3Feedforward.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
         if rslora { o.rslora = true }; if let seed { o.seed = seed }; if let valEvery { o.valEvery = valEvery }
         if let patience { o.patience = patience }; if let warmup { o.warmup = warmup }; if let schedule { o.schedule = schedule }
         if let maxSteps { o.maxSteps = maxSteps }; if let fieldMap { o.fieldMap = fieldMap }; if let instruction { o.instruction = instruction }
@@ -63,7 +82,12 @@ struct FineTuneCommand: ParsableCommand {
     func validate() throws {
         let o = try options()
         guard !o.data.isEmpty else { throw ValidationError("--data is required (or \"data\" in --config)") }
-        guard ["full", "lora", "qlora"].contains(o.method) else { throw ValidationError("--method must be full, lora or qlora") }
+        let methods = ["full", "lora", "qlora", "dora", "ia3", "prompt", "prefix", "adapter"]
+        guard methods.contains(o.method) else { throw ValidationError("--method must be one of \(methods.joined(separator: ", "))") }
+        guard o.virtualTokens >= 1, o.prefixHidden >= 0, o.reductionFactor >= 1 else {
+            throw ValidationError("--virtual-tokens and --reduction-factor must be >= 1, --prefix-hidden >= 0")
+        }
+        guard ["houlsby", "pfeiffer"].contains(o.placement) else { throw ValidationError("--placement must be houlsby or pfeiffer") }
         guard ["cosine", "linear", "constant"].contains(o.schedule) else { throw ValidationError("--schedule must be cosine, linear or constant") }
         guard o.epochs >= 1, o.batch >= 1, o.gradAccum >= 1, o.seqLen >= 2 else { throw ValidationError("--epochs, --batch, --grad-accum must be >= 1 and --seq-len >= 2") }
         guard o.lr > 0 else { throw ValidationError("--lr must be > 0") }

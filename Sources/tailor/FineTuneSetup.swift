@@ -1,8 +1,10 @@
 // FineTuneSetup.swift: the glue behind `tailor finetune`: options (flags or --config JSON) ->
 // model, tokenizer and chat template -> datasets (files or seeded splits, leak check) -> training
 // graph (full: every weight as f32; lora: frozen f32 base + LoRA; qlora: base frozen in its GGUF
-// quant type + LoRA) -> FineTune.run. Artifacts: a PEFT folder plus adapter.gguf (llama.cpp)
-// for LoRA; model.safetensors (HF names, GGUF q/k order) plus model.gguf for full fine-tuning.
+// quant type + LoRA; dora, ia3, prompt, prefix, adapter: frozen f32 base + that method from the
+// AdapterRegistry) -> FineTune.run. Artifacts: a PEFT folder plus adapter.gguf (llama.cpp) for
+// LoRA; the method's folder (PEFT's format; Tailor's for bottleneck adapters) for the others;
+// model.safetensors (HF names, GGUF q/k order) plus model.gguf for full fine-tuning.
 import Adapters
 import Evaluation
 import Foundation
@@ -46,11 +48,20 @@ struct FineTuneOptions: Codable {
     var instruction: String?
     var threads: Int?
     var quiet = false
+    var virtualTokens = 20
+    var initText: String?
+    var prefixHidden = 0
+    var reductionFactor = 16
+    var placement = "houlsby"
+    var ia3Targets = ["k_proj", "v_proj", "down_proj"]
+    var ia3Feedforward = ["down_proj"]
 
     enum CodingKeys: String, CodingKey {
         case model, data, val, valSplit = "val_split", testSplit = "test_split", method, out, epochs, lr, batch, gradAccum = "grad_accum",
              seqLen = "seq_len", rank, alpha, dropout, targets, rslora, seed, valEvery = "val_every", patience, warmup, schedule,
-             weightDecay = "weight_decay", maxSteps = "max_steps", packing, strict, fieldMap = "field_map", instruction, threads, quiet
+             weightDecay = "weight_decay", maxSteps = "max_steps", packing, strict, fieldMap = "field_map", instruction, threads, quiet,
+             virtualTokens = "virtual_tokens", initText = "init_text", prefixHidden = "prefix_hidden", reductionFactor = "reduction_factor",
+             placement, ia3Targets = "ia3_targets", ia3Feedforward = "ia3_feedforward"
     }
 }
 
@@ -68,7 +79,19 @@ extension FineTuneOptions {
         try get(.weightDecay, &weightDecay); maxSteps = try c.decodeIfPresent(Int.self, forKey: .maxSteps)
         try get(.packing, &packing); try get(.strict, &strict); fieldMap = try c.decodeIfPresent(String.self, forKey: .fieldMap)
         instruction = try c.decodeIfPresent(String.self, forKey: .instruction); threads = try c.decodeIfPresent(Int.self, forKey: .threads)
-        try get(.quiet, &quiet)
+        try get(.quiet, &quiet); try get(.virtualTokens, &virtualTokens); initText = try c.decodeIfPresent(String.self, forKey: .initText)
+        try get(.prefixHidden, &prefixHidden); try get(.reductionFactor, &reductionFactor); try get(.placement, &placement)
+        try get(.ia3Targets, &ia3Targets); try get(.ia3Feedforward, &ia3Feedforward)
+    }
+
+    /// The adapter options of this run.
+    func adapterOptions(tokenizer: Tokenizer) -> AdapterOptions {
+        var a = AdapterOptions()
+        a.lora = LoRAConfig(rank: rank, alpha: alpha, dropout: dropout, targetModules: targets, useRSLoRA: rslora)
+        a.virtualTokens = virtualTokens; a.prefixHidden = prefixHidden; a.reductionFactor = reductionFactor; a.placement = placement
+        a.ia3Targets = ia3Targets; a.ia3Feedforward = ia3Feedforward; a.initText = initText
+        a.initTokens = initText.map { tokenizer.encode($0, addSpecial: false, parseSpecial: false) }
+        return a
     }
 }
 
@@ -120,6 +143,11 @@ enum FineTuneSetup {
         var setTraining: (Bool) -> Void = { _ in }
         if o.method == "full" {
             saveArtifact = { dir in try FullModelExport.save(graph: graph, base: loaded.file, to: dir) }
+        } else if !["lora", "qlora"].contains(o.method) {
+            let ctx = AdapterContext(graphConfig: config, ggufOrder: true, baseModel: loaded.name)
+            let adapter = try AdapterRegistry.attach(o.method, options: o.adapterOptions(tokenizer: loaded.tokenizer), to: graph, context: ctx, random: random)
+            saveArtifact = { dir in try adapter.save(to: dir, context: ctx) }
+            setTraining = { adapter.setTraining($0) }
         } else {
             let lora = LoRAConfig(rank: o.rank, alpha: o.alpha, dropout: o.dropout, targetModules: o.targets, useRSLoRA: o.rslora)
             try LoRA.apply(lora, to: graph, random: random)
@@ -130,8 +158,10 @@ enum FineTuneSetup {
             }
             setTraining = { LoRA.setTraining($0, in: graph) }
         }
-        let params = graph.namedParameters().filter { !$0.parameter.isFrozen }
-        say(o, "\(o.method): \(params.reduce(0) { $0 + $1.parameter.count }) trainable parameters of \(graph.parameterCount()); "
+        var params = graph.namedParameters().filter { !$0.parameter.isFrozen }
+        for h in graph.hooks { if let a = h as? any Adapter { params += a.namedParameters } }
+        let trainable = params.reduce(0) { $0 + $1.parameter.count }
+        say(o, "\(o.method): \(trainable) trainable parameters (\(String(format: "%.3f", 100 * Double(trainable) / Double(graph.parameterCount())))% of \(graph.parameterCount())); "
             + "\(train.examples.count) training examples (\(train.lossTokenCount) target tokens), \(val.examples.count) validation")
         let pad = loaded.tokenizer.paddingID ?? loaded.tokenizer.eosID ?? 0
         var job = FineTuneJob(graph: graph, parameters: params, train: train.examples, validation: val.examples, padID: pad,

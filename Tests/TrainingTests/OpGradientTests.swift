@@ -69,13 +69,29 @@ final class OpGradientTests: XCTestCase {
         }
         let gr = v([6, 5])
         try check("gatherRows", [gr]) { $0.gatherRows(gr, rows: [4, 0, 4, 2]) }   // a row picked twice
+        for (H, Hkv, P) in [(4, 2, 3), (2, 1, 1)] {
+            let B = 2, T = 4, Dh = 8
+            let q = v([B * T, H * Dh]), k = v([B * (P + T), Hkv * Dh]), vv = v([B * (P + T), Hkv * Dh])
+            try check("causalAttention prefix P=\(P) H=\(H) Hkv=\(Hkv)", [q, k, vv]) {
+                $0.causalAttention(q: q, k: k, v: vv, batch: B, heads: H, kvHeads: Hkv, headDim: Dh, prefix: P)
+            }
+        }
+        let pre = v([3, 6]), rows = v([2 * 4, 6])
+        try check("prependRows", [pre, rows]) { $0.prependRows(pre, to: rows, batch: 2) }
+        let long = v([2 * 7, 6])
+        try check("dropLeadingRows", [long]) { $0.dropLeadingRows(long, count: 3, batch: 2) }
+        let sc = v([6], offset: 1)
+        try check("scaleColumns", [rows, sc]) { $0.scaleColumns(rows, sc) }
+        try check("tanh", [rows]) { $0.tanh(rows) }
+        try check("sliceColumns", [rows]) { $0.sliceColumns(rows, start: 2, count: 3) }
         let logits = v([7, 13], std: 2)
         let targets: [Int32] = [3, -100, 12, 0, -100, 5, 5]
         try check("crossEntropy", [logits]) { try $0.crossEntropy(logits, targets: targets) }
 
         let covered = Set(report.map { String($0.0.split(separator: " ")[0]) })
         XCTAssertEqual(covered, ["linear", "addBias", "add", "mul", "scale", "silu", "swiglu", "reshape", "transpose",
-                                 "embedding", "rmsNorm", "rope", "causalAttention", "crossEntropy", "gatherRows"])
+                                 "embedding", "rmsNorm", "rope", "causalAttention", "crossEntropy", "prependRows",
+                                 "dropLeadingRows", "scaleColumns", "tanh", "sliceColumns", "gatherRows"])
         for (n, r) in report { print(String(format: "grad check %-32@ worst %.2e over %d elements", n as NSString, r.worst, r.checked)) }
     }
 

@@ -62,9 +62,9 @@ public struct PEFTAdapterConfig: Codable, Equatable, Sendable {
     }
 
     /// As a LoRAConfig (throws on features Tailor does not implement).
-    public func loraConfig(path: String) throws -> LoRAConfig {
+    public func loraConfig(path: String, allowDoRA: Bool = false) throws -> LoRAConfig {
         guard peft_type == "LORA" else { throw AdapterError("\(path): peft_type '\(peft_type)' is not supported (only LORA)") }
-        if use_dora == true { throw AdapterError("\(path): use_dora is not supported") }
+        if use_dora == true, !allowDoRA { throw AdapterError("\(path): use_dora is set: load it as DoRA") }
         if fan_in_fan_out == true { throw AdapterError("\(path): fan_in_fan_out is not supported") }
         if let b = bias, b != "none" { throw AdapterError("\(path): bias '\(b)' is not supported (only none)") }
         if !(rank_pattern ?? [:]).isEmpty || !(alpha_pattern ?? [:]).isEmpty { throw AdapterError("\(path): rank_pattern/alpha_pattern are not supported") }
@@ -98,10 +98,10 @@ public enum PEFTFolder {
     }
 
     /// Reads the config of the folder at `directory`.
-    public static func readConfig(_ directory: String) throws -> LoRAConfig {
+    public static func readConfig(_ directory: String, allowDoRA: Bool = false) throws -> LoRAConfig {
         let path = directory + "/" + configFile
         guard let data = FileManager.default.contents(atPath: path) else { throw AdapterError("\(path): no such file (not a PEFT adapter folder)") }
-        do { return try JSONDecoder().decode(PEFTAdapterConfig.self, from: data).loraConfig(path: path) } catch let e as AdapterError { throw e } catch {
+        do { return try JSONDecoder().decode(PEFTAdapterConfig.self, from: data).loraConfig(path: path, allowDoRA: allowDoRA) } catch let e as AdapterError { throw e } catch {
             throw AdapterError("\(path): \(error)")
         }
     }

@@ -99,10 +99,19 @@ public enum AdapterMerge {
 public final class MergedWeights: WeightSource {
     public let base: WeightSource
     private var cache: [String: WeightMatrix] = [:]
+    private var vectors: [String: [Float]] = [:]
 
-    /// Merges `deltas` (by GGUF tensor name) into `base`'s matrices now.
-    public init(base: WeightSource, deltas: [String: [Float]]) throws {
+    /// Merges `deltas` (by GGUF tensor name) into `base`'s matrices now; `replacements` replace
+    /// matrices (2-D) or vectors (biases) outright.
+    public init(base: WeightSource, deltas: [String: [Float]], replacements: [String: [Float]] = [:]) throws {
         self.base = base
+        for (name, v) in replacements {
+            if name.hasSuffix(".bias") { vectors[name] = v; continue }
+            let m = try base.matrix(name)
+            guard m.rows * m.cols == v.count else { throw AdapterError("merged '\(name)' has \(v.count) values, the weight \(m.rows)x\(m.cols)") }
+            let owned = OwnedFloats(v)
+            cache[name] = WeightMatrix(data: UnsafeRawPointer(owned.pointer), type: .f32, rows: m.rows, cols: m.cols, owner: owned)
+        }
         for (name, d) in deltas {
             let m = try base.matrix(name)
             guard m.rows * m.cols == d.count else { throw AdapterError("adapter delta for '\(name)' has \(d.count) values, the weight \(m.rows)x\(m.cols)") }
@@ -112,6 +121,6 @@ public final class MergedWeights: WeightSource {
     }
 
     public func matrix(_ name: String) throws -> WeightMatrix { try cache[name] ?? base.matrix(name) }
-    public func vector(_ name: String) throws -> [Float] { try base.vector(name) }
+    public func vector(_ name: String) throws -> [Float] { try vectors[name] ?? base.vector(name) }
     public func contains(_ name: String) -> Bool { base.contains(name) }
 }

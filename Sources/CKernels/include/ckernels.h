@@ -164,14 +164,15 @@ int tk_matmul_exact_backward_x(const void *W, int type, int64_t rows, int64_t co
                                float *dX, tk_pool *pool);
 /// Causal grouped-query attention over B sequences of T tokens: q (B, T, H, Dh), k, v
 /// (B, T, Hkv, Dh) -> out (B, T, H, Dh); lse (B, H, T) receives each query's log-sum-exp of
-/// scaled scores. Query head h reads KV head h / (H / Hkv).
+/// scaled scores. Query head h reads KV head h / (H / Hkv). With P > 0, k and v hold P prefix rows
+/// before the T rows of each sequence ((B, P+T, Hkv, Dh)) and query t attends keys 0 ... P+t.
 void tk_attention_train_fwd(float *out, float *lse, const float *q, const float *k, const float *v,
-                            int64_t B, int64_t T, int64_t H, int64_t Hkv, int64_t Dh, float scale, tk_pool *pool);
+                            int64_t B, int64_t T, int64_t P, int64_t H, int64_t Hkv, int64_t Dh, float scale, tk_pool *pool);
 /// Backward of tk_attention_train_fwd: dq, dk, dv (not NULL) += gradients, recomputing the
 /// probabilities from q, k and lse; out is the forward's output.
 void tk_attention_train_bwd(float *dq, float *dk, float *dv, const float *dout, const float *q, const float *k,
-                            const float *v, const float *out, const float *lse, int64_t B, int64_t T, int64_t H,
-                            int64_t Hkv, int64_t Dh, float scale, tk_pool *pool);
+                            const float *v, const float *out, const float *lse, int64_t B, int64_t T, int64_t P,
+                            int64_t H, int64_t Hkv, int64_t Dh, float scale, tk_pool *pool);
 /// y[i] = a[i] * b[i].
 void tk_mul(float *y, const float *a, const float *b, int64_t n);
 /// y[i] += a[i] * b[i].
