@@ -22,10 +22,11 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "tailor", targets: ["tailor"]),
-        .library(name: "TailorKit", targets: ["Tensor", "NN", "Formats", "Tokenizers", "Models", "Loading", "Generation", "Evaluation", "Training"]),
+        .library(name: "TailorKit", targets: ["Tensor", "NN", "Formats", "Tokenizers", "Models", "Loading", "Generation", "Evaluation", "Training", "Retrieval"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
     ],
     targets: blasTargets + [
         .target(name: "CKernels", dependencies: blasDeps, cSettings: cflags, linkerSettings: blasLinker),
@@ -37,7 +38,7 @@ let package = Package(
         .target(name: "Loading", dependencies: ["Formats", "Tokenizers", "Models"]),
         .target(name: "Generation", dependencies: ["Models", "Tokenizers"]),
         .executableTarget(name: "tailor", dependencies: [
-            "Loading", "Generation", "Evaluation",
+            "Loading", "Generation", "Evaluation", "Retrieval",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "KernelsTests", dependencies: ["CKernels", "Tensor", "Formats"]),
@@ -51,6 +52,9 @@ let package = Package(
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
         .target(name: "Training", dependencies: ["NN", "Models", "Formats", "Tokenizers"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Loading"]),
+        .target(name: "Retrieval", dependencies: ["Tensor", "Formats", "Tokenizers", "Models",
+                                                  .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "RetrievalTests", dependencies: ["Retrieval", "Loading"]),
     ],
     swiftLanguageModes: [.v5]
 )
