@@ -9,7 +9,7 @@ struct Tailor: ParsableCommand {
         commandName: "tailor",
         abstract: "Customize open LLMs end to end: run, tokenize, prompt, fine-tune, evaluate, serve.",
         version: "0.1.0",
-        subcommands: [Pull.self, Models.self, Generate.self, Tokenize.self, Bench.self, DataCommand.self, Embed.self])
+        subcommands: [Pull.self, Models.self, Generate.self, Tokenize.self, Bench.self, DataCommand.self, Embed.self, Rag.self])
 }
 
 /// Options shared by every command that runs a model.
