@@ -17,6 +17,12 @@ public struct StoredChunk: Sendable, Equatable {
     public var headingPath: [String]
     public var tags: [String]
     public var embedding: [Float]
+
+    public init(id: Int64, documentID: Int64, source: String, ordinal: Int, text: String, start: Int, end: Int,
+                headingPath: [String], tags: [String], embedding: [Float]) {
+        self.id = id; self.documentID = documentID; self.source = source; self.ordinal = ordinal; self.text = text
+        self.start = start; self.end = end; self.headingPath = headingPath; self.tags = tags; self.embedding = embedding
+    }
 }
 
 /// A document row.
