@@ -13,4 +13,11 @@ public protocol Embedder: AnyObject {
     var normalizes: Bool { get }
     /// One vector per text, in order.
     func embed(_ texts: [String]) throws -> [[Float]]
+    /// Tokens the model sees in `text` (no special tokens), for sizing chunks.
+    func countTokens(_ text: String) -> Int
+}
+
+extension Embedder {
+    /// Whitespace-separated words, for embedders without a tokenizer.
+    public func countTokens(_ text: String) -> Int { text.split(whereSeparator: \.isWhitespace).count }
 }

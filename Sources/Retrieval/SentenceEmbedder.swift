@@ -75,6 +75,8 @@ public final class SentenceEmbedder: Embedder, @unchecked Sendable {
     /// Token ids for `text` as the model sees them ([CLS] ... [SEP], truncated).
     public func tokenize(_ text: String) -> [Int32] { tokenizer.encode(text, maxLength: maxSequenceLength) }
 
+    public func countTokens(_ text: String) -> Int { tokenizer.pieceIDs(text).count }
+
     public func embed(_ texts: [String]) throws -> [[Float]] {
         try embed(texts, progress: nil)
     }

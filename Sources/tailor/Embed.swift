@@ -4,12 +4,13 @@ import ArgumentParser
 import Evaluation
 import Foundation
 import Loading
+import Models
 import Retrieval
 import Tensor
 
 /// Options shared by every command that embeds text.
 struct EmbedderOptions: ParsableArguments {
-    @Option(name: [.customShort("m"), .long], help: "An embedding model: a catalog name (minilm) or a sentence-transformers folder.")
+    @Option(name: [.customShort("m"), .long], help: "An embedding model: a catalog name (minilm), a sentence-transformers folder, or an LLM (.gguf or catalog name: mean-pooled hidden states).")
     var model: String = "minilm"
     @Option(name: .long, help: "Worker threads (default: all cores).")
     var threads: Int?
@@ -21,34 +22,44 @@ struct EmbedderOptions: ParsableArguments {
         if batchSize < 1 || batchSize > 4096 { throw ValidationError("--batch-size must be between 1 and 4096") }
     }
 
-    /// Resolves the folder (catalog name or path) and loads the embedder.
-    func load() throws -> SentenceEmbedder {
+    /// Resolves the model (catalog name or path) and loads the embedder.
+    func load() throws -> Embedder {
         let e = try EmbedderLocator.load(model, threads: threads ?? ThreadPool.defaultThreadCount)
-        e.batchSize = batchSize
+        (e as? SentenceEmbedder)?.batchSize = batchSize
         return e
     }
 }
 
 /// Finds a sentence-transformers folder by catalog name or path.
 enum EmbedderLocator {
-    static func folder(_ spec: String, home: TailorHome = .current) throws -> (URL, String) {
+    /// A sentence-transformers folder (URL, name), or nil when `spec` names a GGUF language model.
+    static func folder(_ spec: String, home: TailorHome = .current) throws -> (URL, String)? {
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: spec, isDirectory: &isDir) {
             guard isDir.boolValue else {
-                throw ValidationError("\(spec) is a file; an embedding model is a sentence-transformers folder (config.json, model.safetensors, tokenizer.json)")
+                guard spec.hasSuffix(".gguf") else {
+                    throw ValidationError("\(spec) is neither a sentence-transformers folder (config.json, model.safetensors, tokenizer.json) nor a .gguf file")
+                }
+                return nil
             }
             return (URL(fileURLWithPath: spec), URL(fileURLWithPath: spec).lastPathComponent)
         }
         let catalog = try Catalog.load(home: home)
         guard let e = catalog.entry(named: spec) else { throw LoadError.notFound(spec, known: catalog.entries.map(\.name)) }
-        guard e.isFolder else { throw ValidationError("'\(e.name)' is a \(e.format) model, not an embedding model (try minilm)") }
+        guard e.isFolder else { return nil }
         let p = home.path(for: e)
         guard FileManager.default.fileExists(atPath: p.path) else { throw LoadError.notPulled(name: e.name, path: p.path) }
         return (p, e.name)
     }
 
-    static func load(_ spec: String, threads: Int) throws -> SentenceEmbedder {
-        let (url, name) = try folder(spec)
+    static func load(_ spec: String, threads: Int) throws -> Embedder {
+        guard let (url, name) = try folder(spec) else {
+            let loaded = try ModelLoader.load(spec, threads: threads)
+            guard let llama = loaded.model as? LlamaModel else {
+                throw ValidationError("\(spec): \(loaded.model.architecture) cannot serve as an embedder")
+            }
+            return LanguageModelEmbedder(model: llama, tokenizer: loaded.tokenizer, name: loaded.name)
+        }
         return try SentenceEmbedder(folder: url, name: name, pool: ThreadPool(threads: threads))
     }
 }
@@ -90,7 +101,7 @@ struct Embed: ParsableCommand {
         }
     }
 
-    private func embedFile(_ model: SentenceEmbedder, input: String, output: String) throws {
+    private func embedFile(_ model: Embedder, input: String, output: String) throws {
         let records = try JSONL.readRecords(at: input)
         let texts: [String] = try records.map { r in
             guard let v = r.fields[field] else { throw JSONLError(file: input, line: r.line, message: "field '\(field)' is missing") }
@@ -98,7 +109,11 @@ struct Embed: ParsableCommand {
             return s
         }
         let bar = ProgressBar(label: "embed", total: texts.count, quiet: quiet)
-        let vectors = try model.embed(texts, progress: { bar.update($0) })
+        var vectors: [[Float]] = []
+        for start in stride(from: 0, to: texts.count, by: 256) {
+            vectors += try model.embed(Array(texts[start..<min(texts.count, start + 256)]))
+            bar.update(vectors.count)
+        }
         bar.finish()
         var out = Data()
         for (r, v) in zip(records, vectors) {

@@ -35,7 +35,7 @@ struct RagIndex: ParsableCommand {
             opts.tags = tag.sorted()
             opts.hnsw = HNSWParameters(M: m, efConstruction: efConstruction, seed: seed)
             var indexer = Indexer(store: try store.open(mustExist: false), embedder: model, options: opts,
-                                  countTokens: { model.tokenizer.pieceIDs($0).count })
+                                  countTokens: { model.countTokens($0) })
             var bar: ProgressBar?
             indexer.progress = { done, total in
                 if bar == nil { bar = ProgressBar(label: "embed", total: total, quiet: quiet) }
