@@ -190,36 +190,53 @@ public final class HNSWIndex {
 
     /// Algorithm 2: the ef closest nodes found from `entries` on `level`, closest first. Only
     /// nodes passing `filter` (and live, unless includeDeleted) enter the result list; every
-    /// node may route.
+    /// node may route. The level-0 loop reads links and vectors through raw pointers.
     func searchLayer(_ q: UnsafePointer<Float>, entries: [(Float, Int32)], ef: Int, level: Int32,
                      filter: ((Int64) -> Bool)?, includeDeleted: Bool) -> [(Float, Int32)] {
         visitTag &+= 1
         if visitTag == 0 { for i in visited.indices { visited[i] = 0 }; visitTag = 1 }
+        let tag = visitTag, dim = dimension, stride0 = 1 + m0
         var candidates = Heap(minFirst: true)
         var results = Heap(minFirst: false)
+        let anyDeleted = !includeDeleted && deleted.contains(true)
         func accepts(_ n: Int32) -> Bool {
-            (includeDeleted || !deleted[Int(n)]) && (filter?(ids[Int(n)]) ?? true)
+            (!anyDeleted || !deleted[Int(n)]) && (filter?(ids[Int(n)]) ?? true)
         }
-        for (d, n) in entries {
-            visited[Int(n)] = visitTag
-            candidates.push(d, n)
-            if accepts(n) { results.push(d, n) }
-        }
-        while let (cd, c) = candidates.pop() {
-            if results.count >= ef, let (worst, _) = results.top, cd > worst { break }
-            for e in links(c, level) where visited[Int(e)] != visitTag {
-                visited[Int(e)] = visitTag
-                let de = distTo(q, e)
-                if results.count < ef || de < results.top!.0 {
-                    candidates.push(de, e)
-                    if accepts(e) {
-                        results.push(de, e)
-                        if results.count > ef { _ = results.pop() }
+        vectors.withUnsafeBufferPointer { vp in
+            link0.withUnsafeBufferPointer { lp in
+                visited.withUnsafeMutableBufferPointer { vis in
+                    let V = vp.baseAddress!
+                    for (d, n) in entries {
+                        vis[Int(n)] = tag
+                        candidates.push(d, n)
+                        if accepts(n) { results.push(d, n) }
+                    }
+                    func visit(_ e: Int32) {
+                        if vis[Int(e)] == tag { return }
+                        vis[Int(e)] = tag
+                        let de = 1 - tk_dot_f32(q, V + Int(e) * dim, Int64(dim))
+                        if results.count < ef || de < results.top!.0 {
+                            candidates.push(de, e)
+                            if accepts(e) {
+                                results.push(de, e)
+                                if results.count > ef { _ = results.pop() }
+                            }
+                        }
+                    }
+                    while let (cd, c) = candidates.pop() {
+                        if results.count >= ef, let (worst, _) = results.top, cd > worst { break }
+                        if level == 0 {
+                            let base = Int(c) * stride0
+                            for j in 0..<Int(lp[base]) { visit(lp[base + 1 + j]) }
+                        } else {
+                            for e in links(c, level) { visit(e) }
+                        }
                     }
                 }
             }
         }
         var out: [(Float, Int32)] = []
+        out.reserveCapacity(results.count)
         while let x = results.pop() { out.append(x) }
         return out.reversed()
     }
