@@ -76,6 +76,44 @@ void tk_l2_normalize_rows(float *x, int64_t n, int64_t dim) {
     }
 }
 
+// ---- pooled linear layer ----
+#if !defined(__APPLE__)
+int openblas_get_num_threads(void);
+void openblas_set_num_threads(int);
+#endif
+
+#if !defined(__APPLE__)
+char *openblas_get_corename(void);
+const char *tk_blas_core_name(void) { return openblas_get_corename(); }
+#else
+const char *tk_blas_core_name(void) { return ""; }
+#endif
+
+typedef struct { float *Y; const float *X, *W, *bias; int64_t m, n, k; } lin_ctx;
+
+static void lin_task(void *p, int ith, int nth) {
+    lin_ctx *c = p;
+    int64_t lo, hi;
+    split(c->m, ith, nth, &lo, &hi);
+    if (lo >= hi) return;
+    tk_sgemm(0, 1, hi - lo, c->n, c->k, 1.0f, c->X + lo * c->k, c->k, c->W, c->k, 0.0f, c->Y + lo * c->n, c->n);
+    if (c->bias) tk_add_bias(c->Y + lo * c->n, c->bias, hi - lo, c->n);
+}
+
+void tk_linear_pool(float *Y, const float *X, const float *W, const float *bias, int64_t m, int64_t n, int64_t k,
+                    tk_pool *pool) {
+    lin_ctx c = {Y, X, W, bias, m, n, k};
+    if (!pool || tk_pool_size(pool) <= 1 || m < 16) { lin_task(&c, 0, 1); return; }
+#if !defined(__APPLE__)
+    int saved = openblas_get_num_threads();
+    if (saved != 1) openblas_set_num_threads(1);
+    tk_pool_run(pool, lin_task, &c);
+    if (saved != 1) openblas_set_num_threads(saved);
+#else
+    tk_pool_run(pool, lin_task, &c);
+#endif
+}
+
 // ---- LayerNorm ----
 typedef struct { float *y; const float *x, *w, *b; int64_t ntok, n; float eps; } ln_ctx;
 

@@ -130,10 +130,9 @@ public final class BertEncoder: @unchecked Sendable {
         }
     }
 
-    /// y(N, out) = x(N, inDim) · Wᵀ + b through BLAS.
+    /// y(N, out) = x(N, inDim) · Wᵀ + b through BLAS, rows split over the pool.
     private func linear(_ x: UnsafePointer<Float>, _ n: Int, _ inDim: Int, _ w: [Float], _ b: [Float], _ out: Int,
                         _ y: UnsafeMutablePointer<Float>) {
-        tk_sgemm(0, 1, Int64(n), Int64(out), Int64(inDim), 1, x, Int64(inDim), w, Int64(inDim), 0, y, Int64(out))
-        tk_add_bias(y, b, Int64(n), Int64(out))
+        tk_linear_pool(y, x, w, b, Int64(n), Int64(out), Int64(inDim), pool.raw)
     }
 }

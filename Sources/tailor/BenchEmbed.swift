@@ -8,20 +8,25 @@ import Retrieval
 struct BenchEmbed: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "embed", abstract: "Sentence embedding throughput, against sentence-transformers.")
 
-    @OptionGroup var embedder: EmbedderOptions
+    // Option names differ from `tailor bench`'s own (-m, --threads, --runs, --json, --peer-script),
+    // which the parent command would otherwise take.
+    @Option(help: "Embedding model: catalog name or sentence-transformers folder.") var embedder = "minilm"
+    @Option(help: "Threads for both sides.") var workers = 2
+    @Option(help: "Texts per forward pass (both sides).") var batchSize = 32
     @Option(help: "Sentences to embed.") var sentences = 2000
     @Option(help: "Words per sentence.") var words = 30
-    @Option(help: "Runs per side (median reported).") var runs = 3
+    @Option(help: "Runs per side, interleaved (median reported).") var rounds = 3
     @Flag(help: "Skip the sentence-transformers peer.") var noPeer = false
-    @Option(help: "Path of scripts/bench_embed_peer.py (default: next to this source tree).") var peerScript: String?
+    @Option(help: "Path of scripts/bench_embed_peer.py (default: next to this source tree).") var peerPath: String?
     @Option(help: "Seed of the sentence generator.") var seed: UInt64 = 1
-    @Flag(help: "Print JSON.") var json = false
+    @Option(help: "text or json.") var format = "text"
 
     func run() throws {
         try reportingErrors {
-            let threads = embedder.threads ?? 2
-            let model = try EmbedderLocator.load(embedder.model, threads: threads)
-            (model as? SentenceEmbedder)?.batchSize = embedder.batchSize
+            BLASCore.ensureFastKernels()
+            let threads = workers, json = format == "json"
+            let model = try EmbedderLocator.load(embedder, threads: threads)
+            (model as? SentenceEmbedder)?.batchSize = batchSize
             let texts = BenchData.sentences(count: sentences, words: words, seed: seed)
             let tokens = texts.reduce(0) { $0 + model.countTokens($1) + 2 }
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tailor-bench-embed-\(getpid())")
@@ -31,13 +36,13 @@ struct BenchEmbed: ParsableCommand {
             try JSONSerialization.data(withJSONObject: texts).write(to: input)
             _ = try model.embed(Array(texts.prefix(64)))   // warm-up
             var ours: [Double] = [], theirs: [Double] = []
-            for _ in 0..<max(1, runs) {
+            for _ in 0..<max(1, rounds) {
                 let t0 = Date()
                 _ = try model.embed(texts)
                 ours.append(Date().timeIntervalSince(t0))
-                if !noPeer, let folder = try EmbedderLocator.folder(embedder.model)?.0 {
-                    let out = try runPeer(script: peerScript ?? BenchData.script("bench_embed_peer.py"),
-                                          args: [folder.path, input.path, String(threads), String(embedder.batchSize)])
+                if !noPeer, let folder = try EmbedderLocator.folder(embedder)?.0 {
+                    let out = try runPeer(script: peerPath ?? BenchData.script("bench_embed_peer.py"),
+                                          args: [folder.path, input.path, String(threads), String(batchSize)])
                     if let s = out["seconds"] as? Double { theirs.append(s) }
                 }
             }

@@ -17,9 +17,10 @@ struct BenchIndex: ParsableCommand {
     @Option(help: "HNSW efConstruction.") var efConstruction = 200
     @Option(help: "Recall@10 to reach.") var target = 0.95
     @Flag(help: "Skip the hnswlib peer.") var noPeer = false
-    @Option(help: "Path of scripts/bench_index_peer.py.") var peerScript: String?
+    @Option(help: "Path of scripts/bench_index_peer.py.") var peerPath: String?
     @Option(help: "Embedding model for --data minilm.") var embedder = "minilm"
-    @Flag(help: "Print JSON.") var json = false
+    @Option(help: "text or json (names differ from `tailor bench`'s own options, which the parent takes).") var format = "text"
+    var json: Bool { format == "json" }
 
     static let efs = [10, 16, 20, 24, 32, 40, 48, 64, 80, 96, 128, 160, 200, 256, 320, 400, 512]
 
@@ -30,6 +31,7 @@ struct BenchIndex: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            BLASCore.ensureFastKernels()
             let (base, qs, d) = try makeData()
             let n = base.count / d, nq = qs.count / d
             // Exact ground truth (flat SIMD search).
@@ -61,7 +63,7 @@ struct BenchIndex: ParsableCommand {
                 try base.withUnsafeBytes { try Data($0).write(to: dir.appendingPathComponent("base.f32")) }
                 try qs.withUnsafeBytes { try Data($0).write(to: dir.appendingPathComponent("queries.f32")) }
                 try truth.flatMap { $0 }.withUnsafeBytes { try Data($0).write(to: dir.appendingPathComponent("truth.i32")) }
-                peer = try runPeer(script: peerScript ?? BenchData.script("bench_index_peer.py"),
+                peer = try runPeer(script: peerPath ?? BenchData.script("bench_index_peer.py"),
                                    args: [dir.path, String(d), String(m), String(efConstruction), String(target)])
             }
             report(n: n, d: d, nq: nq, build: build, ours: ours, peer: peer)

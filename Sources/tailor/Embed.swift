@@ -85,6 +85,7 @@ struct Embed: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            BLASCore.ensureFastKernels()
             let model = try embedder.load()
             if let input, let output {
                 try embedFile(model, input: input, output: output)

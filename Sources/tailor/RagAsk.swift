@@ -32,6 +32,7 @@ struct RagAsk: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            BLASCore.ensureFastKernels()
             let emb = try EmbedderLocator.load(embedder, threads: threads ?? 2)
             let searcher = try Searcher(store: try store.open(mustExist: true), embedder: emb)
             let sources = try searcher.search(question, k: k, mode: SearchMode(rawValue: mode)!)

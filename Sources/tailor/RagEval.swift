@@ -15,6 +15,7 @@ struct RagEval: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            BLASCore.ensureFastKernels()
             let items = try RetrievalEval.readQA(path: qa)
             let s = try Searcher(store: try store.open(mustExist: true), embedder: try embedder.load())
             let scores = try SearchMode.allCases.map { try RetrievalEval.evaluate(s, qa: items, mode: $0, k: k) }

@@ -28,6 +28,7 @@ struct RagIndex: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            BLASCore.ensureFastKernels()
             let model = try embedder.load()
             var opts = IndexOptions()
             opts.chunking = try ChunkStrategy(parsing: chunk)

@@ -15,6 +15,7 @@ struct RagSearch: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            BLASCore.ensureFastKernels()
             let s = try Searcher(store: try store.open(mustExist: true), embedder: try embedder.load())
             let res = try s.search(query, k: q.k, mode: q.searchMode, filter: q.filter, exact: q.exact, mmr: q.mmr, ef: q.ef)
             if json {

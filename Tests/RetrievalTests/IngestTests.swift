@@ -78,6 +78,16 @@ final class IngestTests: XCTestCase {
         XCTAssertEqual(chunks.first?.text, "Sentence one is here. Sentence two is here.")
     }
 
+    func testPDFWithoutPdftotextSaysHowToInstall() throws {
+        let dirs = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
+        if dirs.contains(where: { FileManager.default.isExecutableFile(atPath: "\($0)/pdftotext") }) {
+            throw XCTSkip("pdftotext is installed")
+        }
+        XCTAssertThrowsError(try DocumentLoader().load(path: "/tmp/x.pdf", data: Data())) {
+            XCTAssertEqual("\($0)", "/tmp/x.pdf: PDF needs pdftotext, which is not installed (Debian/Ubuntu: apt-get install poppler-utils)")
+        }
+    }
+
     func testChunkSpecParsing() throws {
         XCTAssertEqual(try ChunkStrategy(parsing: "tokens:128:16"), .tokens(size: 128, overlap: 16))
         XCTAssertEqual(try ChunkStrategy(parsing: "markdown"), .markdown(size: 200))

@@ -22,6 +22,15 @@ void tk_gelu_erf(float *x, int64_t n, tk_pool *pool);
 /// (so one fused QKV buffer works); out: rows of H*Dh, dense. Work is split over (b, head).
 void tk_bert_attention(float *out, const float *q, const float *k, const float *v, int64_t ld, int64_t B,
                        int64_t H, int64_t Dh, const int64_t *offsets, float scale, tk_pool *pool);
+/// Y(m, n) = X(m, k) · W(n, k)^T + bias (bias may be NULL), row-major and dense. The m rows are
+/// split over the pool's threads, each running a single-threaded BLAS GEMM on its block, so BLAS
+/// threads never compete with pool threads (OpenBLAS is set to one thread during the call and
+/// restored after). With a NULL or one-thread pool it is a plain tk_sgemm.
+void tk_linear_pool(float *Y, const float *X, const float *W, const float *bias, int64_t m, int64_t n, int64_t k,
+                    tk_pool *pool);
+/// The BLAS library's kernel family ("Haswell", "SkylakeX", "Prescott", ...); "" when unknown
+/// (Accelerate). OpenBLAS picks it when loaded, from CPUID or $OPENBLAS_CORETYPE.
+const char *tk_blas_core_name(void);
 /// Dot product of two f32 vectors (AVX2/FMA when available).
 float tk_dot_f32(const float *a, const float *b, int64_t n);
 /// out[i] = dot(q, X[i]) for the n rows of X (n, dim), row-major.
