@@ -46,6 +46,7 @@ extension HNSWIndex {
         ids = try arr(n, Int64.self)
         levels = try arr(n, Int32.self)
         deleted = try arr(n, UInt8.self).map { $0 != 0 }
+        deletedCount = deleted.lazy.filter { $0 }.count
         vectors = try arr(n * dimension, Float.self)
         link0 = try arr(Int(h[9]), Int32.self)
         upper = try (0..<n).map { i in

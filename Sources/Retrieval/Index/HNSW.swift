@@ -32,6 +32,7 @@ public final class HNSWIndex {
     var nodeOf: [Int64: Int32] = [:]
     var levels: [Int32] = []
     var deleted: [Bool] = []
+    var deletedCount = 0
     var link0: [Int32] = []
     var upper: [[Int32]] = []
     var entry: Int32 = -1
@@ -52,7 +53,7 @@ public final class HNSWIndex {
     /// Nodes, including deleted ones.
     public var nodeCount: Int { ids.count }
     /// Live (not deleted) vectors.
-    public var count: Int { ids.count - deleted.lazy.filter { $0 }.count }
+    public var count: Int { ids.count - deletedCount }
     public func contains(id: Int64) -> Bool { nodeOf[id].map { !deleted[Int($0)] } ?? false }
 
     // MARK: insert / delete
@@ -99,6 +100,7 @@ public final class HNSWIndex {
     public func delete(id: Int64) -> Bool {
         guard let n = nodeOf[id], !deleted[Int(n)] else { return false }
         deleted[Int(n)] = true
+        deletedCount += 1
         return true
     }
 
@@ -198,8 +200,8 @@ public final class HNSWIndex {
         let tag = visitTag, dim = dimension, stride0 = 1 + m0
         var candidates = Heap(minFirst: true)
         var results = Heap(minFirst: false)
-        let anyDeleted = !includeDeleted && deleted.contains(true)
-        func accepts(_ n: Int32) -> Bool {
+        let anyDeleted = !includeDeleted && deletedCount > 0
+        let accepts: (Int32) -> Bool = { [deleted, ids] n in
             (!anyDeleted || !deleted[Int(n)]) && (filter?(ids[Int(n)]) ?? true)
         }
         vectors.withUnsafeBufferPointer { vp in
@@ -211,25 +213,18 @@ public final class HNSWIndex {
                         candidates.push(d, n)
                         if accepts(n) { results.push(d, n) }
                     }
-                    func visit(_ e: Int32) {
-                        if vis[Int(e)] == tag { return }
-                        vis[Int(e)] = tag
-                        let de = 1 - tk_dot_f32(q, V + Int(e) * dim, Int64(dim))
-                        if results.count < ef || de < results.top!.0 {
-                            candidates.push(de, e)
-                            if accepts(e) {
-                                results.push(de, e)
-                                if results.count > ef { _ = results.pop() }
-                            }
-                        }
-                    }
+                    var upperLinks: [Int32] = []
                     while let (cd, c) = candidates.pop() {
                         if results.count >= ef, let (worst, _) = results.top, cd > worst { break }
                         if level == 0 {
                             let base = Int(c) * stride0
-                            for j in 0..<Int(lp[base]) { visit(lp[base + 1 + j]) }
+                            let cnt = Int(lp[base])
+                            for j in 0..<cnt {
+                                Self.visit(lp[base + 1 + j], q, V, dim, tag, vis, ef, &candidates, &results, accepts)
+                            }
                         } else {
-                            for e in links(c, level) { visit(e) }
+                            upperLinks = links(c, level)
+                            for e in upperLinks { Self.visit(e, q, V, dim, tag, vis, ef, &candidates, &results, accepts) }
                         }
                     }
                 }
@@ -239,6 +234,23 @@ public final class HNSWIndex {
         out.reserveCapacity(results.count)
         while let x = results.pop() { out.append(x) }
         return out.reversed()
+    }
+
+    /// One neighbour of the node being expanded in searchLayer.
+    @inline(__always)
+    static func visit(_ e: Int32, _ q: UnsafePointer<Float>, _ V: UnsafePointer<Float>, _ dim: Int, _ tag: UInt32,
+                      _ vis: UnsafeMutableBufferPointer<UInt32>, _ ef: Int, _ candidates: inout Heap, _ results: inout Heap,
+                      _ accepts: (Int32) -> Bool) {
+        if vis[Int(e)] == tag { return }
+        vis[Int(e)] = tag
+        let de = 1 - tk_dot_f32(q, V + Int(e) * dim, Int64(dim))
+        if results.count < ef || de < results.top!.0 {
+            candidates.push(de, e)
+            if accepts(e) {
+                results.push(de, e)
+                if results.count > ef { _ = results.pop() }
+            }
+        }
     }
 
     /// Algorithm 4 (hnswlib's getNeighborsByHeuristic2): keep a candidate only if it is closer to
