@@ -48,9 +48,26 @@ __attribute__((target("avx2,fma"))) static float dot_avx2(const float *a, const 
 }
 #endif
 
+#if defined(__x86_64__)
+__attribute__((target("avx512f"))) static float dot_avx512(const float *a, const float *b, int64_t n) {
+    __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+    int64_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        s0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), s0);
+        s1 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i + 16), _mm512_loadu_ps(b + i + 16), s1);
+    }
+    for (; i + 16 <= n; i += 16) s0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), s0);
+    float t = _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
+    for (; i < n; i++) t += a[i] * b[i];
+    return t;
+}
+#endif
+
 float tk_dot_f32(const float *a, const float *b, int64_t n) {
 #if defined(__x86_64__)
-    if (tk_cpu_features_active() & 1) return dot_avx2(a, b, n);
+    int f = tk_cpu_features_active();
+    if ((f & 2) && n >= 64) return dot_avx512(a, b, n);
+    if (f & 1) return dot_avx2(a, b, n);
 #endif
     return dot_c(a, b, n);
 }
