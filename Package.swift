@@ -22,10 +22,11 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "tailor", targets: ["tailor"]),
-        .library(name: "TailorKit", targets: ["Tensor", "NN", "Formats", "Tokenizers", "Models", "Loading", "Generation", "Evaluation", "Training", "Adapters"]),
+        .library(name: "TailorKit", targets: ["Tensor", "NN", "Formats", "Tokenizers", "Models", "Loading", "Generation", "Evaluation", "Training", "Adapters", "Retrieval"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
     ],
     targets: blasTargets + [
         .target(name: "CKernels", dependencies: blasDeps, cSettings: cflags, linkerSettings: blasLinker),
@@ -37,7 +38,7 @@ let package = Package(
         .target(name: "Loading", dependencies: ["Formats", "Tokenizers", "Models"]),
         .target(name: "Generation", dependencies: ["Models", "Tokenizers"]),
         .executableTarget(name: "tailor", dependencies: [
-            "Loading", "Generation", "Evaluation", "Training", "Adapters",
+            "Loading", "Generation", "Evaluation", "Training", "Adapters", "Retrieval",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "KernelsTests", dependencies: ["CKernels", "Tensor", "Formats"]),
@@ -54,6 +55,9 @@ let package = Package(
         .target(name: "Adapters", dependencies: ["NN", "Formats", "Training"]),
         .testTarget(name: "AdaptersTests", dependencies: ["Adapters", "Training", "Loading"]),
         .testTarget(name: "PromptingTests", dependencies: ["Evaluation", "Loading", "tailor"]),
+        .target(name: "Retrieval", dependencies: ["Tensor", "Formats", "Tokenizers", "Models",
+                                                  .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "RetrievalTests", dependencies: ["Retrieval", "Loading"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -6,4 +6,5 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 swift build --build-tests
 .build/debug/tailor pull --quiet smollm2-135m-instruct >/dev/null
+.build/debug/tailor pull --quiet minilm >/dev/null
 swift test --skip-build "$@"

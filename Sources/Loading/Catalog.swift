@@ -42,11 +42,21 @@ public struct CatalogEntry: Codable, Sendable, Equatable {
 
     public var name: String
     public var description: String?
-    public var format: String          // "gguf" (later: "safetensors")
+    public var format: String          // "gguf" or "sentence-transformers" (a folder)
     public var filename: String
+    /// For a folder-valued model: the file inside it that `size` and `sha256` describe.
+    public var primaryFile: String?
     public var size: Int?
     public var sha256: String?
     public var source: Source
+}
+
+extension CatalogEntry {
+    /// Whether the model is a folder of files (the source member ends in "/").
+    public var isFolder: Bool {
+        if case let .pypi(_, _, member) = source { return member.hasSuffix("/") }
+        return false
+    }
 }
 
 public struct Catalog: Sendable {

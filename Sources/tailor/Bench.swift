@@ -14,7 +14,8 @@ struct Bench: ParsableCommand {
         and the ratios Tailor/llama.cpp are printed. Peers: `llama-cpp-python` (runs
         scripts/bench_llamacpp.py) or the path of a llama-bench binary. OPENBLAS_CORETYPE, if set,
         applies to both sides alike; it is printed.
-        """)
+        """,
+        subcommands: [BenchEmbed.self, BenchIndex.self])
 
     @OptionGroup var model: ModelOptions
     @Option(help: "Prompt tokens for prefill.") var promptTokens = 512

@@ -16,7 +16,7 @@ struct Tailor: ParsableCommand {
         abstract: "Customize open LLMs end to end: run, tokenize, prompt, fine-tune, evaluate, serve.",
         version: "0.1.0",
         subcommands: [Pull.self, Models.self, Generate.self, Chat.self, Template.self, Tokenize.self, Eval.self, Perplexity.self,
-                      Bench.self, Quantize.self, DataCommand.self, FineTuneCommand.self, MergeCommand.self])
+                      Embed.self, Rag.self, Bench.self, Quantize.self, DataCommand.self, FineTuneCommand.self, MergeCommand.self])
 }
 
 /// Options shared by every command that runs a model.

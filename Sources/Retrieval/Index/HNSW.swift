@@ -1,0 +1,302 @@
+// HNSW.swift: hierarchical navigable small-world graph for approximate inner-product search
+// (Malkov & Yashunin, TPAMI 2018: Algorithms 1, 2 and 4 — insert, search-layer and the neighbour
+// selection heuristic, as hnswlib implements them). Distance = 1 − dot (unit vectors).
+// Deterministic: levels come from a SplitMix64 seeded by `seed`, so the same inserts in the same
+// order give the same graph. Delete marks a tombstone (as hnswlib's markDelete): the node still
+// routes searches but is never returned. Layout: level-0 links in one flat array of
+// (1 + 2M) Int32 per node (count, then ids); upper levels per node, (1 + M) per level.
+import CKernels
+import Foundation
+
+/// HNSW build and search parameters.
+public struct HNSWParameters: Codable, Sendable, Equatable {
+    /// Links per node on upper levels (2M on level 0).
+    public var M: Int = 16
+    /// Candidate list size while inserting.
+    public var efConstruction: Int = 200
+    /// Candidate list size while searching (raised to k when smaller).
+    public var efSearch: Int = 64
+    public var seed: UInt64 = 42
+
+    public init(M: Int = 16, efConstruction: Int = 200, efSearch: Int = 64, seed: UInt64 = 42) {
+        self.M = M; self.efConstruction = efConstruction; self.efSearch = efSearch; self.seed = seed
+    }
+}
+
+/// An HNSW graph over unit vectors.
+public final class HNSWIndex {
+    public let dimension: Int
+    public let parameters: HNSWParameters
+    var vectors: [Float] = []
+    public internal(set) var ids: [Int64] = []
+    var nodeOf: [Int64: Int32] = [:]
+    var levels: [Int32] = []
+    var deleted: [Bool] = []
+    var deletedCount = 0
+    var link0: [Int32] = []
+    var upper: [[Int32]] = []
+    var entry: Int32 = -1
+    var maxLevel: Int32 = -1
+    var rng: UInt64
+    var visited: [UInt32] = []
+    var visitTag: UInt32 = 0
+
+    var m0: Int { 2 * parameters.M }
+
+    public init(dimension: Int, parameters: HNSWParameters = HNSWParameters()) {
+        precondition(parameters.M >= 2 && parameters.efConstruction >= 1, "HNSW: M >= 2 and efConstruction >= 1")
+        self.dimension = dimension
+        self.parameters = parameters
+        rng = parameters.seed
+    }
+
+    /// Nodes, including deleted ones.
+    public var nodeCount: Int { ids.count }
+    /// Live (not deleted) vectors.
+    public var count: Int { ids.count - deletedCount }
+    public func contains(id: Int64) -> Bool { nodeOf[id].map { !deleted[Int($0)] } ?? false }
+
+    // MARK: insert / delete
+
+    /// Inserts `vector` under `id` (an id deleted before may be inserted again; a live id may not).
+    public func insert(id: Int64, vector: [Float]) {
+        precondition(vector.count == dimension, "HNSW: vector of \(vector.count) dims, index has \(dimension)")
+        precondition(!contains(id: id), "HNSW: id \(id) is already present")
+        let node = Int32(ids.count)
+        ids.append(id); nodeOf[id] = node; deleted.append(false)
+        vectors.append(contentsOf: vector)
+        let level = randomLevel()
+        levels.append(level)
+        link0.append(contentsOf: [Int32](repeating: 0, count: 1 + m0))
+        upper.append(level > 0 ? [Int32](repeating: 0, count: Int(level) * (1 + parameters.M)) : [])
+        visited.append(0)
+        guard entry >= 0 else { entry = node; maxLevel = level; return }
+        var ep = entry
+        var epDist = dist(node, ep)
+        if maxLevel > level {
+            for lc in stride(from: maxLevel, to: level, by: -1) { (ep, epDist) = greedy(vectorOf: node, from: ep, dist: epDist, level: lc) }
+        }
+        var eps = [(epDist, ep)]
+        for lc in stride(from: min(level, maxLevel), through: 0, by: -1) {
+            let w = searchLayer(query: node, entries: eps, ef: parameters.efConstruction, level: lc, filter: nil, includeDeleted: true)
+            let mMax = lc == 0 ? m0 : parameters.M
+            let chosen = selectNeighbors(w, m: parameters.M)
+            setLinks(node, lc, chosen.map(\.1))
+            for (_, e) in chosen {
+                var cur = links(e, lc)
+                if cur.count < mMax { cur.append(node) } else {
+                    let cand = (cur + [node]).map { (dist(e, $0), $0) }.sorted { $0 < $1 }
+                    cur = selectNeighbors(cand, m: mMax).map(\.1)
+                }
+                setLinks(e, lc, cur)
+            }
+            eps = w
+        }
+        if level > maxLevel { maxLevel = level; entry = node }
+    }
+
+    /// Marks `id` deleted; returns false if it was not live.
+    @discardableResult
+    public func delete(id: Int64) -> Bool {
+        guard let n = nodeOf[id], !deleted[Int(n)] else { return false }
+        deleted[Int(n)] = true
+        deletedCount += 1
+        return true
+    }
+
+    // MARK: search
+
+    /// The k nearest live ids to `query` by inner product, best first (score = dot product).
+    public func search(_ query: [Float], k: Int, ef: Int? = nil, filter: ((Int64) -> Bool)? = nil) -> [SearchHit] {
+        precondition(query.count == dimension, "HNSW: query of \(query.count) dims, index has \(dimension)")
+        guard entry >= 0, k > 0 else { return [] }
+        return query.withUnsafeBufferPointer { q -> [SearchHit] in
+            let qp = q.baseAddress!
+            var ep = entry
+            var epDist = distTo(qp, ep)
+            for lc in stride(from: maxLevel, to: 0, by: -1) { (ep, epDist) = greedy(qp, from: ep, dist: epDist, level: lc) }
+            let w = searchLayer(qp, entries: [(epDist, ep)], ef: max(ef ?? parameters.efSearch, k), level: 0,
+                                filter: filter, includeDeleted: false)
+            return w.prefix(k).map { SearchHit(id: ids[Int($0.1)], score: 1 - $0.0) }
+        }
+    }
+
+    // MARK: internals
+
+    func randomLevel() -> Int32 {
+        rng &+= 0x9E37_79B9_7F4A_7C15
+        var z = rng
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        let u = (Double(z >> 11) + 0.5) / Double(1 << 53)
+        return Int32(-log(u) / log(Double(parameters.M)))
+    }
+
+    func links(_ n: Int32, _ level: Int32) -> [Int32] {
+        if level == 0 {
+            let base = Int(n) * (1 + m0)
+            return Array(link0[(base + 1)..<(base + 1 + Int(link0[base]))])
+        }
+        let base = Int(level - 1) * (1 + parameters.M)
+        let u = upper[Int(n)]
+        return Array(u[(base + 1)..<(base + 1 + Int(u[base]))])
+    }
+
+    func setLinks(_ n: Int32, _ level: Int32, _ l: [Int32]) {
+        if level == 0 {
+            let base = Int(n) * (1 + m0)
+            link0[base] = Int32(l.count)
+            for (i, x) in l.enumerated() { link0[base + 1 + i] = x }
+        } else {
+            let base = Int(level - 1) * (1 + parameters.M)
+            upper[Int(n)][base] = Int32(l.count)
+            for (i, x) in l.enumerated() { upper[Int(n)][base + 1 + i] = x }
+        }
+    }
+
+    func dist(_ a: Int32, _ b: Int32) -> Float {
+        vectors.withUnsafeBufferPointer { v in
+            1 - tk_dot_f32(v.baseAddress! + Int(a) * dimension, v.baseAddress! + Int(b) * dimension, Int64(dimension))
+        }
+    }
+
+    func distTo(_ q: UnsafePointer<Float>, _ b: Int32) -> Float {
+        vectors.withUnsafeBufferPointer { v in 1 - tk_dot_f32(q, v.baseAddress! + Int(b) * dimension, Int64(dimension)) }
+    }
+
+    func greedy(vectorOf node: Int32, from ep: Int32, dist d: Float, level: Int32) -> (Int32, Float) {
+        let q = Array(vectors[(Int(node) * dimension)..<(Int(node + 1) * dimension)])
+        return q.withUnsafeBufferPointer { greedy($0.baseAddress!, from: ep, dist: d, level: level) }
+    }
+
+    func greedy(_ q: UnsafePointer<Float>, from ep: Int32, dist d: Float, level: Int32) -> (Int32, Float) {
+        var cur = ep, curDist = d, changed = true
+        while changed {
+            changed = false
+            for e in links(cur, level) {
+                let de = distTo(q, e)
+                if de < curDist { curDist = de; cur = e; changed = true }
+            }
+        }
+        return (cur, curDist)
+    }
+
+    func searchLayer(query node: Int32, entries: [(Float, Int32)], ef: Int, level: Int32,
+                     filter: ((Int64) -> Bool)?, includeDeleted: Bool) -> [(Float, Int32)] {
+        let q = Array(vectors[(Int(node) * dimension)..<(Int(node + 1) * dimension)])
+        return q.withUnsafeBufferPointer {
+            searchLayer($0.baseAddress!, entries: entries, ef: ef, level: level, filter: filter, includeDeleted: includeDeleted)
+        }
+    }
+
+    /// Algorithm 2: the ef closest nodes found from `entries` on `level`, closest first. Only
+    /// nodes passing `filter` (and live, unless includeDeleted) enter the result list; every
+    /// node may route. The level-0 loop reads links and vectors through raw pointers.
+    func searchLayer(_ q: UnsafePointer<Float>, entries: [(Float, Int32)], ef: Int, level: Int32,
+                     filter: ((Int64) -> Bool)?, includeDeleted: Bool) -> [(Float, Int32)] {
+        visitTag &+= 1
+        if visitTag == 0 { for i in visited.indices { visited[i] = 0 }; visitTag = 1 }
+        let tag = visitTag, dim = dimension, stride0 = 1 + m0
+        var candidates = Heap(minFirst: true)
+        var results = Heap(minFirst: false)
+        let anyDeleted = !includeDeleted && deletedCount > 0
+        let accepts: (Int32) -> Bool = { [deleted, ids] n in
+            (!anyDeleted || !deleted[Int(n)]) && (filter?(ids[Int(n)]) ?? true)
+        }
+        vectors.withUnsafeBufferPointer { vp in
+            link0.withUnsafeBufferPointer { lp in
+                visited.withUnsafeMutableBufferPointer { vis in
+                    let V = vp.baseAddress!
+                    for (d, n) in entries {
+                        vis[Int(n)] = tag
+                        candidates.push(d, n)
+                        if accepts(n) { results.push(d, n) }
+                    }
+                    var upperLinks: [Int32] = []
+                    while let (cd, c) = candidates.pop() {
+                        if results.count >= ef, let (worst, _) = results.top, cd > worst { break }
+                        if level == 0 {
+                            let base = Int(c) * stride0
+                            let cnt = Int(lp[base])
+                            for j in 0..<cnt {
+                                Self.visit(lp[base + 1 + j], q, V, dim, tag, vis, ef, &candidates, &results, accepts)
+                            }
+                        } else {
+                            upperLinks = links(c, level)
+                            for e in upperLinks { Self.visit(e, q, V, dim, tag, vis, ef, &candidates, &results, accepts) }
+                        }
+                    }
+                }
+            }
+        }
+        var out: [(Float, Int32)] = []
+        out.reserveCapacity(results.count)
+        while let x = results.pop() { out.append(x) }
+        return out.reversed()
+    }
+
+    /// One neighbour of the node being expanded in searchLayer.
+    @inline(__always)
+    static func visit(_ e: Int32, _ q: UnsafePointer<Float>, _ V: UnsafePointer<Float>, _ dim: Int, _ tag: UInt32,
+                      _ vis: UnsafeMutableBufferPointer<UInt32>, _ ef: Int, _ candidates: inout Heap, _ results: inout Heap,
+                      _ accepts: (Int32) -> Bool) {
+        if vis[Int(e)] == tag { return }
+        vis[Int(e)] = tag
+        let de = 1 - tk_dot_f32(q, V + Int(e) * dim, Int64(dim))
+        if results.count < ef || de < results.top!.0 {
+            candidates.push(de, e)
+            if accepts(e) {
+                results.push(de, e)
+                if results.count > ef { _ = results.pop() }
+            }
+        }
+    }
+
+    /// Algorithm 4 (hnswlib's getNeighborsByHeuristic2): keep a candidate only if it is closer to
+    /// the base than to every neighbour kept so far. `cands` sorted closest first.
+    func selectNeighbors(_ cands: [(Float, Int32)], m: Int) -> [(Float, Int32)] {
+        if cands.count <= m { return cands }
+        var kept: [(Float, Int32)] = []
+        for c in cands {
+            if kept.count >= m { break }
+            if kept.allSatisfy({ dist(c.1, $0.1) >= c.0 }) { kept.append(c) }
+        }
+        return kept
+    }
+}
+
+/// A binary heap of (distance, node): min-first or max-first.
+struct Heap {
+    var items: [(Float, Int32)] = []
+    let minFirst: Bool
+    init(minFirst: Bool) { self.minFirst = minFirst }
+    var count: Int { items.count }
+    var top: (Float, Int32)? { items.first }
+    @inline(__always) func above(_ a: (Float, Int32), _ b: (Float, Int32)) -> Bool {
+        minFirst ? (a.0 < b.0 || (a.0 == b.0 && a.1 < b.1)) : (a.0 > b.0 || (a.0 == b.0 && a.1 > b.1))
+    }
+    mutating func push(_ d: Float, _ n: Int32) {
+        items.append((d, n))
+        var i = items.count - 1
+        while i > 0 { let p = (i - 1) / 2; if above(items[i], items[p]) { items.swapAt(i, p); i = p } else { break } }
+    }
+    mutating func pop() -> (Float, Int32)? {
+        guard !items.isEmpty else { return nil }
+        let t = items[0]
+        let last = items.removeLast()
+        if !items.isEmpty {
+            items[0] = last
+            var i = 0
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var b = i
+                if l < items.count && above(items[l], items[b]) { b = l }
+                if r < items.count && above(items[r], items[b]) { b = r }
+                if b == i { break }
+                items.swapAt(i, b); i = b
+            }
+        }
+        return t
+    }
+}
