@@ -36,9 +36,9 @@ struct RagIndex: ParsableCommand {
             opts.hnsw = HNSWParameters(M: m, efConstruction: efConstruction, seed: seed)
             var indexer = Indexer(store: try store.open(mustExist: false), embedder: model, options: opts,
                                   countTokens: { model.countTokens($0) })
-            var bar: ProgressBar?
+            var bar: CountProgressBar?
             indexer.progress = { done, total in
-                if bar == nil { bar = ProgressBar(label: "embed", total: total, quiet: quiet) }
+                if bar == nil { bar = CountProgressBar(label: "embed", total: total, quiet: quiet) }
                 bar?.update(done)
             }
             let r = try indexer.run(paths: paths)

@@ -1,8 +1,8 @@
-// ProgressBar.swift: a one-line progress bar on stderr with rate and ETA (quiet: nothing).
+// CountProgressBar.swift: a one-line progress bar on stderr with rate and ETA (quiet: nothing).
 import Foundation
 
 /// Redraws "label [#####.....] done/total rate/s ETA" on stderr, at most ~10 times a second.
-final class ProgressBar {
+final class CountProgressBar {
     let label: String
     let total: Int
     let quiet: Bool
