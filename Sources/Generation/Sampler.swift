@@ -112,9 +112,10 @@ public struct Sampler {
     }
 }
 
-/// SplitMix64: a small, fast, seedable generator (deterministic across platforms).
-public struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
+/// Sebastiano Vigna's SplitMix64: a small, fast, seedable generator, identical in every language
+/// (data splits, shot selection, sampling and batching all draw from it).
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    public private(set) var state: UInt64
     public init(seed: UInt64) { state = seed }
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15

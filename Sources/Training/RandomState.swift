@@ -1,6 +1,7 @@
 // RandomState.swift: a shared, checkpointable random stream (SplitMix64) for everything random
 // during training (dropout masks, adapter initialization), so a run is reproducible under a seed
 // and `--resume` restores the exact stream position.
+import Generation
 import Evaluation
 
 /// A SplitMix64 stream shared by reference.

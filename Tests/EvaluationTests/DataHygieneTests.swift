@@ -3,6 +3,7 @@
 import Foundation
 import XCTest
 @testable import Evaluation
+import Generation
 
 final class DataHygieneTests: XCTestCase {
     var dir: URL!

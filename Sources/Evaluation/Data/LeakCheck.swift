@@ -5,6 +5,7 @@
 //          0.1 of the threshold, then confirmed by the exact Jaccard of the shingle sets.
 // Only pairs from different splits are reported. Deterministic (fixed hash seeds).
 import Foundation
+import Generation
 
 /// How a text is cut into shingles for near-duplicate detection.
 public enum Shingling: Equatable, Sendable, CustomStringConvertible {

@@ -9,21 +9,7 @@
 // and the same procedure runs on each group in turn with the one generator.
 // Lines are written out byte for byte as read; blank lines are dropped.
 import Foundation
-
-/// Sebastiano Vigna's SplitMix64 generator: tiny, fast, and identical in every language.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    public private(set) var state: UInt64
-
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import Generation  // SplitMix64
 
 /// Train/validation/test fractions, each in 0...1, summing to 1 within 1e-6.
 public struct SplitFractions: Equatable, Sendable {

@@ -3,6 +3,7 @@
 // rebuilt without replaying earlier batches: that is what a checkpoint stores as the data
 // position. A batch pads its sequences to the longest with the pad token and label -100; labels
 // are shifted (row t predicts token t+1) and -100 where the next token is outside the loss.
+import Generation
 import Evaluation
 
 /// One micro-batch, ready for LlamaTrainingGraph.loss.
