@@ -99,12 +99,26 @@ extension FineTuneOptions {
 enum FineTuneSetup {
     static func say(_ o: FineTuneOptions, _ m: String) { if !o.quiet { printError(m) } }
 
+    /// For input/target data with a `task.json` beside it (the layout `tailor eval` reads), the
+    /// user turn is the task's zero-shot prompt, so that `tailor eval --adapter DIR --prompt zero`
+    /// asks the tuned model exactly what it was trained on. Nil for other data.
+    static func taskCardInstruction(for data: String, quiet: Bool) throws -> String? {
+        let dir = URL(fileURLWithPath: data).deletingLastPathComponent()
+        guard FileManager.default.fileExists(atPath: dir.appendingPathComponent("task.json").path),
+              let examples = try? JSONL.readExamples(at: data), !examples.isEmpty else { return nil }
+        let card = try TaskCard.load(forDataFile: data, examples: examples)
+        let marker = "\u{1}INPUT\u{1}"
+        let text = try PromptBuilder(card: card).prompt(for: TaskExample(input: marker, target: ""), shots: [], mode: .zeroShot)
+        if !quiet { printError("note: user turns use the zero-shot prompt of \(dir.path)/task.json (--instruction overrides)") }
+        return text.replacingOccurrences(of: marker, with: "{input}")
+    }
+
     static func run(_ o: FineTuneOptions, resume: Bool) throws -> FineTuneResult {
         let loaded = try ModelLoader.load(o.model, threads: o.threads)
         let template = try loaded.chatTemplate.map { try ChatTemplate(source: $0) }
         var fmt = SFTFormatter(tokenizer: loaded.tokenizer, chatTemplate: template)
         if let f = o.fieldMap { fmt.fields = try FieldMapping(parsing: f) }
-        fmt.instruction = o.instruction
+        fmt.instruction = try o.instruction ?? taskCardInstruction(for: o.data, quiet: o.quiet)
         var dopt = DataOptions()
         dopt.sequenceLength = o.seqLen; dopt.strict = o.strict
         var train = try SFTDataset.load(o.data, formatter: fmt, options: dopt)
