@@ -11,8 +11,6 @@ public struct GenerationOptions: Sendable {
     /// Keep going past end-of-generation tokens.
     public var ignoreEOS = false
     public var cachePrecision: KVCache.Precision = .f16
-    /// Keys and values (per layer, P·kvDim floats) placed in the cache before the prompt (prefix tuning).
-    public var cachePrefix: (keys: [[Float]], values: [[Float]])?
 
     public init(maxTokens: Int = 128, sampling: SamplingConfig = .init(), stopStrings: [String] = [],
                 ignoreEOS: Bool = false, cachePrecision: KVCache.Precision = .f16) {
@@ -72,13 +70,8 @@ public final class Generator {
         guard !prompt.isEmpty else { throw GenerationError.emptyPrompt }
         let context = model.contextLength
         guard prompt.count < context else { throw GenerationError.promptTooLong(tokens: prompt.count, context: context) }
-        // Prefix positions (prefix tuning) come before the prompt; a 1-row cache tells the KV width.
-        let kvDim = model.makeCache(capacity: 1, precision: options.cachePrecision).kvDim
-        let prefixRows = (options.cachePrefix?.keys.first?.count ?? 0) / max(kvDim, 1)
-        guard prompt.count + prefixRows < context else { throw GenerationError.promptTooLong(tokens: prompt.count + prefixRows, context: context) }
-        let capacity = min(context, prefixRows + prompt.count + max(options.maxTokens, 0))
-        let cache = model.makeCache(capacity: max(capacity, prefixRows + prompt.count), precision: options.cachePrecision)
-        if let p = options.cachePrefix { cache.prefill(keys: p.keys, values: p.values) }
+        let capacity = min(context, prompt.count + max(options.maxTokens, 0))
+        let cache = model.makeCache(capacity: max(capacity, prompt.count), precision: options.cachePrecision)
         var sampler = Sampler(options.sampling)
         var stream = TextStream(stopStrings: options.stopStrings)
         var history = prompt

@@ -21,6 +21,11 @@ public final class LoadedModel {
         self.pool = pool
     }
 
+    /// The same file, tokenizer and pool with another model (an adapter attached at run time).
+    public func replacingModel(_ model: LanguageModel) -> LoadedModel {
+        LoadedModel(name: name, file: file, model: model, tokenizer: tokenizer, pool: pool)
+    }
+
     /// The chat template stored in the file, if any.
     public var chatTemplate: String? { file.string("tokenizer.chat_template") }
 }

@@ -10,8 +10,11 @@ public final class KVCache {
     public let capacity: Int
     public let kvDim: Int
     public let precision: Precision
-    /// Positions filled so far.
+    /// Positions filled so far (prefix rows included).
     public internal(set) var count = 0
+    /// Leading positions that hold an adapter's prefix (prefix or prompt tuning): they survive
+    /// `truncate`, and a caller's own tokens start after them.
+    public internal(set) var prefixCount = 0
     let keys: UnsafeMutableRawPointer
     let values: UnsafeMutableRawPointer
 
@@ -31,8 +34,9 @@ public final class KVCache {
     }
 
     /// Forgets positions from `position` on (for reuse of a shared prefix, or a reset).
+    /// `position` counts every row, so callers mark `count` and truncate back to the mark.
     public func truncate(to position: Int) {
-        precondition(position >= 0 && position <= count)
+        precondition(position >= prefixCount && position <= count, "truncate below the adapter prefix or past the end")
         count = position
     }
 
@@ -45,6 +49,22 @@ public final class KVCache {
         precondition(P <= capacity && k.allSatisfy { $0.count == P * kvDim } && v.allSatisfy { $0.count == P * kvDim }, "prefill shapes")
         for l in 0..<layers { store(layer: l, start: 0, tokens: P, k: k[l], v: v[l]) }
         count = P
+        prefixCount = P
+    }
+
+    /// The keys and values of positions 0 ..< count of `layer`, as f32 (count·kvDim floats each).
+    public func rows(layer: Int) -> (keys: [Float], values: [Float]) {
+        let n = count * kvDim
+        func read(_ p: UnsafeMutableRawPointer) -> [Float] {
+            switch precision {
+            case .f32: return Array(UnsafeBufferPointer(start: p.assumingMemoryBound(to: Float.self), count: n))
+            case .f16:
+                var out = [Float](repeating: 0, count: n)
+                out.withUnsafeMutableBufferPointer { tk_f16_to_f32_row(p.assumingMemoryBound(to: UInt16.self), $0.baseAddress!, Int64(n)) }
+                return out
+            }
+        }
+        return (read(layerKeys(layer)), read(layerValues(layer)))
     }
 
     var elementBytes: Int { elementSize(precision) }

@@ -27,6 +27,8 @@ public final class LlamaModel: LanguageModel {
     /// `.int8` (default) quantizes activations for integer dot products as llama.cpp does;
     /// `.f32` is the exact reference path.
     public var activations: ActivationPrecision = .int8
+    /// Sees every sublayer output before its residual add (bottleneck adapters); nil: none.
+    public var sublayerHook: SublayerHook?
 
     public var architecture: String { config.architecture }
     public var vocabularySize: Int { config.vocabSize }
@@ -115,6 +117,23 @@ public final class LlamaModel: LanguageModel {
         return logits
     }
 
+    /// Runs `count` rows of input embeddings (count·dim floats) through the model into `cache`, as
+    /// if they were tokens (prompt tuning's virtual tokens). No logits.
+    public func prefill(embeddings: [Float], count: Int, cache: KVCache) throws {
+        let D = config.dim
+        precondition(embeddings.count == count * D, "embeddings must be count x dim")
+        guard cache.count + count <= cache.capacity else { throw ModelError.contextFull(needed: cache.count + count, capacity: cache.capacity) }
+        var start = 0
+        while start < count {
+            let n = min(Scratch.chunk, count - start)
+            try embeddings.withUnsafeBufferPointer { e in
+                try forwardChunk(ArraySlice(repeating: 0, count: n), embeddings: e.baseAddress! + start * D,
+                                 segments: [Segment(cache: cache, rows: 0..<n)], logitRows: [], logits: nil)
+            }
+            start += n
+        }
+    }
+
     /// One decoding step for several independent sequences at once: token i is appended to
     /// caches[i]. Every weight is read once for the whole batch. Returns one logits row per sequence.
     public func decodeBatch(_ tokens: [Int32], caches: [KVCache]) throws -> [Float] {
@@ -145,12 +164,17 @@ public final class LlamaModel: LanguageModel {
     }
 
     /// One chunk of at most Scratch.chunk rows, made of segments that each continue one cache.
-    /// Writes the logits of `logitRows` (in order) to `logits`.
-    private func forwardChunk(_ tokens: ArraySlice<Int32>, segments: [Segment], logitRows: [Int],
-                              logits: UnsafeMutablePointer<Float>) throws {
+    /// The rows are the tokens' embeddings, or `embeddings` when given. Writes the logits of
+    /// `logitRows` (in order) to `logits`.
+    private func forwardChunk(_ tokens: ArraySlice<Int32>, embeddings: UnsafePointer<Float>? = nil, segments: [Segment],
+                              logitRows: [Int], logits: UnsafeMutablePointer<Float>?) throws {
         let c = config, s = scratch, T = tokens.count, D = c.dim
         let qDim = c.heads * c.headDim, kvDim = c.kvHeads * c.headDim
-        for (t, id) in tokens.enumerated() { embedding.row(Int(id), into: s.x + t * D) }           // x: (T, D)
+        if let embeddings {
+            s.x.update(from: embeddings, count: T * D)                                             // x: (T, D)
+        } else {
+            for (t, id) in tokens.enumerated() { embedding.row(Int(id), into: s.x + t * D) }       // x: (T, D)
+        }
         let scale = 1 / Float(c.headDim).squareRoot()
         for (l, b) in blocks.enumerated() {
             b.attnNorm(s.x, tokens: T, into: s.h)                                                     // (T, D)
@@ -167,16 +191,18 @@ public final class LlamaModel: LanguageModel {
                              Int64(c.headDim), Int64(pos0), scale, s.scores, Int64(s.scoreStride), pool.raw) // (n, H·Dh)
             }
             b.wo(s.attn, tokens: T, into: s.h, pool: pool, activations: activations)                  // (T, D)
+            sublayerHook?.sublayerOutput(layer: l, sublayer: .attention, s.h, tokens: T)
             tk_add(s.x, s.h, Int64(T * D))
             b.ffnNorm(s.x, tokens: T, into: s.h)
             b.gate(s.h, tokens: T, into: s.gate, pool: pool, activations: activations)                // (T, F)
             b.up(s.h, tokens: T, into: s.up, pool: pool, activations: activations)                    // (T, F)
             tk_swiglu(s.gate, s.gate, s.up, Int64(T * c.ffnDim))
             b.down(s.gate, tokens: T, into: s.h, pool: pool, activations: activations)                // (T, D)
+            sublayerHook?.sublayerOutput(layer: l, sublayer: .mlp, s.h, tokens: T)
             tk_add(s.x, s.h, Int64(T * D))
         }
         for seg in segments { seg.cache.count += seg.rows.count }
-        guard !logitRows.isEmpty else { return }
+        guard !logitRows.isEmpty, let logits else { return }
         for (i, r) in logitRows.enumerated() { outputNorm(s.x + r * D, tokens: 1, into: s.h + i * D) } // (R, D)
         output(s.h, tokens: logitRows.count, into: logits, pool: pool, activations: activations)       // (R, V)
     }

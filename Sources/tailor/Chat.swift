@@ -25,6 +25,7 @@ struct Chat: ParsableCommand {
     @Option(name: .short, help: "Maximum tokens per reply.") var n = 512
     @Option(help: "Temperature; 0 is greedy.") var temp: Float = 0.7
     @Option(help: "Random seed.") var seed: UInt64 = 0
+    @Option(help: "An adapter folder (any method), as for `tailor generate`.") var adapter: String?
 
     func validate() throws {
         guard n >= 1 else { throw ValidationError("-n must be >= 1") }
@@ -33,7 +34,7 @@ struct Chat: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let loaded = try ModelLoader.load(model.model, threads: model.threads)
+            let loaded = try AdapterLoading.load(model.model, threads: model.threads, adapter: adapter)
             guard let source = loaded.chatTemplate else { throw CLIError("\(loaded.name): the model has no chat template; use `tailor generate`") }
             let session = ChatSession(loaded: loaded, template: try ChatTemplate(source: source), maxTokens: n,
                                       sampling: temp == 0 ? .greedy : SamplingConfig(temperature: temp, seed: seed))

@@ -21,7 +21,7 @@ struct Eval: ParsableCommand {
     @Option(name: .long, help: "Seed for shot selection and self-consistency sampling.") var seed: UInt64 = 0
     @Option(name: .long, help: "Token budget for a direct answer (default: the task card's).") var maxTokens: Int?
     @Option(name: .long, help: "A system message placed before the prompt.") var system: String?
-    @Option(name: .long, help: "A PEFT LoRA folder to apply (merged into f32 copies of the adapted weights at load).") var adapter: String?
+    @Option(name: .long, help: "An adapter folder (any method: LoRA/DoRA/IA3 merged at load; prefix/prompt tuning and bottleneck adapters attached to the model).") var adapter: String?
     @Flag(help: "Print the report as JSON instead of a table.") var json = false
     @Option(name: .long, help: "Also write a self-contained HTML report here.") var html: String?
     @Option(name: .customLong("json-out"), help: "Also write the JSON report here.") var jsonOut: String?
@@ -52,7 +52,7 @@ struct Eval: ParsableCommand {
             options.seed = seed
             options.maxTokens = maxTokens
             options.systemPrompt = system
-            let loaded = try ModelLoader.load(model.model, threads: model.threads, weights: AdapterLoading.transform(adapter))
+            let loaded = try AdapterLoading.load(model.model, threads: model.threads, adapter: adapter)
             let evalModel = try EvalModel(name: loaded.name, model: loaded.model, tokenizer: loaded.tokenizer,
                                           chatTemplateSource: loaded.chatTemplate)
             let runner = EvalRunner(model: evalModel, card: card, train: pool, options: options)

@@ -1,7 +1,7 @@
 // Generate.swift: `tailor generate`: complete a prompt, streaming to stdout, or print one JSON
 // object (prompt_tokens, tokens, text, timings) with --json. --adapter DIR takes any method's
-// folder: LoRA/DoRA/IA3 merged at load, prefix tuning through a pre-filled KV cache, prompt tuning
-// and bottleneck adapters through the training graph (GraphGenerate.swift).
+// folder (AdapterLoading): LoRA/DoRA/IA3 merged at load, prefix/prompt tuning and bottleneck
+// adapters attached to the inference model's hooks.
 import ArgumentParser
 import Foundation
 import Generation
@@ -27,7 +27,7 @@ struct Generate: ParsableCommand {
     @Flag(help: "Do not parse special tokens such as <|im_start|> in the prompt.") var noParseSpecial = false
     @Option(help: "KV cache precision: f16 (llama.cpp's default) or f32.") var cache: String = "f16"
     @Flag(help: "Print one JSON object instead of streaming text.") var json = false
-    @Option(help: "An adapter folder (any method). LoRA/DoRA/IA3 are merged into f32 copies of the adapted weights at load; prefix tuning pre-fills the KV cache; prompt tuning and bottleneck adapters run through the training graph (no KV cache: slower).") var adapter: String?
+    @Option(help: "An adapter folder (any method). LoRA/DoRA/IA3 are merged into f32 copies of the adapted weights at load; prefix and prompt tuning pre-fill every KV cache; bottleneck adapters hook the sublayer outputs.") var adapter: String?
 
     func validate() throws {
         guard n >= 0 else { throw ValidationError("-n must be >= 0") }
@@ -41,9 +41,7 @@ struct Generate: ParsableCommand {
     func run() throws {
         try reportingErrors {
             guard !prompt.isEmpty else { throw GenerationError.emptyPrompt }
-            let prefix = try adapter.map { try AdapterLoading.isPrefixTuning($0) } ?? false
-            if let adapter, !prefix, !(try AdapterMerge.isMergeable(folder: adapter)) { return try runThroughGraph(adapter) }
-            let loaded = try ModelLoader.load(model.model, threads: model.threads, weights: prefix ? nil : AdapterLoading.transform(adapter))
+            let loaded = try AdapterLoading.load(model.model, threads: model.threads, adapter: adapter)
             let tok = loaded.tokenizer
             let ids = tok.encode(prompt, addSpecial: true, parseSpecial: !noParseSpecial)
             var options = GenerationOptions(
@@ -51,7 +49,6 @@ struct Generate: ParsableCommand {
                 sampling: SamplingConfig(temperature: temp, topK: topK, topP: topP, minP: minP,
                                          repetitionPenalty: repeatPenalty, repetitionWindow: repeatLastN, seed: seed),
                 stopStrings: stop, ignoreEOS: ignoreEos, cachePrecision: KVCache.Precision(rawValue: cache)!)
-            if let adapter, prefix { options.cachePrefix = try AdapterLoading.prefixCacheRows(adapter, file: loaded.file) }
             let gen = Generator(model: loaded.model, piece: { tok.tokenPiece($0) }, endOfGeneration: tok.endOfGenerationIDs)
             let out = FileHandle.standardOutput
             let result = try gen.generate(ids, options: options) { text in
@@ -73,33 +70,6 @@ struct Generate: ParsableCommand {
                                   result.promptTokens.count, result.timings.promptTokensPerSecond, result.tokens.count,
                                   result.timings.generationTokensPerSecond, result.stopReason.rawValue))
             }
-        }
-    }
-}
-
-extension Generate {
-    /// Generation with a non-mergeable adapter, through the training graph (see GraphGenerate).
-    func runThroughGraph(_ dir: String) throws {
-        let loaded = try ModelLoader.load(model.model, threads: model.threads)
-        let ids = loaded.tokenizer.encode(prompt, addSpecial: true, parseSpecial: !noParseSpecial)
-        let sampling = SamplingConfig(temperature: temp, topK: topK, topP: topP, minP: minP, repetitionPenalty: repeatPenalty,
-                                      repetitionWindow: repeatLastN, seed: seed)
-        let out = FileHandle.standardOutput
-        let start = Date()
-        let toks = try GraphGenerate.run(loaded: loaded, adapter: dir, prompt: ids, maxTokens: n, sampling: sampling, stop: stop,
-                                         ignoreEOS: ignoreEos) { if !json { out.write(Data($0.utf8)) } }
-        let ms = Date().timeIntervalSince(start) * 1000
-        if json {
-            let obj = GenerateJSON(prompt_tokens: ids, tokens: toks, text: loaded.tokenizer.decode(toks), stop_reason: "graph",
-                                   timings: .init(prompt_ms: 0, generation_ms: ms, prompt_tokens_per_second: 0,
-                                                  generation_tokens_per_second: Double(toks.count) / max(ms / 1000, 1e-9)))
-            let enc = JSONEncoder()
-            enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try enc.encode(obj), as: UTF8.self))
-        } else {
-            print("")
-            printError(String(format: "[%d tokens through the training graph (adapter hooks, no KV cache) at %.1f tok/s]", toks.count,
-                              Double(toks.count) / max(ms / 1000, 1e-9)))
         }
     }
 }

@@ -70,6 +70,7 @@ public final class LabelScorer {
         let longest = conts.map(\.count).max() ?? 0
         let cache = model.makeCache(capacity: promptTokens.count + longest, precision: .f16)
         let last = try model.forward(promptTokens, cache: cache, allLogits: false)      // (1, vocab)
+        let mark = cache.count    // after the prompt (and any adapter prefix the cache starts with)
         let v = model.vocabularySize
         var out: [LabelLikelihood] = []
         for (label, toks) in zip(labels, conts) {
@@ -80,7 +81,7 @@ public final class LabelScorer {
                 for i in 1..<toks.count {
                     total += LabelScorer.logSoftmax(rows, offset: (i - 1) * v, count: v, token: Int(toks[i]))
                 }
-                cache.truncate(to: promptTokens.count)
+                cache.truncate(to: mark)
             }
             out.append(LabelLikelihood(label: label, logLikelihood: total, tokenCount: toks.count))
         }
