@@ -16,7 +16,7 @@ BIN = ".build/release/tailor"
 MODEL = "smollm2-135m-instruct"
 DATA = "datasets/fruit"
 LR = {"lora": "1e-3", "dora": "1e-3", "ia3": "1e-2", "prompt": "3e-2", "prefix": "1e-2", "adapter": "1e-3", "full": "5e-5"}
-EXTRA = {"prompt": ["--virtual-tokens", "8", "--init-text", "Classify the fruit family:"], "prefix": ["--virtual-tokens", "8"],
+EXTRA = {"prompt": ["--virtual-tokens", "8", "--init-text", "Classify the fruit family:"], "prefix": ["--virtual-tokens", "8", "--init-text", "Classify the fruit family:"],
          "adapter": ["--reduction-factor", "16", "--placement", "houlsby"]}
 
 

@@ -12,7 +12,7 @@ struct FineTuneCommand: ParsableCommand {
         discussion: """
         Methods: full (every weight), lora / qlora (--rank --alpha --dropout --targets --rslora; qlora keeps the base quantized), \
         dora (LoRA options; PEFT use_dora), ia3 (--ia3-targets --ia3-feedforward), prompt (--virtual-tokens --init-text), \
-        prefix (--virtual-tokens --prefix-hidden), adapter (bottleneck: --reduction-factor --placement houlsby|pfeiffer). \
+        prefix (--virtual-tokens --init-text --prefix-hidden), adapter (bottleneck: --reduction-factor --placement houlsby|pfeiffer). \
         Adapters are saved as PEFT folders (bottleneck adapters: Tailor's layout, docs/ADAPTERS.md).
         """)
 
@@ -32,7 +32,7 @@ struct FineTuneCommand: ParsableCommand {
     @Option(help: "LoRA/DoRA alpha.") var alpha: Float?
     @Option(help: "LoRA/DoRA dropout.") var dropout: Float?
     @Option(help: "prompt/prefix: number of virtual tokens (default 20).") var virtualTokens: Int?
-    @Option(help: "prompt: initialize the virtual tokens from this text's embeddings (default: random).") var initText: String?
+    @Option(help: "prompt: initialize the virtual tokens from this text's embeddings; prefix: from the keys/values this text produces in every layer (Li & Liang; needs --prefix-hidden 0). Default: random.") var initText: String?
     @Option(help: "prefix: hidden width of the reparameterization MLP, folded at save (0: none).") var prefixHidden: Int?
     @Option(help: "adapter: hidden size / bottleneck width (default 16).") var reductionFactor: Int?
     @Option(help: "adapter: houlsby (after attention and MLP) or pfeiffer (after MLP only).") var placement: String?

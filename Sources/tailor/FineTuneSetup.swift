@@ -160,6 +160,13 @@ enum FineTuneSetup {
         } else if !["lora", "qlora"].contains(o.method) {
             let ctx = AdapterContext(graphConfig: config, ggufOrder: true, baseModel: loaded.name)
             let adapter = try AdapterRegistry.attach(o.method, options: o.adapterOptions(tokenizer: loaded.tokenizer), to: graph, context: ctx, random: random)
+            if let prefix = adapter as? PrefixTuningAdapter, let text = o.initText, let llama = loaded.model as? LlamaModel {
+                // Li & Liang: start from the keys/values of a real text (its tokens repeated or cut to P).
+                let ids = loaded.tokenizer.encode(text, addSpecial: false, parseSpecial: false)
+                guard !ids.isEmpty else { throw AdapterError("--init-text has no tokens") }
+                let rows = try InferenceAdapters.tokenRows((0..<prefix.virtualTokens).map { ids[$0 % ids.count] }, model: llama)
+                try prefix.initialize(keys: rows.keys, values: rows.values)
+            }
             saveArtifact = { dir in try adapter.save(to: dir, context: ctx) }
             setTraining = { adapter.setTraining($0) }
         } else {

@@ -81,4 +81,25 @@ final class InferenceAdaptersTests: XCTestCase {
         for t in tokens.dropFirst(4) { last = try model.forward([t], cache: cache, allLogits: false) }
         XCTAssertLessThan(maxAbsDiff(last, Array(full[(tokens.count - 1) * V ..< tokens.count * V])), 1e-4)
     }
+
+    /// Prefixes initialized from a text's keys/values (Li & Liang) make the model continue as if
+    /// the text came first: graph and inference model both equal the base model on text + input.
+    func testPrefixInitializedFromTextActsAsThatText() throws {
+        let (g, c, _) = try Fixture.tinyGraph()
+        let a = try PrefixTuningAdapter.apply(virtualTokens: 4, hidden: 0, to: g, random: RandomState(seed: 1))
+        let text: [Int32] = [12, 250, 31, 77], rest: [Int32] = [5, 17, 200, 33, 64]
+        let model = try inferenceModel()
+        let rows = try InferenceAdapters.tokenRows(text, model: model)
+        try a.initialize(keys: rows.keys, values: rows.values)
+        let V = c.vocabSize
+        let whole = try model.forward(text + rest, cache: model.makeCache(capacity: 9, precision: .f32), allLogits: true)
+        let expected = Array(whole[text.count * V ..< (text.count + rest.count) * V])
+        let viaGraph = try Fixture.logits(g, rest)
+        let prefixed = PrefixedLanguageModel(base: model, prefix: a.cacheRows())
+        let viaCache = try prefixed.forward(rest, cache: prefixed.makeCache(capacity: rest.count, precision: .f32), allLogits: true)
+        print(String(format: "prefix from text: graph %.2e, inference %.2e from the base model on text + input",
+                     maxAbsDiff(viaGraph, expected), maxAbsDiff(viaCache, expected)))
+        XCTAssertLessThan(maxAbsDiff(viaGraph, expected), 1e-3)
+        XCTAssertLessThan(maxAbsDiff(viaCache, expected), 1e-4)
+    }
 }

@@ -32,6 +32,18 @@ public enum InferenceAdapters {
         }
     }
 
+    /// The cache rows (per layer: keys, values) of `tokens` as the first positions, computed with
+    /// exact f32 activations (prefix tuning initialized from a text).
+    public static func tokenRows(_ tokens: [Int32], model: LlamaModel) throws -> (keys: [[Float]], values: [[Float]]) {
+        let cache = model.makeCache(capacity: tokens.count, precision: .f32)
+        let saved = model.activations
+        model.activations = .f32
+        defer { model.activations = saved }
+        _ = try model.forward(tokens, cache: cache, allLogits: false)
+        let rows = (0..<model.config.layers).map { cache.rows(layer: $0) }
+        return (rows.map(\.keys), rows.map(\.values))
+    }
+
     /// The cache rows (per layer: keys, values) that `embeddings` (N, D) produce as the first N
     /// positions, computed with exact f32 activations.
     public static func virtualTokenRows(_ embeddings: [Float], model: LlamaModel) throws -> (keys: [[Float]], values: [[Float]]) {

@@ -52,6 +52,26 @@ public final class PrefixTuningAdapter: Adapter, GraphHook {
         return (tape.sliceColumns(kv, start: 2 * layer * kvDim, count: kvDim), tape.sliceColumns(kv, start: (2 * layer + 1) * kvDim, count: kvDim))
     }
 
+    /// Sets the prefixes (plain, no MLP) to per-layer keys and values (P·Kd floats each, rotated
+    /// keys as a KV cache holds them): Li & Liang's initialization from the activations of real
+    /// words, which starts training from prefixes the model already reads as text.
+    public func initialize(keys: [[Float]], values: [[Float]]) throws {
+        guard mlp == nil else { throw AdapterError("prefix initialization from text needs --prefix-hidden 0") }
+        let P = virtualTokens, kd = kvDim
+        guard keys.count == layers, values.count == layers, keys.allSatisfy({ $0.count == P * kd }), values.allSatisfy({ $0.count == P * kd }) else {
+            throw AdapterError("prefix initialization: expected \(layers) layers of \(P) x \(kd) keys and values")
+        }
+        var out = [Float](repeating: 0, count: P * layers * 2 * kd)
+        for p in 0..<P {
+            for l in 0..<layers {
+                let row = p * layers * 2 * kd + 2 * l * kd
+                for j in 0..<kd { out[row + j] = keys[l][p * kd + j]; out[row + kd + j] = values[l][p * kd + j] }
+            }
+        }
+        embedding.value.assign(FloatTensor(shape: embedding.shape, values: out))
+        cached = nil
+    }
+
     /// Every layer's prefix keys and values (P·Hkv·Dh floats each, graph row order = the inference
     /// model's), for pre-filling a KV cache (generation through the inference model).
     public func cacheRows() -> (keys: [[Float]], values: [[Float]]) {
