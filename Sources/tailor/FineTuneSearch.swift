@@ -163,6 +163,7 @@ enum FineTuneSearch {
                        result.validationLoss.map { String(format: "%.4f", $0) } ?? "n/a", r.lastTrainLoss, r.steps, seconds))
         }
         print(report.markdown(), terminator: "")
+        fflush(stdout)
         guard let best = report.best else { throw DataError("no trial produced a finite validation loss; nothing to train") }
         let point = SearchPoint(values: plan.space.dimensions.map { best.values[$0.key]! })
         let final = apply(point, of: plan.space, to: o)
