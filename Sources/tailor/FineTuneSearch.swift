@@ -115,6 +115,13 @@ enum FineTuneSearch {
         return t
     }
 
+    /// Whether two trial settings train the same way (output and speed settings aside).
+    static func sameTraining(_ a: FineTuneOptions, _ b: FineTuneOptions) throws -> Bool {
+        var a = a, b = b
+        a.quiet = false; b.quiet = false; a.threads = nil; b.threads = nil
+        return try encoded(a) == encoded(b)
+    }
+
     static func encoded<T: Encodable>(_ v: T) throws -> Data {
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -138,7 +145,7 @@ enum FineTuneSearch {
             let recordPath = t.out + "/trial.json"
             let values = Dictionary(uniqueKeysWithValues: zip(plan.space.dimensions.map(\.key), p.values))
             if resume, let d = fm.contents(atPath: recordPath), let rec = try? JSONDecoder().decode(TrialRecord.self, from: d),
-               try encoded(rec.options) == encoded(t) {
+               try sameTraining(rec.options, t) {
                 report.trials.append(rec.result)
                 say(String(format: "trial %d/%d (%@): done before, validation loss %@", n, plan.points.count, plan.space.describe(p),
                            rec.result.validationLoss.map { String(format: "%.4f", $0) } ?? "n/a"))

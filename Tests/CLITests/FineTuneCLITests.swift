@@ -8,6 +8,7 @@ import Adapters
 import Foundation
 import Formats
 import Loading
+import Models
 import Tensor
 import Training
 import XCTest
