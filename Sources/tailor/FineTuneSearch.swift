@@ -141,6 +141,7 @@ enum FineTuneSearch {
         say("\(plan.mode) search: \(plan.points.count) trials of \(plan.budget), scored by validation loss")
         for (i, p) in plan.points.enumerated() {
             let n = i + 1
+            if Interrupt.isRequested { try writeTables(); throw InterruptedSearch() }
             let t = trialOptions(o, plan: plan, point: p, number: n)
             let recordPath = t.out + "/trial.json"
             let values = Dictionary(uniqueKeysWithValues: zip(plan.space.dimensions.map(\.key), p.values))

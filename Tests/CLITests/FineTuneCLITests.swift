@@ -97,6 +97,11 @@ final class FineTuneCLITests: XCTestCase {
             let n = t["trial"] as! Int
             let m = try metrics(out + String(format: "/trials/%03d/metrics.jsonl", n))
             XCTAssertEqual(m.filter { $0["train_loss"] != nil }.count, 3, "--trial-steps 3")
+            // the cosine schedule spans the trial's 3 steps: lr·(1 + cos(π·s/3))/2 for s = 0, 1, 2
+            let peak = n == 1 ? 1e-3 : 3e-2
+            let lrs = m.compactMap { $0["lr"] as? Double }
+            XCTAssertEqual(lrs.count, 3)
+            for (s, lr) in lrs.enumerated() { XCTAssertEqual(lr, peak * (1 + cos(Double.pi * Double(s) / 3)) / 2, accuracy: peak * 1e-6) }
             logged[n] = m.compactMap { $0["val_loss"] as? Double }.min()
             XCTAssertEqual(t["val_loss"] as! Double, logged[n]!, accuracy: 1e-12)
             XCTAssertEqual(t["steps"] as? Int, 3)
@@ -120,12 +125,34 @@ final class FineTuneCLITests: XCTestCase {
         XCTAssertEqual(again.stderr.components(separatedBy: "done before").count - 1, 2, again.stderr)
     }
 
+    func testRandomSearchRunsTheSeededTrials() throws {
+        let out = dir + "/random"
+        let r = try CLI.run(["finetune", "-m", Self.tiny, "--data", dir + "/train.jsonl", "--val-split", "0.25", "--method", "lora",
+                             "--out", out, "--epochs", "1", "--batch", "4", "--search", "lr=1e-3,3e-2", "rank=2,4", "--trials", "2",
+                             "--seed", "5", "--trial-steps", "1", "-q"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let s = try json(out + "/search.json")
+        XCTAssertEqual(s["mode"] as? String, "random")
+        let got = Set((s["trials"] as! [[String: Any]]).map { t -> [String] in
+            let v = t["values"] as! [String: String]
+            return [v["lr"]!, v["rank"]!]
+        })
+        let space = try SearchSpace(parsing: ["lr=1e-3,3e-2", "rank=2,4"], keys: ["lr": .real, "rank": .integer])
+        XCTAssertEqual(got, Set(space.random(trials: 2, seed: 5).map(\.values)), "the trials --seed 5 draws")
+        XCTAssertEqual(got.count, 2)
+        XCTAssertTrue(exists(out + "/val.jsonl") && exists(out + "/trials/002/val.jsonl"), "--val-split holds out the same validation part")
+        XCTAssertEqual(try String(contentsOfFile: out + "/val.jsonl", encoding: .utf8),
+                       try String(contentsOfFile: out + "/trials/001/val.jsonl", encoding: .utf8))
+    }
+
     func testSearchErrorsNameKeyAndValue() throws {
         let base = ["finetune", "-m", Self.tiny, "--data", dir + "/train.jsonl", "--val", dir + "/val.jsonl", "--out", dir + "/e", "--search"]
         for (args, expected) in [(["lr=1e-3", "size=2"], "unknown key 'size'"), (["rank=4,x"], "'x' is not an integer"),
                                  (["rank=0,4"], "--search rank=0: --rank >= 1"), (["schedule=cosine,step"], "'step' is not one of"),
                                  (["lr=1e-3,1e-2", "--trials", "1", "--search-mode", "grid"], "grid search runs all 2 combinations"),
-                                 (["lr=1e-3", "--trial-steps", "2", "--trial-epochs", "1"], "not both")] {
+                                 (["lr=1e-3", "--trial-steps", "2", "--trial-epochs", "1"], "not both"),
+                                 (["lr=1e-3,1e-2", "--search-mode", "random"], "needs --trials N"),
+                                 (["epochs=1,2", "--trial-steps", "2"], "drop --trial-steps")] {
             let r = try CLI.run(base + args)
             XCTAssertNotEqual(r.status, 0, "\(args)")
             XCTAssertTrue(r.stderr.contains(expected), "\(args): \(r.stderr)")
