@@ -14,6 +14,14 @@ struct FineTuneCommand: ParsableCommand {
         dora (LoRA options; PEFT use_dora), ia3 (--ia3-targets --ia3-feedforward), prompt (--virtual-tokens --init-text), \
         prefix (--virtual-tokens --init-text --prefix-hidden), adapter (bottleneck: --reduction-factor --placement houlsby|pfeiffer). \
         Adapters are saved as PEFT folders (bottleneck adapters: Tailor's layout, docs/ADAPTERS.md).
+
+        Hyperparameter search: --search KEY=V1,V2 ... (e.g. --search lr=1e-4,3e-4 rank=4,8,16) over lr, epochs, batch, \
+        grad-accum, seq-len, rank, alpha, dropout, rslora, targets (a+b), virtual-tokens, prefix-hidden, reduction-factor, \
+        placement, ia3-targets, ia3-feedforward, warmup, weight-decay, schedule, method, packing, patience. Grid search runs every \
+        combination; random search (--search-mode random --trials N, seeded by --seed) runs N distinct ones. Each trial trains \
+        for --trial-steps N or --trial-epochs E (default 1 epoch) into OUT/trials/NNN and is scored by its best validation loss \
+        (needs --val or --val-split); OUT/search.md and OUT/search.json rank the trials, the table is printed, and the best \
+        configuration then trains on the full budget into OUT. --resume skips finished trials and continues the final run.
         """)
 
     @Option(name: [.customShort("m"), .long], help: "Catalog name or .gguf path.") var model: String?
@@ -44,6 +52,8 @@ struct FineTuneCommand: ParsableCommand {
     @Option(help: "Validate and checkpoint every N optimizer steps (default: every epoch).") var valEvery: Int?
     @Option(help: "Early stopping after N validations without improvement (0: off).") var patience: Int?
     @Option(help: "Warmup steps.") var warmup: Int?
+    @Option(help: "AdamW weight decay (2-D weights only; default 0).") var weightDecay: Float?
+    @Option(help: "Train for exactly N optimizer steps (the schedule spans them; overrides --epochs).") var steps: Int?
     @Option(help: "cosine, linear or constant.") var schedule: String?
     @Option(help: "Stop after N optimizer steps (with a checkpoint).") var maxSteps: Int?
     @Option(help: "Field mapping, e.g. prompt=question,completion=answer.") var fieldMap: String?
@@ -54,6 +64,12 @@ struct FineTuneCommand: ParsableCommand {
     @Flag(help: "Continue from OUT/checkpoint.") var resume = false
     @Flag(help: "Stop at the first bad line.") var strict = false
     @Flag(name: .shortAndLong, help: "No progress bar.") var quiet = false
+    @Option(parsing: .upToNextOption, help: ArgumentHelp("Hyperparameter search: KEY=V1,V2 ... (e.g. lr=1e-4,3e-4 rank=4,8).", valueName: "key=values"))
+    var search: [String] = []
+    @Option(help: "grid (every combination; default) or random (default when --trials is given).") var searchMode: String?
+    @Option(help: "Random search: number of distinct combinations to try (seeded by --seed).") var trials: Int?
+    @Option(help: "Search: optimizer steps per trial.") var trialSteps: Int?
+    @Option(help: "Search: epochs per trial (default 1).") var trialEpochs: Int?
 
     func options() throws -> FineTuneOptions {
         var o = FineTuneOptions()
@@ -74,6 +90,7 @@ struct FineTuneCommand: ParsableCommand {
         if let ia3Feedforward { o.ia3Feedforward = ia3Feedforward.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
         if rslora { o.rslora = true }; if let seed { o.seed = seed }; if let valEvery { o.valEvery = valEvery }
         if let patience { o.patience = patience }; if let warmup { o.warmup = warmup }; if let schedule { o.schedule = schedule }
+        if let weightDecay { o.weightDecay = weightDecay }; if let steps { o.steps = steps }
         if let maxSteps { o.maxSteps = maxSteps }; if let fieldMap { o.fieldMap = fieldMap }; if let instruction { o.instruction = instruction }
         if let threads { o.threads = threads }; if packing { o.packing = true }; if strict { o.strict = true }; if quiet { o.quiet = true }
         return o
@@ -81,24 +98,26 @@ struct FineTuneCommand: ParsableCommand {
 
     func validate() throws {
         let o = try options()
-        guard !o.data.isEmpty else { throw ValidationError("--data is required (or \"data\" in --config)") }
-        let methods = ["full", "lora", "qlora", "dora", "ia3", "prompt", "prefix", "adapter"]
-        guard methods.contains(o.method) else { throw ValidationError("--method must be one of \(methods.joined(separator: ", "))") }
-        guard o.virtualTokens >= 1, o.prefixHidden >= 0, o.reductionFactor >= 1 else {
-            throw ValidationError("--virtual-tokens and --reduction-factor must be >= 1, --prefix-hidden >= 0")
+        try o.check()
+        if !search.isEmpty { _ = try FineTuneSearch.plan(o, specs: search, mode: searchMode, trials: trials, trialSteps: trialSteps, trialEpochs: trialEpochs) }
+        else if searchMode != nil || trials != nil || trialSteps != nil || trialEpochs != nil {
+            throw ValidationError("--search-mode, --trials, --trial-steps and --trial-epochs need --search")
         }
-        guard ["houlsby", "pfeiffer"].contains(o.placement) else { throw ValidationError("--placement must be houlsby or pfeiffer") }
-        guard ["cosine", "linear", "constant"].contains(o.schedule) else { throw ValidationError("--schedule must be cosine, linear or constant") }
-        guard o.epochs >= 1, o.batch >= 1, o.gradAccum >= 1, o.seqLen >= 2 else { throw ValidationError("--epochs, --batch, --grad-accum must be >= 1 and --seq-len >= 2") }
-        guard o.lr > 0 else { throw ValidationError("--lr must be > 0") }
-        guard o.rank >= 1, o.alpha > 0, o.dropout >= 0, o.dropout < 1 else { throw ValidationError("--rank >= 1, --alpha > 0 and --dropout in [0, 1)") }
-        guard (o.valSplit ?? 0) + (o.testSplit ?? 0) < 1 else { throw ValidationError("--val-split + --test-split must be < 1") }
     }
 
     func run() throws {
         try reportingErrors {
             let o = try options()
-            let r = try FineTuneSetup.run(o, resume: resume)
+            let r: FineTuneResult
+            if search.isEmpty {
+                r = try FineTuneSetup.run(o, resume: resume)
+            } else {
+                let plan = try FineTuneSearch.plan(o, specs: search, mode: searchMode, trials: trials, trialSteps: trialSteps, trialEpochs: trialEpochs)
+                do { r = try FineTuneSearch.run(o, plan: plan, resume: resume).0 } catch let e as InterruptedSearch {
+                    printError(e.description)
+                    throw ExitCode(130)
+                }
+            }
             var msg = String(format: "%d/%d steps, last train loss %.4f, %.0f tokens/s", r.steps, r.totalSteps, r.lastTrainLoss, r.tokensPerSecond)
             if let b = r.bestValidationLoss { msg += String(format: ", best validation loss %.4f at step %d (%@/best)", b, r.bestStep ?? 0, o.out) }
             if r.stoppedEarly { msg += ", stopped early" }

@@ -6,6 +6,7 @@
 // LoRA; the method's folder (PEFT's format; Tailor's for bottleneck adapters) for the others;
 // model.safetensors (HF names, GGUF q/k order) plus model.gguf for full fine-tuning.
 import Adapters
+import ArgumentParser
 import Evaluation
 import Foundation
 import Formats
@@ -42,6 +43,8 @@ struct FineTuneOptions: Codable {
     var schedule = "cosine"
     var weightDecay: Float = 0
     var maxSteps: Int?
+    /// Train for exactly this many optimizer steps (overrides epochs for the schedule's length).
+    var steps: Int?
     var packing = false
     var strict = false
     var fieldMap: String?
@@ -59,7 +62,7 @@ struct FineTuneOptions: Codable {
     enum CodingKeys: String, CodingKey {
         case model, data, val, valSplit = "val_split", testSplit = "test_split", method, out, epochs, lr, batch, gradAccum = "grad_accum",
              seqLen = "seq_len", rank, alpha, dropout, targets, rslora, seed, valEvery = "val_every", patience, warmup, schedule,
-             weightDecay = "weight_decay", maxSteps = "max_steps", packing, strict, fieldMap = "field_map", instruction, threads, quiet,
+             weightDecay = "weight_decay", maxSteps = "max_steps", steps, packing, strict, fieldMap = "field_map", instruction, threads, quiet,
              virtualTokens = "virtual_tokens", initText = "init_text", prefixHidden = "prefix_hidden", reductionFactor = "reduction_factor",
              placement, ia3Targets = "ia3_targets", ia3Feedforward = "ia3_feedforward"
     }
@@ -77,11 +80,30 @@ extension FineTuneOptions {
         try get(.dropout, &dropout); try get(.targets, &targets); try get(.rslora, &rslora); try get(.seed, &seed)
         try get(.valEvery, &valEvery); try get(.patience, &patience); try get(.warmup, &warmup); try get(.schedule, &schedule)
         try get(.weightDecay, &weightDecay); maxSteps = try c.decodeIfPresent(Int.self, forKey: .maxSteps)
+        steps = try c.decodeIfPresent(Int.self, forKey: .steps)
         try get(.packing, &packing); try get(.strict, &strict); fieldMap = try c.decodeIfPresent(String.self, forKey: .fieldMap)
         instruction = try c.decodeIfPresent(String.self, forKey: .instruction); threads = try c.decodeIfPresent(Int.self, forKey: .threads)
         try get(.quiet, &quiet); try get(.virtualTokens, &virtualTokens); initText = try c.decodeIfPresent(String.self, forKey: .initText)
         try get(.prefixHidden, &prefixHidden); try get(.reductionFactor, &reductionFactor); try get(.placement, &placement)
         try get(.ia3Targets, &ia3Targets); try get(.ia3Feedforward, &ia3Feedforward)
+    }
+
+    /// Checks the settings (the messages name the flag at fault).
+    func check() throws {
+        guard !data.isEmpty else { throw ValidationError("--data is required (or \"data\" in --config)") }
+        let methods = ["full", "lora", "qlora", "dora", "ia3", "prompt", "prefix", "adapter"]
+        guard methods.contains(method) else { throw ValidationError("--method must be one of \(methods.joined(separator: ", "))") }
+        guard virtualTokens >= 1, prefixHidden >= 0, reductionFactor >= 1 else {
+            throw ValidationError("--virtual-tokens and --reduction-factor must be >= 1, --prefix-hidden >= 0")
+        }
+        guard ["houlsby", "pfeiffer"].contains(placement) else { throw ValidationError("--placement must be houlsby or pfeiffer") }
+        guard ["cosine", "linear", "constant"].contains(schedule) else { throw ValidationError("--schedule must be cosine, linear or constant") }
+        guard epochs >= 1, batch >= 1, gradAccum >= 1, seqLen >= 2 else { throw ValidationError("--epochs, --batch, --grad-accum must be >= 1 and --seq-len >= 2") }
+        guard lr > 0 else { throw ValidationError("--lr must be > 0") }
+        guard rank >= 1, alpha > 0, dropout >= 0, dropout < 1 else { throw ValidationError("--rank >= 1, --alpha > 0 and --dropout in [0, 1)") }
+        guard warmup >= 0, weightDecay >= 0 else { throw ValidationError("--warmup and --weight-decay must be >= 0") }
+        guard (steps ?? 1) >= 1 else { throw ValidationError("--steps must be >= 1") }
+        guard (valSplit ?? 0) + (testSplit ?? 0) < 1 else { throw ValidationError("--val-split + --test-split must be < 1") }
     }
 
     /// The adapter options of this run.
@@ -113,7 +135,9 @@ enum FineTuneSetup {
         return text.replacingOccurrences(of: marker, with: "{input}")
     }
 
-    static func run(_ o: FineTuneOptions, resume: Bool) throws -> FineTuneResult {
+    /// Runs the job in `o`; without `saveArtifacts` the trained adapter/model is not written
+    /// (search trials of full fine-tuning).
+    static func run(_ o: FineTuneOptions, resume: Bool, saveArtifacts: Bool = true) throws -> FineTuneResult {
         let loaded = try ModelLoader.load(o.model, threads: o.threads)
         let template = try loaded.chatTemplate.map { try ChatTemplate(source: $0) }
         var fmt = SFTFormatter(tokenizer: loaded.tokenizer, chatTemplate: template)
@@ -179,6 +203,7 @@ enum FineTuneSetup {
             }
             setTraining = { LoRA.setTraining($0, in: graph) }
         }
+        if !saveArtifacts { saveArtifact = { _ in } }
         var params = graph.namedParameters().filter { !$0.parameter.isFrozen }
         for h in graph.hooks { if let a = h as? any Adapter { params += a.namedParameters } }
         let trainable = params.reduce(0) { $0 + $1.parameter.count }
@@ -191,7 +216,7 @@ enum FineTuneSetup {
         var c = FineTuneConfig()
         c.epochs = o.epochs; c.learningRate = o.lr; c.batchSize = o.batch; c.gradientAccumulation = o.gradAccum
         c.schedule = o.schedule; c.warmupSteps = o.warmup; c.weightDecay = o.weightDecay; c.validateEvery = o.valEvery
-        c.patience = o.patience; c.seed = o.seed; c.maxSteps = o.maxSteps; c.quiet = o.quiet
+        c.patience = o.patience; c.seed = o.seed; c.maxSteps = o.maxSteps; c.totalSteps = o.steps; c.quiet = o.quiet
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
         try enc.encode(o).write(to: URL(fileURLWithPath: o.out + "/options.json"), options: .atomic)

@@ -29,6 +29,9 @@ public struct FineTuneConfig: Codable, Equatable, Sendable {
     public var seed: UInt64 = 0
     /// Stop (with a checkpoint) after this many optimizer steps in total (tests, budgets).
     public var maxSteps: Int?
+    /// The run's length in optimizer steps (the schedule spans them, epochs repeat as needed, the
+    /// last step validates); nil: epochs × batches per epoch / gradient accumulation.
+    public var totalSteps: Int?
     public var quiet = false
     public init() {}
 }
@@ -90,7 +93,7 @@ public enum FineTune {
         try fm.createDirectory(atPath: job.directory, withIntermediateDirectories: true)
         let ckpt = job.directory + "/checkpoint", best = job.directory + "/best"
         let batcher = Batcher(examples: job.train, batchSize: c.batchSize, seed: c.seed, padID: job.padID)
-        let totalSteps = max(1, c.epochs * batcher.batchesPerEpoch / c.gradientAccumulation)
+        let totalSteps = max(1, c.totalSteps ?? c.epochs * batcher.batchesPerEpoch / c.gradientAccumulation)
         let schedule: LearningRateSchedule = c.schedule == "linear" ? .linear(warmup: c.warmupSteps, total: totalSteps)
             : c.schedule == "constant" ? .constant(warmup: c.warmupSteps) : .cosine(warmup: c.warmupSteps, total: totalSteps)
         let decay = job.parameters.filter { $0.parameter.shape.count >= 2 }.map(\.parameter)
