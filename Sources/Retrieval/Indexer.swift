@@ -2,7 +2,9 @@
 // hash), embed their chunks, and apply everything to the store in one transaction together with
 // the updated HNSW graph. Files under the given paths that disappeared lose their chunks. A store
 // built with another embedding model is refused; a change of chunking re-chunks every file.
+import Formats
 import Foundation
+import Models
 
 /// Settings of one indexing run.
 public struct IndexOptions {
@@ -122,10 +124,7 @@ public struct Indexer {
         return Array(Set(out)).sorted()
     }
 
-    /// FNV-1a 64 of the bytes plus their count: detects changed files (not a security hash).
-    public static func contentHash(_ d: Data) -> String {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in d { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        return String(format: "%016llx-%d", h, d.count)
-    }
+    /// SHA-256 of the bytes, as "sha256:" + hex: detects changed files. (Stores written before
+    /// SHA-256 hold FNV-1a hashes; those never match, so such files are re-indexed once.)
+    public static func contentHash(_ d: Data) -> String { "sha256:" + SHA256.hexDigest(of: d) }
 }

@@ -2,6 +2,7 @@
 // BM25 (built in memory from the chunk texts at open), or hybrid (reciprocal rank fusion of the
 // two, each cut at max(4k, 20)); metadata filters on source and tag; optional MMR re-ranking.
 import Foundation
+import Models
 
 /// How to rank chunks.
 public enum SearchMode: String, Sendable, CaseIterable, Codable {
