@@ -1,8 +1,11 @@
 // Indexer.swift: `tailor rag index`: walk paths, load and chunk new or changed files (content
 // hash), embed their chunks, and apply everything to the store in one transaction together with
-// the updated HNSW graph. Files under the given paths that disappeared lose their chunks. A store
+// the updated HNSW graph (compacted when more than 20% of its nodes are deleted) and BM25 index.
+// Files under the given paths that disappeared lose their chunks. A store
 // built with another embedding model is refused; a change of chunking re-chunks every file.
+import Formats
 import Foundation
+import Models
 
 /// Settings of one indexing run.
 public struct IndexOptions {
@@ -84,10 +87,21 @@ public struct Indexer {
         let old = try store.graph()
         let (dim, params, path) = (embedder.dimension, options.hnsw, store.path)
         update.updateGraph = { removed, added in
-            let g = try old.map { try HNSWIndex(serialized: $0, origin: path) } ?? HNSWIndex(dimension: dim, parameters: params)
+            var g = try old.map { try HNSWIndex(serialized: $0, origin: path) } ?? HNSWIndex(dimension: dim, parameters: params)
             for id in removed { g.delete(id: id) }
+            if g.needsCompaction { g = g.compacted() }
             for (id, v) in added { g.insert(id: id, vector: v) }
             return g.serialized()
+        }
+        // BM25 is kept up to date in the store; a store from before that gets it built once here.
+        let oldKeywords = try store.keywordIndex()
+        let legacy = oldKeywords == nil ? try store.chunks().map { ($0.id, BM25Index.text(of: ($0.headingPath, $0.text))) } : []
+        update.updateKeywords = { removed, added in
+            let k = try oldKeywords.map { try BM25Index(serialized: $0, origin: path) } ?? BM25Index()
+            for (id, text) in legacy { k.add(id: id, text: text) }
+            k.remove(ids: Set(removed))
+            for (id, text) in added { k.add(id: id, text: text) }
+            return k.serialized()
         }
         if update.removedDocumentIDs.isEmpty && update.added.isEmpty && meta["embedder"] != nil { return report }
         try store.apply(update)
@@ -122,10 +136,7 @@ public struct Indexer {
         return Array(Set(out)).sorted()
     }
 
-    /// FNV-1a 64 of the bytes plus their count: detects changed files (not a security hash).
-    public static func contentHash(_ d: Data) -> String {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in d { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        return String(format: "%016llx-%d", h, d.count)
-    }
+    /// SHA-256 of the bytes, as "sha256:" + hex: detects changed files. (Stores written before
+    /// SHA-256 hold FNV-1a hashes; those never match, so such files are re-indexed once.)
+    public static func contentHash(_ d: Data) -> String { "sha256:" + SHA256.hexDigest(of: d) }
 }

@@ -1,7 +1,9 @@
 // Searcher.swift: queries over a store: vector (the persisted HNSW graph, or exact flat search),
-// BM25 (built in memory from the chunk texts at open), or hybrid (reciprocal rank fusion of the
+// BM25 (the index persisted in the store; built from the chunk texts only for stores made before
+// it was persisted), or hybrid (reciprocal rank fusion of the
 // two, each cut at max(4k, 20)); metadata filters on source and tag; optional MMR re-ranking.
 import Foundation
+import Models
 
 /// How to rank chunks.
 public enum SearchMode: String, Sendable, CaseIterable, Codable {
@@ -33,7 +35,7 @@ public final class Searcher {
     let byID: [Int64: Int]
     let hnsw: HNSWIndex?
     let flat: FlatIndex
-    let bm25 = BM25Index()
+    let bm25: BM25Index
 
     /// Loads chunks and the graph; refuses a store made with another embedding model.
     public init(store: RAGStore, embedder: Embedder) throws {
@@ -50,7 +52,12 @@ public final class Searcher {
         for (i, c) in chunks.enumerated() {
             m[c.id] = i
             flat.add(id: c.id, vector: c.embedding)
-            bm25.add(id: c.id, text: ([c.headingPath.joined(separator: " ")] + [c.text]).joined(separator: " "))
+        }
+        if let k = try store.keywordIndex() {
+            bm25 = try BM25Index(serialized: k, origin: store.path)
+        } else {
+            bm25 = BM25Index()
+            for c in chunks { bm25.add(id: c.id, text: BM25Index.text(of: (c.headingPath, c.text))) }
         }
         byID = m
         hnsw = try store.graph().map { try HNSWIndex(serialized: $0, origin: store.path) }

@@ -2,7 +2,9 @@
 // streams as it is generated and stops at the end-of-turn token; line editing with history
 // (arrows, Ctrl-A/E/U, Ctrl-C clears, Ctrl-D quits) on a terminal; commands /system TEXT, /reset,
 // /save FILE, /help, /quit. `--messages FILE.json` runs one turn non-interactively and prints the
-// reply. The whole conversation is re-rendered and prefilled each turn (no cache reuse yet).
+// reply. The whole conversation is re-rendered each turn, but the KV cache is kept between turns:
+// only tokens after the prefix shared with the previous turn are prefilled
+// (ConversationGenerator; --no-reuse prefills everything each turn).
 import ArgumentParser
 import Evaluation
 import Foundation
@@ -26,6 +28,7 @@ struct Chat: ParsableCommand {
     @Option(help: "Temperature; 0 is greedy.") var temp: Float = 0.7
     @Option(help: "Random seed.") var seed: UInt64 = 0
     @Option(help: "An adapter folder (any method), as for `tailor generate`.") var adapter: String?
+    @Flag(name: .customLong("no-reuse"), help: "Prefill the whole conversation each turn instead of reusing the KV cache.") var noReuse = false
 
     func validate() throws {
         guard n >= 1 else { throw ValidationError("-n must be >= 1") }
@@ -37,7 +40,7 @@ struct Chat: ParsableCommand {
             let loaded = try AdapterLoading.load(model.model, threads: model.threads, adapter: adapter)
             guard let source = loaded.chatTemplate else { throw CLIError("\(loaded.name): the model has no chat template; use `tailor generate`") }
             let session = ChatSession(loaded: loaded, template: try ChatTemplate(source: source), maxTokens: n,
-                                      sampling: temp == 0 ? .greedy : SamplingConfig(temperature: temp, seed: seed))
+                                      sampling: temp == 0 ? .greedy : SamplingConfig(temperature: temp, seed: seed), reuse: !noReuse)
             if let messages {
                 let conv = try Template.Render.readConversation(messages)
                 let reply = try session.reply(to: conv.messages, tools: conv.tools) { FileHandle.standardOutput.write(Data($0.utf8)) }
@@ -59,9 +62,13 @@ final class ChatSession {
     var sampling: SamplingConfig
     var history: [(role: String, content: String)] = []
     var turn: UInt64 = 0
+    let generator: ConversationGenerator
 
-    init(loaded: LoadedModel, template: ChatTemplate, maxTokens: Int, sampling: SamplingConfig) {
+    init(loaded: LoadedModel, template: ChatTemplate, maxTokens: Int, sampling: SamplingConfig, reuse: Bool = true) {
         self.loaded = loaded; self.template = template; self.maxTokens = maxTokens; self.sampling = sampling
+        let tok = loaded.tokenizer
+        generator = ConversationGenerator(model: loaded.model, piece: { tok.tokenPiece($0) }, endOfGeneration: tok.endOfGenerationIDs,
+                                          reuse: reuse)
     }
 
     var messagesValue: JinjaValue {
@@ -80,8 +87,7 @@ final class ChatSession {
         var s = sampling
         s.seed = sampling.seed &+ turn
         turn += 1
-        let gen = Generator(model: loaded.model, piece: { tok.tokenPiece($0) }, endOfGeneration: tok.endOfGenerationIDs)
-        let r = try gen.generate(ids, options: GenerationOptions(maxTokens: min(maxTokens, room), sampling: s), onText: onText)
+        let r = try generator.generate(ids, options: GenerationOptions(maxTokens: min(maxTokens, room), sampling: s), onText: onText)
         return r.text
     }
 

@@ -23,7 +23,7 @@ struct EmbedderOptions: ParsableArguments {
     }
 
     /// Resolves the model (catalog name or path) and loads the embedder.
-    func load() throws -> Retrieval.Embedder {
+    func load() throws -> Embedder {
         let e = try EmbedderLocator.load(model, threads: threads ?? ThreadPool.defaultThreadCount)
         (e as? SentenceEmbedder)?.batchSize = batchSize
         return e
@@ -52,7 +52,7 @@ enum EmbedderLocator {
         return (p, e.name)
     }
 
-    static func load(_ spec: String, threads: Int) throws -> Retrieval.Embedder {
+    static func load(_ spec: String, threads: Int) throws -> Embedder {
         guard let (url, name) = try folder(spec) else {
             let loaded = try ModelLoader.load(spec, threads: threads)
             guard let llama = loaded.model as? LlamaModel else {
@@ -101,7 +101,7 @@ struct Embed: ParsableCommand {
         }
     }
 
-    private func embedFile(_ model: Retrieval.Embedder, input: String, output: String) throws {
+    private func embedFile(_ model: Embedder, input: String, output: String) throws {
         let records = try JSONL.readRecords(at: input)
         let texts: [String] = try records.map { r in
             guard let v = r.fields[field] else { throw JSONLError(file: input, line: r.line, message: "field '\(field)' is missing") }

@@ -1,11 +1,15 @@
 // Eval.swift: `tailor eval`: evaluate a model on a JSONL task split in one or more prompt modes
 // (zero, one, few:K, cot, sc:N, label, label:K) and compare them: a terminal table (or --json),
 // optionally a self-contained HTML report. Shots come from --train (default: the split's sibling
-// NAME.train.jsonl). A progress bar with rate and ETA runs on stderr unless --quiet.
+// NAME.train.jsonl). With --select similar, shots are ranked by cosine similarity of MiniLM
+// sentence embeddings when minilm is pulled (--embedder minilm|tfidf|PATH), else by TF-IDF
+// (with a note). A progress bar with rate and ETA runs on stderr unless --quiet.
 import ArgumentParser
 import Evaluation
 import Foundation
 import Loading
+import Models
+import Retrieval
 
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,7 +20,13 @@ struct Eval: ParsableCommand {
     @Option(name: .long, help: "Prompt mode: zero, one, few:K, cot, sc:N, label or label:K (repeatable to compare).")
     var prompt: [String] = []
     @Option(name: .long, help: "JSONL pool of solved examples for shots (default: NAME.train.jsonl beside --data).") var train: String?
-    @Option(name: .long, help: "How shots are picked: first, random (seeded) or similar (TF-IDF).") var select: String = "random"
+    @Option(name: .long, help: "How shots are picked: first, random (seeded) or similar (by --embedder).") var select: String = "random"
+    @Option(name: .long, help: "Embedder for --select similar: minilm (default when pulled), tfidf (lexical; the fallback), a sentence-transformers folder, or an LLM (mean-pooled).")
+    var embedder: String?
+    @Option(name: .long, help: "Label modes: none (log-likelihood), length (per byte, lm-eval acc_norm) or contextual (divided by the label probabilities for a content-free input, Zhao et al. 2021). Repeat or comma-separate to compare; scored once.")
+    var calibrate: [String] = []
+    @Option(name: .customLong("content-free"), help: "Content-free input(s) for --calibrate contextual (default N/A; several are averaged).")
+    var contentFree: [String] = []
     @Option(name: .long, help: "Evaluate only the first N examples.") var limit: Int?
     @Option(name: .long, help: "Seed for shot selection and self-consistency sampling.") var seed: UInt64 = 0
     @Option(name: .long, help: "Token budget for a direct answer (default: the task card's).") var maxTokens: Int?
@@ -32,6 +42,28 @@ struct Eval: ParsableCommand {
         guard ShotSelection(rawValue: select) != nil else { throw ValidationError("--select must be first, random or similar (got '\(select)')") }
         if let l = limit, l < 1 { throw ValidationError("--limit must be >= 1") }
         if let m = maxTokens, m < 1 { throw ValidationError("--max-tokens must be >= 1") }
+        for c in calibrations where LabelCalibration(parsing: c) == nil {
+            throw ValidationError("--calibrate must be none, length or contextual (got '\(c)')")
+        }
+        if embedder != nil && select != "similar" { throw ValidationError("--embedder is used only with --select similar") }
+    }
+
+    var calibrations: [String] { calibrate.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } }
+
+    /// The embedder for similar-shot selection: nil means TF-IDF fitted on the pool.
+    func shotEmbedder() throws -> Embedder? {
+        guard select == "similar" else { return nil }
+        switch embedder {
+        case "tfidf", "lexical": return nil
+        case nil:
+            guard (try? EmbedderLocator.folder("minilm")) != nil else {
+                if !quiet { printError("note: minilm is not pulled (`tailor pull minilm`); similar shots use TF-IDF") }
+                return nil
+            }
+            return try EmbedderLocator.load("minilm", threads: model.threads ?? 2)
+        case let spec?:
+            return try EmbedderLocator.load(spec, threads: model.threads ?? 2)
+        }
     }
 
     func run() throws {
@@ -52,10 +84,12 @@ struct Eval: ParsableCommand {
             options.seed = seed
             options.maxTokens = maxTokens
             options.systemPrompt = system
+            if !calibrations.isEmpty { options.labelCalibrations = calibrations.compactMap { LabelCalibration(parsing: $0) } }
+            if !contentFree.isEmpty { options.contentFreeInputs = contentFree }
             let loaded = try AdapterLoading.load(model.model, threads: model.threads, adapter: adapter)
             let evalModel = try EvalModel(name: loaded.name, model: loaded.model, tokenizer: loaded.tokenizer,
                                           chatTemplateSource: loaded.chatTemplate)
-            let runner = EvalRunner(model: evalModel, card: card, train: pool, options: options)
+            let runner = EvalRunner(model: evalModel, card: card, train: pool, options: options, embedder: try shotEmbedder())
             var bar = ProgressBar(enabled: !quiet)
             let report = try runner.run(examples, modelName: loaded.name, dataPath: data) { p in
                 bar.update(done: p.done, total: p.total, label: "\(card.name) \(p.mode) [\(p.modeIndex + 1)/\(p.modeCount)]")

@@ -1,4 +1,5 @@
-// Models.swift: `tailor models`: what is cached (or, with --catalog, what can be pulled).
+// Models.swift: `tailor models`: what is cached (or, with --catalog, what can be pulled): GGUF
+// files, and folder models of the catalog (sentence-transformers such as minilm) that are pulled.
 import ArgumentParser
 import Foundation
 import Formats
@@ -21,7 +22,7 @@ struct Models: ParsableCommand {
                 }
                 return
             }
-            let rows = try ModelInventory.scan(home: .current)
+            let rows = try ModelInventory.scan(home: .current).map(ModelRow.init) + Models.folderModels(home: .current)
             if json {
                 let enc = JSONEncoder()
                 enc.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -33,6 +34,53 @@ struct Models: ParsableCommand {
             let table = rows.map { [$0.name, $0.architecture, formatCount($0.parameters), $0.quantTypes.joined(separator: ","), formatBytes($0.bytes), $0.path] }
             tailor_printTable([header] + table)
         }
+    }
+}
+
+/// One listed model (the fields and JSON keys of Loading's ModelSummary).
+struct ModelRow: Codable {
+    var name: String
+    var path: String
+    var architecture: String
+    var parameters: Int
+    var quantTypes: [String]
+    var bytes: Int
+}
+
+extension ModelRow {
+    init(_ s: ModelSummary) {
+        self.init(name: s.name, path: s.path, architecture: s.architecture, parameters: s.parameters, quantTypes: s.quantTypes, bytes: s.bytes)
+    }
+}
+
+extension Models {
+    /// Pulled folder models of the catalog: architecture from config.json, parameters and dtypes
+    /// from the safetensors header, size of the whole folder.
+    static func folderModels(home: TailorHome) throws -> [ModelRow] {
+        let fm = FileManager.default
+        var out: [ModelRow] = []
+        for e in try Catalog.load(home: home).entries where e.isFolder {
+            let dir = home.path(for: e)
+            var isDir: ObjCBool = false
+            guard fm.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else { continue }
+            var arch = "?", params = 0, types: [String] = []
+            if let d = fm.contents(atPath: dir.appendingPathComponent("config.json").path),
+               let o = (try? JSONSerialization.jsonObject(with: d)) as? [String: Any] {
+                arch = (o["model_type"] as? String) ?? (o["architectures"] as? [String])?.first ?? "?"
+            }
+            if let st = try? SafetensorsFile(path: dir.appendingPathComponent("model.safetensors").path) {
+                params = st.tensors.reduce(0) { $0 + $1.elementCount }
+                var byType: [String: Int] = [:]
+                for t in st.tensors { byType[t.dtype.rawValue, default: 0] += t.elementCount }
+                types = byType.sorted { $0.value > $1.value }.map(\.key)
+            }
+            var bytes = 0
+            if let walk = fm.enumerator(at: dir, includingPropertiesForKeys: [.fileSizeKey]) {
+                for case let u as URL in walk { bytes += (try? u.resourceValues(forKeys: [.fileSizeKey]).fileSize) ?? 0 }
+            }
+            out.append(ModelRow(name: e.name, path: dir.path, architecture: arch, parameters: params, quantTypes: types, bytes: bytes))
+        }
+        return out
     }
 }
 

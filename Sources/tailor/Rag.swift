@@ -7,7 +7,7 @@ import Retrieval
 struct Rag: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Retrieval-augmented generation: index documents, search them, answer with citations, evaluate retrieval.",
-        subcommands: [RagIndex.self, RagSearch.self, RagAsk.self, RagEval.self])
+        subcommands: [RagIndex.self, RagSearch.self, RagAsk.self, RagEval.self, RagCompact.self])
 }
 
 /// The index database and how to query it.

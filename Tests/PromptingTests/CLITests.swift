@@ -158,3 +158,34 @@ final class PromptingCLITests: XCTestCase {
         }
     }
 }
+
+/// `tailor models` lists pulled folder models (sentence-transformers) beside GGUF files.
+final class ModelsListingCLITests: XCTestCase {
+    func testListsFolderModels() throws {
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("tailor-home-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: home) }
+        let folder = home.appendingPathComponent("models/minilm/all-MiniLM-L6-v2")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Data(#"{"model_type": "bert", "hidden_size": 4}"#.utf8).write(to: folder.appendingPathComponent("config.json"))
+        // 71 elements in 10 tensors (Tests/Fixtures/safetensors, written by safetensors' Python API)
+        try FileManager.default.copyItem(at: TestPaths.fixtures.appendingPathComponent("safetensors/python.safetensors"),
+                                         to: folder.appendingPathComponent("model.safetensors"))
+        var dir = Bundle.main.bundleURL
+        for b in Bundle.allBundles where b.bundlePath.hasSuffix(".xctest") { dir = b.bundleURL.deletingLastPathComponent() }
+        let p = Process()
+        p.executableURL = dir.appendingPathComponent("tailor")
+        p.arguments = ["models", "--json"]
+        p.environment = ProcessInfo.processInfo.environment.merging(["TAILOR_HOME": home.path]) { $1 }
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0)
+        let rows = try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [[String: Any]])
+        let row = try XCTUnwrap(rows.first { $0["name"] as? String == "minilm" }, "\(rows)")
+        XCTAssertEqual(row["architecture"] as? String, "bert")
+        XCTAssertEqual(row["parameters"] as? Int, 71)
+        XCTAssertEqual(row["path"] as? String, folder.path)
+    }
+}

@@ -2,6 +2,7 @@
 // embedder against a hand computation.
 import Evaluation
 import Foundation
+import Models
 import XCTest
 
 final class ShotSelectionTests: XCTestCase {
@@ -39,7 +40,12 @@ final class ShotSelectionTests: XCTestCase {
     }
 
     func testPluggableEmbedder() throws {
-        struct Length: Embedder { func embed(_ t: [String]) -> [[Float]] { t.map { [Float($0.count), 1] } } }
+        struct Length: Embedder {
+            var identity: String { "length" }
+            var dimension: Int { 2 }
+            var normalizes: Bool { false }
+            func embed(_ t: [String]) -> [[Float]] { t.map { [Float($0.count), 1] } }
+        }
         let ex = ["a", "bbbbbbbbbb", "ccc"].map { TaskExample(input: $0, target: "x") }
         let p = ShotPool(examples: ex, selection: .similar, embedder: Length())
         XCTAssertEqual(try p.shots(1, for: TaskExample(input: "dddddddddd", target: "x")).map(\.input), ["bbbbbbbbbb"])

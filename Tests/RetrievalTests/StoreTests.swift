@@ -2,6 +2,7 @@
 // files removed, a persisted graph equal to a fresh build, refusal of another embedding model,
 // and an interrupted update leaving the previous state intact.
 import Foundation
+import Models
 import Retrieval
 import XCTest
 

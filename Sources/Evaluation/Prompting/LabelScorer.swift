@@ -20,9 +20,11 @@ public struct LabelLikelihood: Equatable, Sendable, Codable {
     public var tokenCount: Int
     /// Log-likelihood per UTF-8 byte of the label (lm-eval's acc_norm criterion).
     public var normalized: Double { logLikelihood / Double(max(label.utf8.count, 1)) }
+    /// Contextual calibration: the label's calibrated probability (see LabelCalibration.swift).
+    public var calibrated: Double?
 
-    public init(label: String, logLikelihood: Double, tokenCount: Int) {
-        self.label = label; self.logLikelihood = logLikelihood; self.tokenCount = tokenCount
+    public init(label: String, logLikelihood: Double, tokenCount: Int, calibrated: Double? = nil) {
+        self.label = label; self.logLikelihood = logLikelihood; self.tokenCount = tokenCount; self.calibrated = calibrated
     }
 }
 

@@ -59,6 +59,12 @@ public enum PromptMode: Equatable, Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Whether answers are chosen by scoring labels (no generation).
+    public var isLabelScoring: Bool {
+        if case .labelScoring = self { return true }
+        return false
+    }
+
     /// Whether the prompt asks for reasoning before the answer.
     public var usesReasoning: Bool {
         switch self {

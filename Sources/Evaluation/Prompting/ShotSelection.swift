@@ -5,6 +5,7 @@
 // text), so the shots of an example do not depend on which other examples run or in what order.
 import Foundation
 import Generation
+import Models
 
 /// How shots are chosen.
 public enum ShotSelection: String, Sendable, CaseIterable, Codable {
@@ -26,6 +27,9 @@ public final class ShotPool {
         self.seed = seed
         self.embedder = selection == .similar ? (embedder ?? LexicalEmbedder(corpus: examples.map(\.input))) : embedder
     }
+
+    /// The similarity embedder's identity (nil unless `.similar`).
+    public var embedderIdentity: String? { selection == .similar ? embedder?.identity : nil }
 
     /// `k` shots for `query`, in the order they are shown (for `.similar`: the most similar last,
     /// nearest the question).

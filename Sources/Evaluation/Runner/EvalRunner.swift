@@ -2,7 +2,9 @@
 // prompt (shots from the pool), apply the chat template, then either generate greedily up to a
 // token budget and stop at end-of-turn (zero/one/few-shot, chain of thought), sample N reasoning
 // paths and majority-vote their answers (self-consistency), or score every label by
-// log-likelihood (label scoring); parse the answer and score it by the task's metric.
+// log-likelihood (label scoring); parse the answer and score it by the task's metric. Label modes
+// score each example once and report one run per requested calibration (none, length,
+// contextual: the content-free inputs are scored in the same prompt, cached by prompt text).
 import Foundation
 import Generation
 import Models
@@ -22,6 +24,10 @@ public struct EvalOptions: Sendable {
     public var consistencySampling = SamplingConfig(temperature: 0.7, topK: 40, topP: 0.95, minP: 0.05)
     /// An optional system message.
     public var systemPrompt: String?
+    /// Label modes: one run per calibration, from one scoring pass.
+    public var labelCalibrations: [LabelCalibration] = [.none]
+    /// Content-free inputs for contextual calibration (their label distributions are averaged).
+    public var contentFreeInputs: [String] = ["N/A"]
 
     public init() {}
 }
@@ -33,6 +39,8 @@ public final class EvalRunner {
     public let builder: PromptBuilder
     public let pool: ShotPool
     public let options: EvalOptions
+    /// Label scores of content-free prompts, by rendered prompt text.
+    private var contentFreeCache: [String: [LabelLikelihood]] = [:]
 
     /// - Parameter train: the shot pool (the training split); may be empty for zero-shot modes.
     public init(model: EvalModel, card: TaskCard, train: [TaskExample], options: EvalOptions, embedder: Embedder? = nil) {
@@ -54,33 +62,74 @@ public final class EvalRunner {
             }
             if mode.shotCount > 0, pool.examples.isEmpty { throw PromptError.emptyPool(needed: mode.shotCount) }
             let t0 = Date()
-            var outcomes: [ExampleOutcome] = []
+            let cals = mode.isLabelScoring ? (options.labelCalibrations.isEmpty ? [.none] : options.labelCalibrations) : [LabelCalibration.none]
+            var outcomes = [[ExampleOutcome]](repeating: [], count: cals.count)
             progress(EvalProgress(mode: mode.description, done: 0, total: items.count, modeIndex: mi, modeCount: options.modes.count))
             for (i, ex) in items.enumerated() {
-                outcomes.append(try evaluate(ex, index: i, mode: mode))
+                if mode.isLabelScoring {
+                    for (c, o) in try evaluateLabels(ex, index: i, mode: mode, calibrations: cals).enumerated() { outcomes[c].append(o) }
+                } else {
+                    outcomes[0].append(try evaluate(ex, index: i, mode: mode))
+                }
                 progress(EvalProgress(mode: mode.description, done: i + 1, total: items.count, modeIndex: mi, modeCount: options.modes.count))
             }
-            runs.append(summarize(mode: mode, outcomes: outcomes, seconds: Date().timeIntervalSince(t0)))
+            let seconds = Date().timeIntervalSince(t0)
+            for (c, cal) in cals.enumerated() {
+                runs.append(summarize(mode: mode.description + cal.suffix, outcomes: outcomes[c], seconds: seconds))
+            }
         }
         return EvalReport(model: modelName, data: dataPath, task: card.name, metric: card.metric.rawValue,
-                          shotSelection: options.shotSelection.rawValue, seed: options.seed, runs: runs)
+                          shotSelection: pool.embedderIdentity.map { "similar (\($0))" } ?? options.shotSelection.rawValue, seed: options.seed, runs: runs)
     }
 
-    /// One example in one mode.
+    /// One example in a label mode: scored once, one outcome per calibration.
+    public func evaluateLabels(_ ex: TaskExample, index: Int, mode: PromptMode, calibrations: [LabelCalibration]) throws -> [ExampleOutcome] {
+        let shots = try pool.shots(mode.shotCount, for: ex)
+        let prompt = try builder.prompt(for: ex, shots: shots, mode: mode)
+        let scores = try labelScores(userPrompt: prompt)
+        var contentFree: [[LabelLikelihood]] = []
+        if calibrations.contains(.contextual) {
+            for input in options.contentFreeInputs {
+                let p = try builder.prompt(for: TaskExample(input: input, target: ""), shots: shots, mode: mode)
+                if let cached = contentFreeCache[p] { contentFree.append(cached); continue }
+                let s = try labelScores(userPrompt: p)
+                contentFreeCache[p] = s
+                contentFree.append(s)
+            }
+        }
+        return calibrations.map { cal in
+            var ls = scores
+            var prediction = ""
+            if let choice = LabelScorer.choose(scores, calibration: cal, contentFree: contentFree) {
+                prediction = scores[choice.index].label
+                if let q = choice.calibrated { for i in ls.indices { ls[i].calibrated = q[i] } }
+            }
+            let score = exampleScore(prediction: prediction, target: ex.target)
+            return ExampleOutcome(index: index, line: ex.line, input: ex.input, target: ex.target, prompt: prompt, reply: prediction,
+                                  prediction: prediction, correct: score >= 1 - 1e-9, score: score, samples: nil,
+                                  labelScores: ls, generatedTokens: 0)
+        }
+    }
+
+    /// Every label's log-likelihood after the chat-rendered `userPrompt`.
+    func labelScores(userPrompt: String) throws -> [LabelLikelihood] {
+        let rendered = try model.render(userPrompt: userPrompt, system: options.systemPrompt)
+        let scorer = LabelScorer(model: model.model, tokenizer: model.tokenizer)
+        return try scorer.score(prompt: rendered, promptTokens: model.tokens(ofRendered: rendered), labels: card.labels ?? [])
+    }
+
+    /// One example in one mode (label modes: the first requested calibration).
     public func evaluate(_ ex: TaskExample, index: Int, mode: PromptMode) throws -> ExampleOutcome {
+        if mode.isLabelScoring {
+            return try evaluateLabels(ex, index: index, mode: mode, calibrations: [options.labelCalibrations.first ?? .none])[0]
+        }
         let shots = try pool.shots(mode.shotCount, for: ex)
         let prompt = try builder.prompt(for: ex, shots: shots, mode: mode)
         let rendered = try model.render(userPrompt: prompt, system: options.systemPrompt)
         let tokens = model.tokens(ofRendered: rendered)
         let extractor = builder.extractor(for: mode)
-        var reply = "", prediction = "", samples: [String]? = nil, labelScores: [LabelLikelihood]? = nil, generated = 0
+        var reply = "", prediction = "", samples: [String]? = nil, generated = 0
         switch mode {
-        case .labelScoring:
-            let scorer = LabelScorer(model: model.model, tokenizer: model.tokenizer)
-            let scores = try scorer.score(prompt: rendered, promptTokens: tokens, labels: card.labels ?? [])
-            labelScores = scores
-            prediction = LabelScorer.best(scores)?.label ?? ""
-            reply = prediction
         case .selfConsistency(let n):
             var answers: [String] = [], replies: [String] = []
             for path in 0..<n {
@@ -104,7 +153,7 @@ public final class EvalRunner {
         let score = exampleScore(prediction: prediction, target: ex.target)
         return ExampleOutcome(index: index, line: ex.line, input: ex.input, target: ex.target, prompt: prompt, reply: reply,
                               prediction: prediction, correct: score >= 1 - 1e-9, score: score, samples: samples,
-                              labelScores: labelScores, generatedTokens: generated)
+                              labelScores: nil, generatedTokens: generated)
     }
 
     var answerBudget: Int { options.maxTokens ?? card.maxTokens ?? (card.isClassification ? 16 : 32) }
@@ -128,7 +177,7 @@ public final class EvalRunner {
     }
 
     /// The run's score by the task metric, from its outcomes.
-    func summarize(mode: PromptMode, outcomes: [ExampleOutcome], seconds: Double) -> ModeRun {
+    func summarize(mode: String, outcomes: [ExampleOutcome], seconds: Double) -> ModeRun {
         let preds = outcomes.map(\.prediction), refs = outcomes.map(\.target)
         let score: Double
         switch card.metric {
@@ -141,7 +190,7 @@ public final class EvalRunner {
         let macro = card.isClassification && !preds.isEmpty
             ? Metrics.macroF1(predictions: preds.map { $0.trimmingCharacters(in: .whitespaces) }, references: refs, labels: card.labels)
             : nil
-        return ModeRun(mode: mode.description, metric: card.metric.rawValue, score: score, macroF1: macro, count: outcomes.count,
+        return ModeRun(mode: mode, metric: card.metric.rawValue, score: score, macroF1: macro, count: outcomes.count,
                        correct: outcomes.filter(\.correct).count, seconds: seconds,
                        generatedTokens: outcomes.reduce(0) { $0 + $1.generatedTokens }, examples: outcomes)
     }

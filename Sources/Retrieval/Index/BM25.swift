@@ -11,7 +11,7 @@ public final class BM25Index {
     public enum IDF: Sendable, Equatable { case lucene, okapi(epsilon: Double) }
 
     public let k1: Double, b: Double, idfKind: IDF
-    public private(set) var ids: [Int64] = []
+    public internal(set) var ids: [Int64] = []
     var lengths: [Int] = []
     var postings: [String: [(doc: Int, tf: Int)]] = [:]
     var idfCache: [String: Double]?

@@ -40,6 +40,9 @@ public final class HNSWIndex {
     var rng: UInt64
     var visited: [UInt32] = []
     var visitTag: UInt32 = 0
+    /// Heaps reused across searches (no allocation per query once they have grown).
+    var scratchCandidates = Heap(minFirst: true)
+    var scratchResults = Heap(minFirst: false)
 
     var m0: Int { 2 * parameters.M }
 
@@ -115,9 +118,19 @@ public final class HNSWIndex {
             var ep = entry
             var epDist = distTo(qp, ep)
             for lc in stride(from: maxLevel, to: 0, by: -1) { (ep, epDist) = greedy(qp, from: ep, dist: epDist, level: lc) }
-            let w = searchLayer(qp, entries: [(epDist, ep)], ef: max(ef ?? parameters.efSearch, k), level: 0,
-                                filter: filter, includeDeleted: false)
-            return w.prefix(k).map { SearchHit(id: ids[Int($0.1)], score: 1 - $0.0) }
+            var results = searchLayerHeap(qp, entry: (epDist, ep), ef: max(ef ?? parameters.efSearch, k), level: 0,
+                                          filter: filter, includeDeleted: false)
+            // the heap pops worst first: drop the surplus, then fill the hits from the back
+            while results.count > k { _ = results.pop() }
+            let n = results.count
+            let hits = [SearchHit](unsafeUninitializedCapacity: n) { buf, count in
+                var i = n - 1
+                while let (d, node) = results.pop() { buf[i] = SearchHit(id: ids[Int(node)], score: 1 - d); i -= 1 }
+                count = n
+            }
+            results.items.removeAll(keepingCapacity: true)
+            scratchResults = results
+            return hits
         }
     }
 
@@ -172,14 +185,33 @@ public final class HNSWIndex {
 
     func greedy(_ q: UnsafePointer<Float>, from ep: Int32, dist d: Float, level: Int32) -> (Int32, Float) {
         var cur = ep, curDist = d, changed = true
-        while changed {
-            changed = false
-            for e in links(cur, level) {
-                let de = distTo(q, e)
-                if de < curDist { curDist = de; cur = e; changed = true }
+        let dim = dimension
+        let base = Int(level - 1) * (1 + parameters.M)
+        return vectors.withUnsafeBufferPointer { vp in
+            let V = vp.baseAddress!
+            while changed {
+                changed = false
+                if level == 0 {
+                    link0.withUnsafeBufferPointer { lp in
+                        let b0 = Int(cur) * (1 + m0)
+                        for j in 0..<Int(lp[b0]) {
+                            let e = lp[b0 + 1 + j]
+                            let de = 1 - tk_dot_f32(q, V + Int(e) * dim, Int64(dim))
+                            if de < curDist { curDist = de; cur = e; changed = true }
+                        }
+                    }
+                } else {
+                    upper[Int(cur)].withUnsafeBufferPointer { up in
+                        for j in 0..<Int(up[base]) {
+                            let e = up[base + 1 + j]
+                            let de = 1 - tk_dot_f32(q, V + Int(e) * dim, Int64(dim))
+                            if de < curDist { curDist = de; cur = e; changed = true }
+                        }
+                    }
+                }
             }
+            return (cur, curDist)
         }
-        return (cur, curDist)
     }
 
     func searchLayer(query node: Int32, entries: [(Float, Int32)], ef: Int, level: Int32,
@@ -195,62 +227,84 @@ public final class HNSWIndex {
     /// node may route. The level-0 loop reads links and vectors through raw pointers.
     func searchLayer(_ q: UnsafePointer<Float>, entries: [(Float, Int32)], ef: Int, level: Int32,
                      filter: ((Int64) -> Bool)?, includeDeleted: Bool) -> [(Float, Int32)] {
+        var results = searchLayerHeap(q, entries: entries, ef: ef, level: level, filter: filter, includeDeleted: includeDeleted)
+        var out = [(Float, Int32)](repeating: (0, 0), count: results.count)
+        var i = out.count - 1
+        while let x = results.pop() { out[i] = x; i -= 1 }
+        scratchResults = results
+        return out
+    }
+
+    func searchLayerHeap(_ q: UnsafePointer<Float>, entry: (Float, Int32), ef: Int, level: Int32,
+                         filter: ((Int64) -> Bool)?, includeDeleted: Bool) -> Heap {
+        withUnsafeTemporaryAllocation(of: (Float, Int32).self, capacity: 1) { e in
+            e[0] = entry
+            return searchLayerHeap(q, entries: UnsafeBufferPointer(e), ef: ef, level: level, filter: filter, includeDeleted: includeDeleted)
+        }
+    }
+
+    func searchLayerHeap<C: Collection>(_ q: UnsafePointer<Float>, entries: C, ef: Int, level: Int32,
+                                        filter: ((Int64) -> Bool)?, includeDeleted: Bool) -> Heap where C.Element == (Float, Int32) {
         visitTag &+= 1
         if visitTag == 0 { for i in visited.indices { visited[i] = 0 }; visitTag = 1 }
         let tag = visitTag, dim = dimension, stride0 = 1 + m0
-        var candidates = Heap(minFirst: true)
-        var results = Heap(minFirst: false)
-        let anyDeleted = !includeDeleted && deletedCount > 0
-        let accepts: (Int32) -> Bool = { [deleted, ids] n in
-            (!anyDeleted || !deleted[Int(n)]) && (filter?(ids[Int(n)]) ?? true)
-        }
+        // Take the scratch heaps (the caller puts the result heap back).
+        var candidates = scratchCandidates
+        scratchCandidates = Heap(minFirst: true)
+        var results = scratchResults
+        scratchResults = Heap(minFirst: false)
+        candidates.items.removeAll(keepingCapacity: true)
+        results.items.removeAll(keepingCapacity: true)
+        let checkDeleted = !includeDeleted && deletedCount > 0
         vectors.withUnsafeBufferPointer { vp in
             link0.withUnsafeBufferPointer { lp in
                 visited.withUnsafeMutableBufferPointer { vis in
-                    let V = vp.baseAddress!
-                    for (d, n) in entries {
-                        vis[Int(n)] = tag
-                        candidates.push(d, n)
-                        if accepts(n) { results.push(d, n) }
-                    }
-                    var upperLinks: [Int32] = []
-                    while let (cd, c) = candidates.pop() {
-                        if results.count >= ef, let (worst, _) = results.top, cd > worst { break }
-                        if level == 0 {
-                            let base = Int(c) * stride0
-                            let cnt = Int(lp[base])
-                            for j in 0..<cnt {
-                                Self.visit(lp[base + 1 + j], q, V, dim, tag, vis, ef, &candidates, &results, accepts)
+                    deleted.withUnsafeBufferPointer { del in
+                        ids.withUnsafeBufferPointer { idp in
+                            let V = vp.baseAddress!
+                            @inline(__always) func accepts(_ n: Int32) -> Bool {
+                                if checkDeleted && del[Int(n)] { return false }
+                                if let filter { return filter(idp[Int(n)]) }
+                                return true
                             }
-                        } else {
-                            upperLinks = links(c, level)
-                            for e in upperLinks { Self.visit(e, q, V, dim, tag, vis, ef, &candidates, &results, accepts) }
+                            @inline(__always) func visit(_ e: Int32) {
+                                if vis[Int(e)] == tag { return }
+                                vis[Int(e)] = tag
+                                let de = 1 - tk_dot_f32(q, V + Int(e) * dim, Int64(dim))
+                                if results.count < ef || de < results.top!.0 {
+                                    candidates.push(de, e)
+                                    if accepts(e) {
+                                        results.push(de, e)
+                                        if results.count > ef { _ = results.pop() }
+                                    }
+                                }
+                            }
+                            for (d, n) in entries {
+                                vis[Int(n)] = tag
+                                candidates.push(d, n)
+                                if accepts(n) { results.push(d, n) }
+                            }
+                            while let (cd, c) = candidates.pop() {
+                                if results.count >= ef, let (worst, _) = results.top, cd > worst { break }
+                                if level == 0 {
+                                    let base = Int(c) * stride0
+                                    let cnt = Int(lp[base])
+                                    for j in 0..<cnt { visit(lp[base + 1 + j]) }
+                                } else {
+                                    let base = Int(level - 1) * (1 + parameters.M)
+                                    upper[Int(c)].withUnsafeBufferPointer { up in
+                                        for j in 0..<Int(up[base]) { visit(up[base + 1 + j]) }
+                                    }
+                                }
+                            }
                         }
                     }
                 }
             }
         }
-        var out: [(Float, Int32)] = []
-        out.reserveCapacity(results.count)
-        while let x = results.pop() { out.append(x) }
-        return out.reversed()
-    }
-
-    /// One neighbour of the node being expanded in searchLayer.
-    @inline(__always)
-    static func visit(_ e: Int32, _ q: UnsafePointer<Float>, _ V: UnsafePointer<Float>, _ dim: Int, _ tag: UInt32,
-                      _ vis: UnsafeMutableBufferPointer<UInt32>, _ ef: Int, _ candidates: inout Heap, _ results: inout Heap,
-                      _ accepts: (Int32) -> Bool) {
-        if vis[Int(e)] == tag { return }
-        vis[Int(e)] = tag
-        let de = 1 - tk_dot_f32(q, V + Int(e) * dim, Int64(dim))
-        if results.count < ef || de < results.top!.0 {
-            candidates.push(de, e)
-            if accepts(e) {
-                results.push(de, e)
-                if results.count > ef { _ = results.pop() }
-            }
-        }
+        candidates.items.removeAll(keepingCapacity: true)
+        scratchCandidates = candidates
+        return results
     }
 
     /// Algorithm 4 (hnswlib's getNeighborsByHeuristic2): keep a candidate only if it is closer to

@@ -1,7 +1,7 @@
 // RAGStore.swift: one SQLite file (through GRDB) holding a retrieval index: documents (path,
 // content hash, tags), their chunks (text, offsets, heading path, embedding as a little-endian
 // f32 BLOB), key/value metadata (embedding model identity and dimension, chunking, HNSW
-// parameters) and the persisted HNSW graph. Every update is one transaction: an interrupted
+// parameters), the persisted HNSW graph and the persisted BM25 index. Every update is one transaction: an interrupted
 // indexing run leaves the previous state intact.
 import Foundation
 import GRDB
@@ -40,6 +40,8 @@ public struct StoreUpdate {
     public var meta: [String: String] = [:]
     /// Rebuilds the graph given the chunk ids removed and the (id, vector) pairs added.
     public var updateGraph: ((_ removed: [Int64], _ added: [(Int64, [Float])]) throws -> Data)?
+    /// Rebuilds the BM25 index given the chunk ids removed and the (id, keyword text) pairs added.
+    public var updateKeywords: ((_ removed: [Int64], _ added: [(Int64, String)]) throws -> Data)?
     public init() {}
 }
 
@@ -66,6 +68,9 @@ public final class RAGStore {
                     CREATE INDEX chunks_document ON chunks(document_id);
                     CREATE TABLE graph (id INTEGER PRIMARY KEY CHECK (id = 1), data BLOB NOT NULL);
                     """)
+            }
+            m.registerMigration("v2-keywords") { db in
+                try db.execute(sql: "CREATE TABLE keywords (id INTEGER PRIMARY KEY CHECK (id = 1), data BLOB NOT NULL)")
             }
             try m.migrate(db)
         } catch {
@@ -112,6 +117,19 @@ public final class RAGStore {
         try wrap { try db.read { db in try Data.fetchOne(db, sql: "SELECT data FROM graph WHERE id = 1") } }
     }
 
+    /// The persisted BM25 index, if any (stores made before it was persisted have none).
+    public func keywordIndex() throws -> Data? {
+        try wrap { try db.read { db in try Data.fetchOne(db, sql: "SELECT data FROM keywords WHERE id = 1") } }
+    }
+
+    /// Replaces the persisted graph alone (compaction), in one transaction.
+    public func replaceGraph(_ data: Data) throws {
+        try wrap { try db.write { db in
+            try db.execute(sql: "INSERT INTO graph (id, data) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET data = excluded.data",
+                           arguments: [data])
+        } }
+    }
+
     /// Applies `u` in one transaction.
     public func apply(_ u: StoreUpdate) throws {
         try wrap { try db.write { db in
@@ -121,6 +139,7 @@ public final class RAGStore {
                 try db.execute(sql: "DELETE FROM documents WHERE id = ?", arguments: [d])
             }
             var addedVectors: [(Int64, [Float])] = []
+            var addedTexts: [(Int64, String)] = []
             let now = Date().timeIntervalSince1970
             for (doc, chunks) in u.added {
                 try db.execute(sql: "INSERT INTO documents (path, hash, tags, indexed_at) VALUES (?, ?, ?, ?)",
@@ -133,6 +152,7 @@ public final class RAGStore {
                         """, arguments: [docID, c.source, c.ordinal, c.text, c.start, c.end,
                                          c.headingPath.joined(separator: "\u{1F}"), Self.blob(v)])
                     addedVectors.append((db.lastInsertedRowID, v))
+                    addedTexts.append((db.lastInsertedRowID, BM25Index.text(of: (c.headingPath, c.text))))
                 }
             }
             for (k, v) in u.meta {
@@ -144,8 +164,16 @@ public final class RAGStore {
                 try db.execute(sql: "INSERT INTO graph (id, data) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET data = excluded.data",
                                arguments: [data])
             }
+            if let k = u.updateKeywords {
+                let data = try k(removedChunks, addedTexts)
+                try db.execute(sql: "INSERT INTO keywords (id, data) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET data = excluded.data",
+                               arguments: [data])
+            }
         } }
     }
+
+    /// Runs raw SQL (tests use it to change rows behind the indexer's back).
+    func execute(_ sql: String) throws { try wrap { try db.write { try $0.execute(sql: sql) } } }
 
     // MARK: encoding
 

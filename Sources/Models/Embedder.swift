@@ -1,9 +1,10 @@
-// Embedder.swift: what the Retrieval layer needs of a text embedder. The sentence-transformers
-// encoder (SentenceEmbedder) and, later, an LLM's mean-pooled hidden states conform.
-// (Evaluation/Prompting has a compatible `embed(_:)` requirement; the two unify on merge.)
+// Embedder.swift: the one text-embedder protocol. It lives in Models, the lowest layer both users
+// import: Evaluation picks few-shot examples by similarity with it (TF-IDF fallback or MiniLM),
+// Retrieval indexes and searches chunks with it (MiniLM BERT encoder, an LLM's mean-pooled
+// hidden states).
 
 /// Maps texts to fixed-length vectors; similar texts get a high cosine similarity.
-public protocol Embedder: AnyObject {
+public protocol Embedder {
     /// Names the model and its settings exactly (stored with an index, so a store refuses
     /// vectors of another model), e.g. "minilm:all-MiniLM-L6-v2:384:mean:norm:256".
     var identity: String { get }

@@ -1,4 +1,5 @@
-// SHA256.swift: FIPS 180-4 SHA-256, streaming, for checking downloaded model files.
+// SHA256.swift: FIPS 180-4 SHA-256, streaming, for checking downloaded model files (Loading) and
+// content-hashing indexed documents (Retrieval). Loading re-exports it.
 import Foundation
 
 public struct SHA256 {
@@ -56,6 +57,13 @@ public struct SHA256 {
             (hh, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ t2)
         }
         h[0] &+= a; h[1] &+= b; h[2] &+= c; h[3] &+= d; h[4] &+= e; h[5] &+= f; h[6] &+= g; h[7] &+= hh
+    }
+
+    /// The hex digest of `data`.
+    public static func hexDigest(of data: Data) -> String {
+        var s = SHA256()
+        data.withUnsafeBytes { s.update($0) }
+        return s.finalize()
     }
 
     /// The hex digest of a whole file, read in 4 MiB pieces.

@@ -1,15 +1,9 @@
-// Embedder.swift: the pluggable text embedder used to pick few-shot examples by similarity, and
-// its lexical fallback: TF-IDF over word unigrams and character trigrams of each word (so
+// LexicalEmbedder.swift: the lexical fallback embedder for picking few-shot examples by
+// similarity (the `Embedder` protocol is in Models; MiniLM from Retrieval plugs in the same way): TF-IDF over word unigrams and character trigrams of each word (so
 // "blackberry" is near "raspberry"), smoothed idf = ln((1 + N) / (1 + df)) + 1 as scikit-learn's
-// TfidfVectorizer, rows L2-normalized so cosine similarity is a dot product. A neural embedder
-// (the Retrieval layer's, once it lands) plugs in through the same protocol.
+// TfidfVectorizer, rows L2-normalized so cosine similarity is a dot product.
 import Foundation
-
-/// Maps texts to vectors; similar texts should get a high cosine similarity.
-public protocol Embedder {
-    /// One vector per text, all of the same length.
-    func embed(_ texts: [String]) throws -> [[Float]]
-}
+import Models
 
 /// TF-IDF vectors over a vocabulary fitted on a corpus (see the file header).
 public struct LexicalEmbedder: Embedder, Sendable {
@@ -17,6 +11,10 @@ public struct LexicalEmbedder: Embedder, Sendable {
     public let vocabulary: [String: Int]
     /// idf per column.
     public let idf: [Float]
+
+    public var identity: String { "tfidf:word+char3:\(idf.count)" }
+    public var dimension: Int { idf.count }
+    public var normalizes: Bool { true }
 
     /// Fits the vocabulary and idf on `corpus`.
     public init(corpus: [String]) {
