@@ -23,7 +23,7 @@ final class QuantizeCLITests: XCTestCase {
 
     func testBadRequests() throws {
         let src = CLI.root.appendingPathComponent("Tests/Fixtures/models/tiny-llama.gguf").path
-        let r = try CLI.run(["quantize", src, tmp.appendingPathComponent("x.gguf").path, "--type", "q4_k"])
+        let r = try CLI.run(["quantize", src, tmp.appendingPathComponent("x.gguf").path, "--type", "iq2_xxs"])
         XCTAssertNotEqual(r.status, 0)
         XCTAssertTrue(r.stderr.contains("--type"), r.stderr)
         let r2 = try CLI.run(["quantize", "/nonexistent.gguf", tmp.appendingPathComponent("y.gguf").path, "--type", "q8_0"])
