@@ -73,10 +73,15 @@ def main():
     ap.add_argument("--tailor", default=os.path.join(ROOT, ".build/release/tailor"))
     ap.add_argument("--model", default=DEFAULT_MODEL)
     ap.add_argument("--recipes", default=",".join(RECIPES))
+    ap.add_argument("--no-source", action="store_true", help="skip the source model's perplexity")
+    ap.add_argument("--skip-identical", action="store_true",
+                    help="when every tensor of the two files is byte-identical, evaluate only Tailor's file")
     a = ap.parse_args()
     lc.llama_backend_init()
-    rows = [f"| source ({os.path.basename(a.model)}) | {ppl(a.tailor, a.model):.4f} | | {os.path.getsize(a.model) / 2**20:.1f} MiB | | |"]
-    print(rows[0], file=sys.stderr)
+    rows = []
+    if not a.no_source:
+        rows.append(f"| source ({os.path.basename(a.model)}) | {ppl(a.tailor, a.model):.4f} | | {os.path.getsize(a.model) / 2**20:.1f} MiB | | | |")
+        print(rows[0], file=sys.stderr)
     with tempfile.TemporaryDirectory() as tmp:
         for name in a.recipes.split(","):
             ft, pure = RECIPES[name]
@@ -85,7 +90,9 @@ def main():
             if r.returncode != 0: raise SystemExit(f"tailor quantize {name}: {r.stderr}")
             llama_quantize(a.model, ref, ft, pure)
             same, total = same_tensors(ours, ref)
-            row = (f"| {name} | {ppl(a.tailor, ours):.4f} | {ppl(a.tailor, ref):.4f} | {os.path.getsize(ours) / 2**20:.1f} MiB"
+            p_ours = ppl(a.tailor, ours)
+            p_ref = f"{p_ours:.4f} (same tensors)" if a.skip_identical and same == total else f"{ppl(a.tailor, ref):.4f}"
+            row = (f"| {name} | {p_ours:.4f} | {p_ref} | {os.path.getsize(ours) / 2**20:.1f} MiB"
                    f" | {os.path.getsize(ref) / 2**20:.1f} MiB | {same}/{total} | {mix(ours)} |")
             print(row, file=sys.stderr)
             rows.append(row)
