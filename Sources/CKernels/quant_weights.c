@@ -1,7 +1,9 @@
 // quant_weights.c: quantizes f32 weights into ggml block types with ggml's reference algorithms
 // (quantize_row_*_ref), so blocks match llama-quantize's for Q4_0, Q4_1, Q5_0, Q5_1 and Q8_0.
-// Also F16 and BF16 conversion. K-quants are not produced here yet (tk_quantize_weights returns -1).
+// Also F16 and BF16 conversion, and the K-quants Q2_K..Q6_K (quant_kquants.c, blocks as llama-quantize
+// writes them without an importance matrix).
 #include "ckernels.h"
+#include "quant_kquants.h"
 #include <float.h>
 #include <math.h>
 #include <string.h>
@@ -72,6 +74,21 @@ int tk_quantize_weights(int type, const float *x, void *vy, int64_t n) {
     case TK_BF16: tk_f32_to_bf16_row(x, (uint16_t *)y, n); return 0;
     case TK_Q8_0: if (n % 32) return -1; tk_quantize_row_q8_0_ref(x, y, n); return 0;
     default: break;
+    }
+    void (*kblk)(const float *, void *) = NULL;
+    int kbytes = 0;
+    switch (type) {
+    case TK_Q2_K: kblk = tk_quantize_block_q2_K; kbytes = 84; break;
+    case TK_Q3_K: kblk = tk_quantize_block_q3_K; kbytes = 110; break;
+    case TK_Q4_K: kblk = tk_quantize_block_q4_K; kbytes = 144; break;
+    case TK_Q5_K: kblk = tk_quantize_block_q5_K; kbytes = 176; break;
+    case TK_Q6_K: kblk = tk_quantize_block_q6_K; kbytes = 210; break;
+    default: break;
+    }
+    if (kblk) {
+        if (n % 256) return -1;
+        for (int64_t i = 0; i < n / 256; i++) kblk(x + i * 256, y + i * kbytes);
+        return 0;
     }
     void (*blk)(const float *, uint8_t *) = NULL;
     int bytes = 0;

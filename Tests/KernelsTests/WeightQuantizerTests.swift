@@ -27,7 +27,8 @@ final class WeightQuantizerTests: XCTestCase {
             }
         }
         var sink = [UInt8](repeating: 0, count: 400)
-        XCTAssertEqual(tk_quantize_weights(Int32(TK_Q4_K.rawValue), src, &sink, 256), -1, "K-quants are not produced yet")
+        XCTAssertEqual(tk_quantize_weights(Int32(TK_Q8_K.rawValue), src, &sink, 256), -1, "Q8_K is an activation type, not produced here")
+        XCTAssertEqual(tk_quantize_weights(Int32(TK_Q4_K.rawValue), src, &sink, 128), -1, "partial super-block")
         XCTAssertEqual(tk_quantize_weights(Int32(TK_Q4_0.rawValue), src, &sink, 31), -1, "partial block")
     }
 }

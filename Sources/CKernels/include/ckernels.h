@@ -80,7 +80,8 @@ int tk_matmul_exact(const void *W, int type, int64_t rows, int64_t cols, const f
                     float *Y, tk_pool *pool);
 
 /// Quantizes n f32 weights (a whole number of blocks) into `type` with ggml's reference
-/// algorithms (what llama-quantize writes): Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, plus F32/F16/BF16.
+/// algorithms (what llama-quantize writes without an imatrix): Q4_0, Q4_1, Q5_0, Q5_1, Q8_0,
+/// Q2_K, Q3_K, Q4_K, Q5_K, Q6_K (n a multiple of 256), plus F32/F16/BF16.
 /// Returns 0, or -1 for a type it cannot produce.
 int tk_quantize_weights(int type, const float *x, void *y, int64_t n);
 
