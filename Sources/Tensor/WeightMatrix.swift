@@ -44,8 +44,16 @@ public struct WeightMatrix: @unchecked Sendable {
         let n = tk_packed_bytes(type.rawValue, Int64(rows), Int64(cols))
         guard n > 0 else { return self }
         let buf = PackedWeights(bytes: n)
-        guard tk_pack_weights(data, type.rawValue, Int64(rows), Int64(cols), buf.pointer) == 0 else { return self }
-        if releaseSource, owner is ReadOnlyFileMapping { releasePages(data, bytes: rows * rowBytes) }
+        // Groups of 16 rows are independent: pack 1024 rows at a time and drop each slice of the
+        // source right away, so peak RSS holds at most one slice twice.
+        let groupBytes = tk_packed_bytes(type.rawValue, 16, Int64(cols)), slice = 1024
+        let release = releaseSource && owner is ReadOnlyFileMapping
+        for r0 in stride(from: 0, to: rows, by: slice) {
+            let n = min(slice, rows - r0)
+            guard tk_pack_weights(data + r0 * rowBytes, type.rawValue, Int64(n), Int64(cols),
+                                  buf.pointer + r0 / 16 * groupBytes) == 0 else { return self }
+            if release { releasePages(data + r0 * rowBytes, bytes: n * rowBytes) }
+        }
         return WeightMatrix(self, packed: buf)
     }
 
