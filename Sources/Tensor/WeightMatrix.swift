@@ -38,9 +38,10 @@ public struct WeightMatrix: @unchecked Sendable {
     /// Q8_0 with AVX-512 VNNI); else `self`. When the original lies in a read-only file mapping
     /// (`ReadOnlyFileMapping`) and `releaseSource` is set, its pages are dropped from this
     /// process (madvise DONTNEED) so RSS does not hold both copies; they fault back in from the
-    /// file if the exact path or `row(_:)` reads them.
+    /// file if the exact path or `row(_:)` reads them. TAILOR_NO_PACK=1 in the environment turns
+    /// packing off (for before/after measurements).
     public func packedForInference(releaseSource: Bool = true) -> WeightMatrix {
-        guard packed == nil, tk_packed_preferred(type.rawValue) != 0 else { return self }
+        guard packed == nil, tk_packed_preferred(type.rawValue) != 0, getenv("TAILOR_NO_PACK") == nil else { return self }
         let n = tk_packed_bytes(type.rawValue, Int64(rows), Int64(cols))
         guard n > 0 else { return self }
         let buf = PackedWeights(bytes: n)

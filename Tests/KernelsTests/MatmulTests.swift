@@ -165,11 +165,15 @@ final class MatmulTests: XCTestCase {
                 for ntok in rows == 37 ? [1, 2, 3, 5, 70] : [1, 4] {
                     let x = (0..<ntok * cols).map { _ in rng.gauss() * (Bool.random(using: &rng) ? 1 : 0.05) }
                     let (ref, mag) = reference(t, w: w, rows: rows, cols: cols, x: x, ntok: ntok)
+                    var portable: [Float]? = nil
                     for mask in [Int32(0), -1] {
                         tk_set_cpu_features_mask(mask)
                         for pl in [nil, pool] {
                             var y = [Float](repeating: .nan, count: ntok * rows)
                             XCTAssertEqual(tk_matmul_packed(p, t.id, Int64(rows), Int64(cols), x, Int64(ntok), &y, pl), 0)
+                            // Both kernels sum in ggml's lane order: bit-identical results.
+                            if let q = portable { XCTAssertEqual(y, q, "\(t.name) packed SIMD vs portable \(rows)x\(cols) ntok \(ntok)") }
+                            else { portable = y }
                             var bad = 0
                             for j in 0..<y.count where !(abs(Double(y[j]) - ref[j]) <= 1e-6 * mag[j] + 1e-7) {
                                 if bad < 3 { XCTFail("\(t.name) packed \(rows)x\(cols) ntok \(ntok) mask \(mask) [\(j / rows),\(j % rows)]: \(y[j]) vs \(ref[j])") }
