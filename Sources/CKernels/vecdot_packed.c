@@ -59,9 +59,11 @@ int tk_pack_weights(const void *W, int type, int64_t rows, int64_t cols, void *o
         for (int64_t b = 0; b < nb; b++) {
             const uint8_t *src = (const uint8_t *)W + (size_t)(r * nb + b) * bb;
             const uint8_t *qs = src + (type == TK_Q4_1 ? 4 : 2);
-            for (int i = 0; i < nq; i++) {
-                const uint8_t v = type == TK_Q8_0 ? (uint8_t)(qs[i] ^ 0x80) : qs[i];
-                G[b * qb + (i / 4) * 64 + L * 4 + (i % 4)] = v;
+            for (int j = 0; j < nq / 4; j++) {  // 4-byte words: word j of the row -> lane L of chunk j
+                uint32_t v;
+                memcpy(&v, qs + 4 * j, 4);
+                if (type == TK_Q8_0) v ^= 0x80808080u;
+                memcpy(G + b * qb + j * 64 + L * 4, &v, 4);
             }
             memcpy(S + b * sb + 2 * L, src, 2);                                     // d
             if (type == TK_Q4_1) memcpy(S + b * sb + 32 + 2 * L, src + 2, 2);      // m
