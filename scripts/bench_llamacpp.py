@@ -20,6 +20,19 @@ def bench_tokens(n, vocab):
     return out
 
 
+def peak_rss_bytes():
+    # VmHWM belongs to this process's address space. ru_maxrss does not: Linux carries it over
+    # fork+exec, so under `tailor bench` it reported max(Tailor's RSS at spawn, ours).
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("model")
@@ -70,7 +83,7 @@ def main():
         decode([tok])
         tok = last_argmax()
     t3 = time.perf_counter()
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    rss = peak_rss_bytes()
     print(json.dumps({"prefill_tps": a.prompt_tokens / (t1 - t0), "decode_tps": a.decode_tokens / (t3 - t2),
                       "peak_rss_bytes": rss, "version": L.__version__}))
 

@@ -6,6 +6,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import Tensor
 
 /// A file mapped read-only into memory for the lifetime of the object.
 public final class MappedFile: @unchecked Sendable {
@@ -62,3 +63,6 @@ public enum FormatError: Error, CustomStringConvertible, Equatable {
 extension FormatError: LocalizedError {
     public var errorDescription: String? { description }
 }
+
+/// Pages of this private read-only mapping can be dropped and faulted back in from the file.
+extension MappedFile: ReadOnlyFileMapping {}

@@ -41,7 +41,7 @@ public final class LlamaModel: LanguageModel {
         embedding = try w.matrix("token_embd.weight")
         let qDim = c.heads * c.headDim, kvDim = c.kvHeads * c.headDim
         func lin(_ name: String, _ rows: Int, _ cols: Int) throws -> Linear {
-            let m = try w.matrix("\(name).weight")
+            let m = try w.matrix("\(name).weight").packedForInference()
             guard m.rows == rows, m.cols == cols else {
                 throw ModelError.badTensor(origin: "model", name: "\(name).weight",
                                            message: "shape (\(m.rows), \(m.cols)), expected (\(rows), \(cols))")
@@ -73,7 +73,8 @@ public final class LlamaModel: LanguageModel {
                          down: try lin("\(p).ffn_down", c.dim, c.ffnDim))
         }
         outputNorm = try norm("output_norm.weight")
-        output = w.contains("output.weight") ? try lin("output", c.vocabSize, c.dim) : Linear(weight: embedding)
+        output = w.contains("output.weight") ? try lin("output", c.vocabSize, c.dim)
+            : Linear(weight: embedding.packedForInference())  // tied: lookups read the original rows
         let factors = w.contains("rope_freqs.weight") ? try w.vector("rope_freqs.weight") : nil
         rope = RotaryEmbedding(dimensions: c.ropeDimensions, base: c.ropeBase, positionScale: c.ropePositionScale,
                                frequencyFactors: factors, order: c.ropeNeox ? .neox : .normal)

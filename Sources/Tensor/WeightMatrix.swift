@@ -1,5 +1,10 @@
 // WeightMatrix.swift: a 2-D weight in its stored ggml type (quantized or float), used in place
 // (typically inside a memory-mapped file). Shapes follow PyTorch: (rows = out, cols = in).
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import CKernels
 
 /// A (rows, cols) weight matrix whose rows are stored in `type` blocks at `data`.
@@ -10,6 +15,8 @@ public struct WeightMatrix: @unchecked Sendable {
     public let cols: Int
     /// Keeps the backing storage (a file mapping or an owned buffer) alive.
     public let owner: AnyObject?
+    /// The same weights row-interleaved for the int8 kernels (tk_pack_weights), if packed.
+    public let packed: PackedWeights?
 
     public init(data: UnsafeRawPointer, type: GGMLType, rows: Int, cols: Int, owner: AnyObject?) {
         precondition(cols % type.blockElements == 0, "row length \(cols) is not a whole number of \(type) blocks")
@@ -18,6 +25,37 @@ public struct WeightMatrix: @unchecked Sendable {
         self.rows = rows
         self.cols = cols
         self.owner = owner
+        self.packed = nil
+    }
+
+    private init(_ m: WeightMatrix, packed: PackedWeights) {
+        data = m.data; type = m.type; rows = m.rows; cols = m.cols; owner = m.owner
+        self.packed = packed
+    }
+
+    /// A copy whose `.int8` products run on a row-interleaved copy of the weights in anonymous
+    /// memory (16-row groups, see vecdot_packed.c), when that is faster on this CPU (Q4_0, Q4_1,
+    /// Q8_0 with AVX-512 VNNI); else `self`. When the original lies in a read-only file mapping
+    /// (`ReadOnlyFileMapping`) and `releaseSource` is set, its pages are dropped from this
+    /// process (madvise DONTNEED) so RSS does not hold both copies; they fault back in from the
+    /// file if the exact path or `row(_:)` reads them. TAILOR_NO_PACK=1 in the environment turns
+    /// packing off (for before/after measurements).
+    public func packedForInference(releaseSource: Bool = true) -> WeightMatrix {
+        guard packed == nil, tk_packed_preferred(type.rawValue) != 0, getenv("TAILOR_NO_PACK") == nil else { return self }
+        let n = tk_packed_bytes(type.rawValue, Int64(rows), Int64(cols))
+        guard n > 0 else { return self }
+        let buf = PackedWeights(bytes: n)
+        // Groups of 16 rows are independent: pack 1024 rows at a time and drop each slice of the
+        // source right away, so peak RSS holds at most one slice twice.
+        let groupBytes = tk_packed_bytes(type.rawValue, 16, Int64(cols)), slice = 1024
+        let release = releaseSource && owner is ReadOnlyFileMapping
+        for r0 in stride(from: 0, to: rows, by: slice) {
+            let n = min(slice, rows - r0)
+            guard tk_pack_weights(data + r0 * rowBytes, type.rawValue, Int64(n), Int64(cols),
+                                  buf.pointer + r0 / 16 * groupBytes) == 0 else { return self }
+            if release { releasePages(data + r0 * rowBytes, bytes: n * rowBytes) }
+        }
+        return WeightMatrix(self, packed: buf)
     }
 
     /// Bytes of one stored row.
@@ -27,6 +65,11 @@ public struct WeightMatrix: @unchecked Sendable {
     /// x is quantized to 8 bit for integer dot products; `.f32` keeps it exact.
     public func matmul(_ x: UnsafePointer<Float>, tokens: Int, into y: UnsafeMutablePointer<Float>, pool: ThreadPool?,
                        activations: ActivationPrecision = .int8) {
+        if activations == .int8, let p = packed {
+            let rc = tk_matmul_packed(p.pointer, type.rawValue, Int64(rows), Int64(cols), x, Int64(tokens), y, pool?.raw)
+            precondition(rc == 0, "packed matmul failed for \(type) (\(rows), \(cols))")
+            return
+        }
         let rc = activations == .int8
             ? tk_matmul(data, type.rawValue, Int64(rows), Int64(cols), x, Int64(tokens), y, pool?.raw)
             : tk_matmul_exact(data, type.rawValue, Int64(rows), Int64(cols), x, Int64(tokens), y, pool?.raw)
@@ -48,6 +91,32 @@ public struct WeightMatrix: @unchecked Sendable {
         }
         return out
     }
+}
+
+/// Owned, 64-byte aligned storage of packed weights.
+public final class PackedWeights: @unchecked Sendable {
+    public let pointer: UnsafeMutableRawPointer
+    public let bytes: Int
+
+    init(bytes: Int) {
+        self.bytes = bytes
+        pointer = UnsafeMutableRawPointer.allocate(byteCount: max(bytes, 64), alignment: 64)
+    }
+
+    deinit { pointer.deallocate() }
+}
+
+/// Marks storage that is a read-only, private file mapping: dropping its resident pages loses
+/// nothing (they are read again from the file on the next access).
+public protocol ReadOnlyFileMapping: AnyObject {}
+
+/// Drops the whole pages inside [p, p + bytes) from this process's resident set.
+private func releasePages(_ p: UnsafeRawPointer, bytes: Int) {
+    let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+    let start = (Int(bitPattern: p) + page - 1) / page * page
+    let end = (Int(bitPattern: p) + bytes) / page * page
+    guard end > start, let q = UnsafeMutableRawPointer(bitPattern: start) else { return }
+    _ = madvise(q, end - start, MADV_DONTNEED)
 }
 
 /// How activations enter quantized matrix products.

@@ -2,6 +2,7 @@
 // against llama.cpp on the same file in the same run, interleaved, as medians and ratios.
 import ArgumentParser
 import Foundation
+import Formats
 import Generation
 import Loading
 import Models
@@ -45,20 +46,26 @@ struct Bench: ParsableCommand {
             let peerRunner = try peer.map { try PeerRunner(spec: $0, script: peerScript, model: path, threads: threads,
                                                            promptTokens: promptTokens, decodeTokens: decodeTokens) }
             _ = try measureTailor(loaded.model, tokens: Array(tokens.prefix(16)), decode: 4, precision: precision) // warm-up
+            // Batched runs are interleaved with the single-sequence ones, so their ratio compares
+            // the same stretch of machine load.
+            let sizes = batchSizes.filter { $0 > 1 }
+            var batchedTPS = [[Double]](repeating: [], count: sizes.count)
             for i in 0..<runs {
                 if !json { printError("run \(i + 1)/\(runs)") }
                 ours.append(try measureTailor(loaded.model, tokens: tokens, decode: decodeTokens, precision: precision))
                 if let p = peerRunner { theirs.append(try p.run()) }
+                for (j, b) in sizes.enumerated() {
+                    batchedTPS[j].append(try measureBatched(loaded.model, tokens: tokens, sequences: b, precision: precision))
+                }
             }
-            var batched: [BatchedSample] = []
-            for b in batchSizes where b > 1 {
-                let tps = try (0..<runs).map { _ in try measureBatched(loaded.model, tokens: tokens, sequences: b, precision: precision) }
-                batched.append(BatchedSample(sequences: b, tokensPerSecond: tps.sorted()[tps.count / 2]))
+            let batched = zip(sizes, batchedTPS).map { b, tps in
+                BatchedSample(sequences: b, tokensPerSecond: tps.sorted()[tps.count / 2])
             }
             let report = BenchReport(model: path, threads: threads, promptTokens: promptTokens, decodeTokens: decodeTokens,
                                      openblasCoretype: ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"],
                                      tailor: .median(ours), peer: theirs.isEmpty ? nil : .median(theirs), peerName: peer,
-                                     peerVersion: theirs.last?.version, batched: batched)
+                                     peerVersion: theirs.last?.version, batched: batched,
+                                     weightBytesPerToken: try decodeWeightBytes(path))
             if json {
                 let enc = JSONEncoder(); enc.outputFormatting = [.prettyPrinted, .sortedKeys]
                 print(String(decoding: try enc.encode(report), as: UTF8.self))
@@ -103,6 +110,16 @@ extension Bench {
         }
         return Double(sequences * decodeTokens) / (now() - t0)
     }
+}
+
+/// Bytes of weights one decode step reads: every 2-D tensor but the token embedding (one row of
+/// it is read), plus the embedding again when it is the tied output projection.
+func decodeWeightBytes(_ path: String) throws -> Int {
+    let f = try GGUFFile(path: path)
+    var n = 0
+    for t in f.tensors where t.dims.count == 2 && t.name != "token_embd.weight" { n += t.byteCount }
+    if f.tensorInfo("output.weight") == nil, let e = f.tensorInfo("token_embd.weight") { n += e.byteCount }
+    return n
 }
 
 enum ThreadPoolDefaults {

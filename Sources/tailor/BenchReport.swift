@@ -31,6 +31,8 @@ struct BenchReport: Codable {
     var peerName: String?
     var peerVersion: String?
     var batched: [BatchedSample] = []
+    /// Weight bytes read per decode step (decodeWeightBytes); × decode tok/s = achieved GB/s.
+    var weightBytesPerToken: Int = 0
 
     func printReport() {
         print("model \(model), threads \(threads), OPENBLAS_CORETYPE=\(openblasCoretype ?? "(unset)"), BLAS kernels \(BLASKernels.coreName)")
@@ -50,6 +52,12 @@ struct BenchReport: Codable {
         tailor_printTable(rows)
         for b in batched where tailor.decodeTPS > 0 {
             print(String(format: "batched x%d: %.2fx single-sequence decode throughput", b.sequences, b.tokensPerSecond / tailor.decodeTPS))
+        }
+        if weightBytesPerToken > 0 {
+            let gb = Double(weightBytesPerToken) / 1e9
+            var line = String(format: "decode reads %.1f MB of weights per token: %.1f GB/s achieved", gb * 1e3, gb * tailor.decodeTPS)
+            if let p = peer { line += String(format: " (llama.cpp %.1f GB/s)", gb * p.decodeTPS) }
+            print(line)
         }
         if let v = peerVersion { print("peer: \(peerName ?? "") \(v)") }
     }

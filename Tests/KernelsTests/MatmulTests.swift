@@ -145,4 +145,57 @@ final class MatmulTests: XCTestCase {
         XCTAssertEqual(tk_matmul(w, 20, 1, 256, x, 1, &y, nil), -1)
         XCTAssertEqual(tk_matmul(w, Int32(TK_Q4_0.rawValue), 1, 33, x, 1, &y, nil), -1)
     }
+
+    /// tk_matmul_packed (row-interleaved Q4_0/Q4_1/Q8_0, vecdot_packed.c) against the same
+    /// double-precision reference: rows not a multiple of the 16-row group, token counts that
+    /// hit every tile width and cross the 64-token chunk, with and without a pool, with the
+    /// AVX-512 VNNI kernel and the portable one.
+    func testPackedMatchesReference() {
+        let pool = tk_pool_create(2)
+        defer { tk_pool_destroy(pool) }
+        for (i, t) in [QType.q4_0, QType.q4_1, QType.q8_0].enumerated() {
+            for (rows, cols) in [(37, 32 * 7), (16, 32), (48, 32 * 48)] {
+                var rng = SeededRNG(seed: UInt64(400 + 10 * i + rows))
+                let w = randomWeights(t, rows: rows, cols: cols, rng: &rng)
+                let n = tk_packed_bytes(t.id, Int64(rows), Int64(cols))
+                XCTAssertGreaterThan(n, 0, t.name)
+                let p = UnsafeMutableRawPointer.allocate(byteCount: n, alignment: 64)
+                defer { p.deallocate() }
+                XCTAssertEqual(w.withUnsafeBytes { tk_pack_weights($0.baseAddress, t.id, Int64(rows), Int64(cols), p) }, 0)
+                for ntok in rows == 37 ? [1, 2, 3, 5, 70] : [1, 4] {
+                    let x = (0..<ntok * cols).map { _ in rng.gauss() * (Bool.random(using: &rng) ? 1 : 0.05) }
+                    let (ref, mag) = reference(t, w: w, rows: rows, cols: cols, x: x, ntok: ntok)
+                    var portable: [Float]? = nil
+                    for mask in [Int32(0), -1] {
+                        tk_set_cpu_features_mask(mask)
+                        for pl in [nil, pool] {
+                            var y = [Float](repeating: .nan, count: ntok * rows)
+                            XCTAssertEqual(tk_matmul_packed(p, t.id, Int64(rows), Int64(cols), x, Int64(ntok), &y, pl), 0)
+                            // Both kernels sum in ggml's lane order: bit-identical results.
+                            if let q = portable { XCTAssertEqual(y, q, "\(t.name) packed SIMD vs portable \(rows)x\(cols) ntok \(ntok)") }
+                            else { portable = y }
+                            var bad = 0
+                            for j in 0..<y.count where !(abs(Double(y[j]) - ref[j]) <= 1e-6 * mag[j] + 1e-7) {
+                                if bad < 3 { XCTFail("\(t.name) packed \(rows)x\(cols) ntok \(ntok) mask \(mask) [\(j / rows),\(j % rows)]: \(y[j]) vs \(ref[j])") }
+                                bad += 1
+                            }
+                        }
+                    }
+                    tk_set_cpu_features_mask(-1)
+                }
+            }
+        }
+    }
+
+    func testPackedRejectsWhatItCannotPack() {
+        XCTAssertEqual(tk_packed_bytes(QType.q4_K.id, 16, 256), 0)
+        XCTAssertEqual(tk_packed_bytes(QType.f16.id, 16, 64), 0)
+        XCTAssertEqual(tk_packed_bytes(QType.q4_0.id, 16, 33), 0)
+        let w = [UInt8](repeating: 0, count: 16 * 18), x = [Float](repeating: 1, count: 32)
+        var y = [Float](repeating: 0, count: 16)
+        XCTAssertEqual(tk_pack_weights(w, QType.q4_K.id, 16, 256, &y), -1)
+        let p = UnsafeMutableRawPointer.allocate(byteCount: 4096, alignment: 64)
+        defer { p.deallocate() }
+        XCTAssertEqual(tk_matmul_packed(p + 4, QType.q4_0.id, 16, 32, x, 1, &y, nil), -1)  // misaligned
+    }
 }

@@ -79,6 +79,19 @@ int tk_matmul(const void *W, int type, int64_t rows, int64_t cols,
 int tk_matmul_exact(const void *W, int type, int64_t rows, int64_t cols, const float *X, int64_t ntok,
                     float *Y, tk_pool *pool);
 
+/// Row-interleaved ("packed") Q4_0/Q4_1/Q8_0 weights for fast int8 matvec/matmul (vecdot_packed.c):
+/// bytes of the packed form of a (rows, cols) matrix, or 0 if `type`/shape cannot be packed.
+size_t tk_packed_bytes(int type, int64_t rows, int64_t cols);
+/// 1 if the packed path is faster than tk_matmul for `type` on this CPU (AVX-512 VNNI present).
+int tk_packed_preferred(int type);
+/// Repacks W (rows, cols, ggml layout) into `out` (tk_packed_bytes long, 64-byte aligned).
+/// Returns 0, or -1 if the type/shape cannot be packed.
+int tk_pack_weights(const void *W, int type, int64_t rows, int64_t cols, void *out);
+/// tk_matmul on packed weights: same int8 activations and per-block scaling, so the same results
+/// up to f32 summation order. Returns 0, or -1 (bad type/shape, or P not 64-byte aligned).
+int tk_matmul_packed(const void *P, int type, int64_t rows, int64_t cols, const float *X, int64_t ntok,
+                     float *Y, tk_pool *pool);
+
 /// Quantizes n f32 weights (a whole number of blocks) into `type` with ggml's reference
 /// algorithms (what llama-quantize writes without an imatrix): Q4_0, Q4_1, Q5_0, Q5_1, Q8_0,
 /// Q2_K, Q3_K, Q4_K, Q5_K, Q6_K (n a multiple of 256), plus F32/F16/BF16.

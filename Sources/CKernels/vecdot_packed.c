@@ -1,0 +1,304 @@
+// vecdot_packed.c: Q4_0/Q4_1/Q8_0 weights repacked 16 rows at a time for integer matvec/matmul
+// (decode and prefill). In the packed layout one zmm load holds the same 4 quant bytes of one
+// block for 16 rows (lane = row), so vpdpbusd against the token's 4 activation bytes broadcast
+// from memory gives each row's partial dot product in its own lane: the 16 outputs of a group
+// come out in one register, with no horizontal sums and no shuffles, and the loads stream.
+// Q4 high nibbles are taken as (w & 0xF0) = 16*hi into a second accumulator and shifted back
+// (exact); Q8_0 is stored as w ^ 0x80 (= w + 128 as u8) and the 128*sum(y) term is the
+// accumulator's initial value. Scales (f16) of a block's 16 rows are contiguous (one vcvtph2ps).
+// Float sums follow ggml's x86 vec_dot exactly: 8 lanes of 4 consecutive elements, each with its
+// own accumulator of d_w*d_y*isum_lane per block, ggml's hsum_float_8 tree at the end, then the
+// Q4_1 m_w*s_y sum. Matching that order matters: with int8 activations a 1e-7 change of an
+// output flips later roundings, and a different order moved the default model's logits vs
+// llama.cpp from 0.29 to 0.61 at worst (LlamaCppReferenceTests); this order gives 0.29.
+//
+// Layout (per group of 16 rows, rows padded with zero blocks to a multiple of 16), 64-aligned:
+//   quants: nb blocks x QB bytes: block b, chunk j (4 for Q4, 8 for Q8), lane L, byte k:
+//           byte 4j+k of row L's block b (Q8_0: xor 0x80)
+//   scales: nb blocks x SB bytes: d of the 16 rows (f16), then m of the 16 rows (Q4_1 only)
+// Limits: the SIMD kernel needs AVX-512 VNNI; elsewhere a portable scalar loop runs (slow:
+// callers should not pack unless tk_packed_preferred says so).
+#include "tk_internal.h"
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <math.h>
+
+#define PR 16                       // rows per group
+#define PK_NT 2                     // tokens per kernel call (8 lane accumulators each)
+#define TOK_CHUNK 64                // tokens per work item (prefill)
+#define ITEM_BYTES (48 * 1024)      // packed weights per work item
+
+static int qbytes(int type) { return type == TK_Q8_0 ? 512 : 256; }
+static int sbytes(int type) { return type == TK_Q4_1 ? 64 : 32; }
+static int packable(int type) { return type == TK_Q4_0 || type == TK_Q4_1 || type == TK_Q8_0; }
+
+static size_t group_bytes(int type, int64_t nb) {
+    return ((size_t)nb * (size_t)(qbytes(type) + sbytes(type)) + 63) & ~(size_t)63;
+}
+
+size_t tk_packed_bytes(int type, int64_t rows, int64_t cols) {
+    if (!packable(type) || rows <= 0 || cols <= 0 || cols % QK != 0) return 0;
+    return (size_t)((rows + PR - 1) / PR) * group_bytes(type, cols / QK);
+}
+
+int tk_packed_preferred(int type) {
+    const int f = tk_cpu_features_active();
+    return packable(type) && (f & TK_CPU_AVX512) && (f & TK_CPU_VNNI);
+}
+
+int tk_pack_weights(const void *W, int type, int64_t rows, int64_t cols, void *out) {
+    const size_t total = tk_packed_bytes(type, rows, cols);
+    if (!total) return -1;
+    memset(out, 0, total);
+    const int64_t nb = cols / QK, bb = tk_type_block_bytes(type);
+    const int qb = qbytes(type), sb = sbytes(type), nq = type == TK_Q8_0 ? 32 : 16;
+    const size_t gb = group_bytes(type, nb);
+    for (int64_t r = 0; r < rows; r++) {
+        uint8_t *G = (uint8_t *)out + (size_t)(r / PR) * gb, *S = G + nb * qb;
+        const int L = (int)(r % PR);
+        for (int64_t b = 0; b < nb; b++) {
+            const uint8_t *src = (const uint8_t *)W + (size_t)(r * nb + b) * bb;
+            const uint8_t *qs = src + (type == TK_Q4_1 ? 4 : 2);
+            for (int j = 0; j < nq / 4; j++) {  // 4-byte words: word j of the row -> lane L of chunk j
+                uint32_t v;
+                memcpy(&v, qs + 4 * j, 4);
+                if (type == TK_Q8_0) v ^= 0x80808080u;
+                memcpy(G + b * qb + j * 64 + L * 4, &v, 4);
+            }
+            memcpy(S + b * sb + 2 * L, src, 2);                                     // d
+            if (type == TK_Q4_1) memcpy(S + b * sb + 32 + 2 * L, src + 2, 2);      // m
+        }
+    }
+    return 0;
+}
+
+/// Portable kernel: outputs of rows [0, nrows) of group G for tokens t0..t0+nt-1. Sums as
+/// ggml's x86 vec_dot does: 8 lanes of 4 consecutive elements, each lane accumulating
+/// d_w*d_y*isum_lane over blocks (fma), then ggml's hsum_float_8 tree, plus the Q4_1 m*s terms.
+static void pk_generic(const uint8_t *G, int type, int64_t nb, const tk_act *a, int64_t t0, int nt,
+                       float *Y, int64_t ldy, int nrows) {
+    const int qb = qbytes(type), sb = sbytes(type);
+    const uint8_t *S = G + nb * qb;
+    for (int t = 0; t < nt; t++) {
+        const int8_t *y = a->qs + (t0 + t) * a->cols;
+        const float *d8 = a->d8 + (t0 + t) * a->nbr * 8;
+        for (int L = 0; L < nrows; L++) {
+            float lane[8] = {0}, summs = 0;
+            for (int64_t b = 0; b < nb; b++) {
+                tk_half hd;
+                memcpy(&hd, S + b * sb + 2 * L, 2);
+                const float dd = tk_h2f(hd) * d8[b * 8];
+                for (int k = 0; k < 8; k++) {
+                    int32_t is = 0;
+                    for (int e = 4 * k; e < 4 * k + 4; e++) {  // element e of the block
+                        int q;
+                        if (type == TK_Q8_0) q = (int8_t)(G[b * qb + (e / 4) * 64 + L * 4 + e % 4] ^ 0x80);
+                        else {
+                            const uint8_t w = G[b * qb + ((e % 16) / 4) * 64 + L * 4 + e % 4];
+                            q = (e < 16 ? (w & 15) : (w >> 4)) - (type == TK_Q4_0 ? 8 : 0);
+                        }
+                        is += q * y[b * QK + e];
+                    }
+                    lane[k] = fmaf(dd, (float)is, lane[k]);
+                }
+                if (type == TK_Q4_1) {
+                    tk_half hm;
+                    memcpy(&hm, S + b * sb + 32 + 2 * L, 2);
+                    summs = fmaf(tk_h2f(hm), a->s[(t0 + t) * a->nbr + b], summs);
+                }
+            }
+            Y[t * ldy + L] = (((lane[0] + lane[4]) + (lane[2] + lane[6])) + ((lane[1] + lane[5]) + (lane[3] + lane[7]))) + summs;
+        }
+    }
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define TGT __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni")))
+#define AI __attribute__((always_inline)) inline
+
+TGT static AI __m512i bcast4(const int8_t *p) {
+    int32_t v;
+    memcpy(&v, p, 4);
+    return _mm512_set1_epi32(v);
+}
+
+/// 16 rows x NT tokens; KIND 0 = Q4_0, 1 = Q4_1, 2 = Q8_0. Chunk j of a block is ggml's lane j
+/// (Q4: j = 0..3 low nibbles, elements 4j..4j+3; 4..7 high nibbles, elements 16+4(j-4)..); each
+/// lane keeps its own float accumulator as in ggml. High nibbles are dotted as 16*q with the
+/// scale divided by 16 (both exact). Offsets (Q4_0: -8, Q8_0 stored +128) come in as the
+/// accumulator's initial value from the lane sums of y (lsA = -8*sum, lsB = -128*sum).
+TGT static AI void pk_kern(const uint8_t *G, int64_t nb, const tk_act *a, const int32_t *lsA, const int32_t *lsB,
+                           int64_t t0, const int NT, const int KIND, float *Y, int64_t ldy, int nrows) {
+    const int qb = KIND == 2 ? 512 : 256, sb = KIND == 1 ? 64 : 32;
+    const uint8_t *S = G + nb * qb;
+    const int8_t *y[PK_NT];
+    const float *d8[PK_NT], *s[PK_NT];
+    const int32_t *la[PK_NT], *lb[PK_NT];
+    __m512 A[PK_NT][8], summ[PK_NT];
+    for (int t = 0; t < NT; t++) {
+        y[t] = a->qs + (t0 + t) * a->cols;
+        d8[t] = a->d8 + (t0 + t) * a->nbr * 8;
+        s[t] = KIND == 1 ? a->s + (t0 + t) * a->nbr : NULL;
+        la[t] = KIND == 0 ? lsA + (t0 + t) * a->nbr * 8 : NULL;
+        lb[t] = KIND != 1 ? lsB + (t0 + t) * a->nbr * 8 : NULL;
+        for (int k = 0; k < 8; k++) A[t][k] = _mm512_setzero_ps();
+        summ[t] = _mm512_setzero_ps();
+    }
+    const __m512i m4 = _mm512_set1_epi8(0x0F), m4h = _mm512_set1_epi8((char)0xF0);
+    for (int64_t b = 0; b < nb; b++) {
+        const uint8_t *Q = G + b * qb;
+        const __m512 dv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(S + b * sb)));
+        __m512 dd[PK_NT], dd16[PK_NT];
+        for (int t = 0; t < NT; t++) {
+            dd[t] = _mm512_mul_ps(dv, _mm512_set1_ps(d8[t][b * 8]));
+            if (KIND != 2) dd16[t] = _mm512_mul_ps(dd[t], _mm512_set1_ps(1.0f / 16));
+        }
+        if (KIND == 2) {
+            for (int j = 0; j < 8; j++) {
+                const __m512i w = _mm512_load_si512((const void *)(Q + 64 * j));
+                for (int t = 0; t < NT; t++) {
+                    const __m512i c = _mm512_dpbusd_epi32(_mm512_set1_epi32(lb[t][b * 8 + j]), w, bcast4(y[t] + b * QK + 4 * j));
+                    A[t][j] = _mm512_fmadd_ps(dd[t], _mm512_cvtepi32_ps(c), A[t][j]);
+                }
+            }
+        } else {
+            for (int j = 0; j < 4; j++) {
+                const __m512i w = _mm512_load_si512((const void *)(Q + 64 * j));
+                const __m512i wl = _mm512_and_si512(w, m4), wh = _mm512_and_si512(w, m4h);
+                for (int t = 0; t < NT; t++) {
+                    const __m512i il = KIND == 0 ? _mm512_set1_epi32(la[t][b * 8 + j]) : _mm512_setzero_si512();
+                    const __m512i ih = KIND == 0 ? _mm512_set1_epi32(lb[t][b * 8 + 4 + j]) : _mm512_setzero_si512();
+                    const __m512i cl = _mm512_dpbusd_epi32(il, wl, bcast4(y[t] + b * QK + 4 * j));
+                    const __m512i ch = _mm512_dpbusd_epi32(ih, wh, bcast4(y[t] + b * QK + 16 + 4 * j));
+                    A[t][j] = _mm512_fmadd_ps(dd[t], _mm512_cvtepi32_ps(cl), A[t][j]);
+                    A[t][4 + j] = _mm512_fmadd_ps(dd16[t], _mm512_cvtepi32_ps(ch), A[t][4 + j]);
+                }
+            }
+            if (KIND == 1) {
+                const __m512 mv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(S + b * sb + 32)));
+                for (int t = 0; t < NT; t++) summ[t] = _mm512_fmadd_ps(mv, _mm512_set1_ps(s[t][b]), summ[t]);
+            }
+        }
+    }
+    const __mmask16 k = (__mmask16)((1u << nrows) - 1);
+    for (int t = 0; t < NT; t++) {  // ggml's hsum_float_8 order, then + the m terms
+        __m512 r = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(A[t][0], A[t][4]), _mm512_add_ps(A[t][2], A[t][6])),
+                                 _mm512_add_ps(_mm512_add_ps(A[t][1], A[t][5]), _mm512_add_ps(A[t][3], A[t][7])));
+        if (KIND == 1) r = _mm512_add_ps(r, summ[t]);
+        _mm512_mask_storeu_ps(Y + t * ldy, k, r);
+    }
+}
+
+TGT static void pk_avx512(const uint8_t *G, int type, int64_t nb, const tk_act *a, const int32_t *lsA,
+                          const int32_t *lsB, int64_t t0, int nt, float *Y, int64_t ldy, int nrows) {
+    const int kind = type == TK_Q4_0 ? 0 : type == TK_Q4_1 ? 1 : 2;
+#define PK_CALL(K, N) pk_kern(G, nb, a, lsA, lsB, t0, N, K, Y, ldy, nrows)
+    if (nt >= 2) {
+        if (kind == 0) PK_CALL(0, 2); else if (kind == 1) PK_CALL(1, 2); else PK_CALL(2, 2);
+    } else {
+        if (kind == 0) PK_CALL(0, 1); else if (kind == 1) PK_CALL(1, 1); else PK_CALL(2, 1);
+    }
+#undef PK_CALL
+}
+#endif
+
+typedef struct {
+    const uint8_t *P;
+    int type, simd;
+    int64_t rows, nb, ntok, ngroups, groups_per_item, n_gitems, n_items;
+    size_t gb;
+    const tk_act *a;
+    const int32_t *lsA, *lsB;  // Q4_0/Q8_0: -8 and -128 times the 4-element lane sums of y
+    float *Y;
+    _Atomic int64_t next;
+} pk_ctx;
+
+static void pk_task(void *vctx, int ith, int nth) {
+    (void)ith;
+    (void)nth;
+    pk_ctx *c = vctx;
+    for (;;) {
+        const int64_t item = atomic_fetch_add_explicit(&c->next, 1, memory_order_relaxed);
+        if (item >= c->n_items) return;
+        const int64_t tc = item / c->n_gitems, gi = item % c->n_gitems;
+        const int64_t g0 = gi * c->groups_per_item;
+        const int64_t g1 = g0 + c->groups_per_item < c->ngroups ? g0 + c->groups_per_item : c->ngroups;
+        const int64_t t0 = tc * TOK_CHUNK, t1 = t0 + TOK_CHUNK < c->ntok ? t0 + TOK_CHUNK : c->ntok;
+        for (int64_t g = g0; g < g1; g++) {
+            const uint8_t *G = c->P + (size_t)g * c->gb;
+            const int nrows = (int)(c->rows - g * PR < PR ? c->rows - g * PR : PR);
+            for (int64_t t = t0; t < t1; t += PK_NT) {
+                const int nt = (int)(t1 - t < PK_NT ? t1 - t : PK_NT);
+                float *Y = c->Y + t * c->rows + g * PR;
+#if defined(__x86_64__)
+                if (c->simd) { pk_avx512(G, c->type, c->nb, c->a, c->lsA, c->lsB, t, nt, Y, c->rows, nrows); continue; }
+#endif
+                pk_generic(G, c->type, c->nb, c->a, t, nt, Y, c->rows, nrows);
+            }
+        }
+    }
+}
+
+static _Thread_local struct { void *p; size_t n; } pk_scratch;
+
+int tk_matmul_packed(const void *P, int type, int64_t rows, int64_t cols, const float *X, int64_t ntok,
+                     float *Y, tk_pool *pool) {
+    if (!tk_packed_bytes(type, rows, cols) || ntok < 0 || ((uintptr_t)P & 63)) return -1;
+    if (ntok == 0) return 0;
+    const int atype = tk_vec_dot_type(type);
+    const int64_t nb = cols / QK;
+    const size_t abytes = (tk_act_bytes(atype, cols, ntok) + 63) & ~(size_t)63;
+    const size_t lbytes = type == TK_Q4_1 ? 0 : (size_t)ntok * nb * 8 * sizeof(int32_t);
+    const size_t need = abytes + 2 * lbytes;
+    if (need > pk_scratch.n) {
+        free(pk_scratch.p);
+        const size_t cap = ((need + need / 4 + 4096) + 63) & ~(size_t)63;
+        pk_scratch.p = aligned_alloc(64, cap);
+        pk_scratch.n = pk_scratch.p ? cap : 0;
+        if (!pk_scratch.p) return -1;
+    }
+    tk_act a;
+    tk_act_init(&a, atype, cols, ntok, pk_scratch.p);
+    tk_act_quantize(&a, type, X, 0, ntok);
+    int32_t *lsA = NULL, *lsB = NULL;
+    if (lbytes) {  // lane sums of 4 consecutive quantized activations, scaled for the offsets
+        lsA = (int32_t *)((uint8_t *)pk_scratch.p + abytes);
+        lsB = lsA + ntok * nb * 8;
+        for (int64_t t = 0; t < ntok; t++) {
+            const int8_t *q = a.qs + t * cols;
+            for (int64_t i = 0; i < nb * 8; i++) {
+                const int32_t sum = q[4 * i] + q[4 * i + 1] + q[4 * i + 2] + q[4 * i + 3];
+                lsA[t * nb * 8 + i] = -8 * sum;
+                lsB[t * nb * 8 + i] = -128 * sum;
+            }
+        }
+    }
+
+    pk_ctx c;
+    memset(&c, 0, sizeof c);
+    c.P = P;
+    c.type = type;
+    c.simd = tk_packed_preferred(type);
+    c.rows = rows;
+    c.nb = nb;
+    c.ntok = ntok;
+    c.ngroups = (rows + PR - 1) / PR;
+    c.gb = group_bytes(type, c.nb);
+    c.a = &a;
+    c.lsA = lsA;
+    c.lsB = lsB;
+    c.Y = Y;
+    const int nth = tk_pool_size(pool);
+    int64_t gpi = (int64_t)(ITEM_BYTES / c.gb);
+    if (gpi < 1) gpi = 1;
+    const int64_t balance = (c.ngroups + 4 * nth - 1) / (4 * nth);  // >= 4 items per thread
+    if (nth > 1 && gpi > balance) gpi = balance;
+    if (gpi < 1) gpi = 1;
+    c.groups_per_item = gpi;
+    c.n_gitems = (c.ngroups + gpi - 1) / gpi;
+    c.n_items = c.n_gitems * ((ntok + TOK_CHUNK - 1) / TOK_CHUNK);
+    atomic_init(&c.next, 0);
+    tk_pool_run(nth > 1 ? pool : NULL, pk_task, &c);
+    return 0;
+}
