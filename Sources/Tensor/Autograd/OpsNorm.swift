@@ -70,10 +70,9 @@ extension Tape {
         let y = x.value.copy()
         spec.apply(y.pointer, positions: positions, heads: heads, headDim: headDim, sign: 1, pool: pool)
         return record(y, inputs: [x]) { [pool] dy in
-            guard let dx = x.gradPointer else { return }
-            let t = dy.copy()
-            spec.apply(t.pointer, positions: positions, heads: heads, headDim: headDim, sign: -1, pool: pool)
-            tk_add(dx, t.pointer, Int64(t.count))
+            guard x.requiresGrad else { return }
+            spec.apply(dy.pointer, positions: positions, heads: heads, headDim: headDim, sign: -1, pool: pool)  // dy is ours
+            x.accumulateGradient(dy, take: true)
         }
     }
 }
