@@ -13,6 +13,7 @@ BenchTrain.swift), mean next-token cross-entropy over every position (labels = i
 inside the model), backward, clip_grad_norm_(1.0), AdamW step, zero_grad. LoRA: r=8, alpha=16,
 dropout 0 on q,k,v,o,gate,up,down projections (PEFT LoraConfig). Full: every parameter trains.
 Prints one JSON object: tokens_per_second (median over the steps after warm-up), step_seconds,
+cpu_seconds (median user+system CPU time of a step, all threads),
 peak_rss_bytes (resource.getrusage of this process), torch/transformers/peft versions.
 """
 import argparse, json, os, resource, statistics, sys, time
@@ -63,22 +64,28 @@ def main():
     vocab = model.config.vocab_size
     ids = torch.tensor(bench_tokens(a.batch * a.seq_len, vocab), dtype=torch.long).view(a.batch, a.seq_len)
 
-    times = []
+    def cpu():
+        u = resource.getrusage(resource.RUSAGE_SELF)
+        return u.ru_utime + u.ru_stime
+
+    times, cpus = [], []
     for i in range(a.warmup + a.steps):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), cpu()
         out = model(input_ids=ids, labels=ids)
         out.loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
         opt.zero_grad(set_to_none=False)
-        dt = time.perf_counter() - t0
+        dt, dc = time.perf_counter() - t0, cpu() - c0
         if i >= a.warmup:
             times.append(dt)
+            cpus.append(dc)
     step = statistics.median(times)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
     print(json.dumps({
         "method": a.method, "batch": a.batch, "seq_len": a.seq_len, "threads": a.threads,
         "tokens_per_second": a.batch * a.seq_len / step, "step_seconds": step, "steps": len(times),
+        "cpu_seconds": statistics.median(cpus),
         "loss": float(out.loss), "peak_rss_bytes": rss, "trainable_parameters": sum(p.numel() for p in params),
         "version": f"torch {torch.__version__}, transformers {transformers.__version__}"
                    + (f", peft {peft_version}" if peft_version else ""),

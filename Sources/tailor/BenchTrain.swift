@@ -71,11 +71,15 @@ struct BenchTrain: ParsableCommand {
             for m in methods {
                 var ours: [TrainSample] = [], theirs: [TrainSample] = []
                 for i in 0..<runs {
-                    if !json { printError("\(m): run \(i + 1)/\(runs)") }
-                    ours.append(try runJSON([selfPath, "bench", "train", "--child", "-m", path, "--method", m, "--rank", "\(rank)"] + shape))
+                    let t = try runJSON([selfPath, "bench", "train", "--child", "-m", path, "--method", m, "--rank", "\(rank)"] + shape)
+                    ours.append(t)
+                    var line = String(format: "%@ run %d/%d: tailor %.1f tok/s, %.0f MiB", m, i + 1, runs, t.tokensPerSecond, Double(t.peakRSS) / 1_048_576)
                     if peer != nil {
-                        theirs.append(try runJSON(["python3", script, path, "--method", m, "--rank", "\(rank)"] + shape))
+                        let p = try runJSON(["python3", script, path, "--method", m, "--rank", "\(rank)"] + shape)
+                        theirs.append(p)
+                        line += String(format: "; torch %.1f tok/s, %.0f MiB", p.tokensPerSecond, Double(p.peakRSS) / 1_048_576)
                     }
+                    if !json { printError(line) }
                 }
                 rows.append(TrainBenchRow(method: m, tailor: .median(ours), peer: theirs.isEmpty ? nil : .median(theirs)))
             }
@@ -110,10 +114,10 @@ struct BenchTrain: ParsableCommand {
         let n = batch * seqLen
         let tokens = benchTokens(count: n, vocab: config.vocabSize)
         let targets = (0..<n).map { r in r % seqLen == seqLen - 1 ? Int32(-100) : tokens[r + 1] }
-        var times: [Double] = []
+        var times: [Double] = [], cpu: [Double] = []
         var lastLoss: Float = 0
         for i in 0..<(warmup + steps) {
-            let t0 = now()
+            let t0 = now(), c0 = selfCPUSeconds()
             let tape = Tape(pool: pool)
             let loss = try graph.loss(tokens: tokens, targets: targets, batch: batch, tape: tape)
             tape.backward(from: loss)
@@ -121,10 +125,10 @@ struct BenchTrain: ParsableCommand {
             opt.step()
             for p in params { p.zeroGradient() }
             lastLoss = loss.value.pointer[0]
-            if i >= warmup { times.append(now() - t0) }
+            if i >= warmup { times.append(now() - t0); cpu.append(selfCPUSeconds() - c0) }
         }
         let step = times.sorted()[times.count / 2]
-        let sample = TrainSample(tokensPerSecond: Double(n) / step, stepSeconds: step, peakRSS: selfPeakRSS(),
+        let sample = TrainSample(tokensPerSecond: Double(n) / step, stepSeconds: step, cpuSeconds: cpu.sorted()[cpu.count / 2], peakRSS: selfPeakRSS(),
                                  loss: Double(lastLoss), trainableParameters: params.reduce(0) { $0 + $1.count }, version: nil)
         print(String(decoding: try JSONEncoder().encode(sample), as: UTF8.self))
     }
@@ -148,11 +152,19 @@ struct BenchTrain: ParsableCommand {
         }
         return TrainSample(tokensPerSecond: o["tokens_per_second"] as? Double ?? o["tokensPerSecond"] as? Double ?? 0,
                            stepSeconds: o["step_seconds"] as? Double ?? o["stepSeconds"] as? Double ?? 0,
+                           cpuSeconds: o["cpu_seconds"] as? Double ?? o["cpuSeconds"] as? Double ?? 0,
                            peakRSS: o["peak_rss_bytes"] as? Int ?? o["peakRSS"] as? Int ?? 0,
                            loss: o["loss"] as? Double ?? 0,
                            trainableParameters: o["trainable_parameters"] as? Int ?? o["trainableParameters"] as? Int ?? 0,
                            version: o["version"] as? String)
     }
+}
+
+/// User + system CPU time of this process so far, in seconds.
+func selfCPUSeconds() -> Double {
+    var u = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &u)
+    return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
 }
 
 /// Peak RSS of this process (getrusage maxrss), in bytes.
@@ -165,6 +177,9 @@ func selfPeakRSS() -> Int {
 struct TrainSample: Codable {
     var tokensPerSecond: Double
     var stepSeconds: Double
+    /// CPU seconds (user + system, all threads) of one step: on a shared machine, tokens per CPU
+    /// second says more about efficiency than wall time (time spent spinning counts against a side).
+    var cpuSeconds: Double
     var peakRSS: Int
     var loss: Double
     var trainableParameters: Int
@@ -174,6 +189,7 @@ struct TrainSample: Codable {
     static func median(_ s: [TrainSample]) -> TrainSample {
         func med(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
         return TrainSample(tokensPerSecond: med(s.map(\.tokensPerSecond)), stepSeconds: med(s.map(\.stepSeconds)),
+                           cpuSeconds: med(s.map(\.cpuSeconds)),
                            peakRSS: Int(med(s.map { Double($0.peakRSS) })), loss: s.last?.loss ?? 0,
                            trainableParameters: s.last?.trainableParameters ?? 0, version: s.last?.version)
     }
@@ -198,16 +214,18 @@ struct TrainBenchReport: Codable {
         print("OPENBLAS_CORETYPE: \(openblasCoretype ?? "(unset)")")
         if let v = peerVersion { print("peer: \(v)") }
         let hasPeer = rows.contains { $0.peer != nil }
-        print(hasPeer ? "method  tailor tok/s  torch tok/s  ratio  tailor RSS MiB  torch RSS MiB  RSS ratio"
-                      : "method  tailor tok/s  tailor RSS MiB")
+        print(hasPeer ? "method  tailor tok/s  torch tok/s  ratio  tailor RSS MiB  torch RSS MiB  RSS ratio  tailor tok/CPU-s  torch tok/CPU-s  ratio"
+                      : "method  tailor tok/s  tailor RSS MiB  tailor tok/CPU-s")
         for r in rows {
             let t = r.tailor, mib = { (b: Int) in Double(b) / 1_048_576 }
+            let tokens = Double(batch * seqLen), tc = tokens / max(t.cpuSeconds, 1e-9)
             if let p = r.peer {
-                print(String(format: "%-6@  %12.1f  %11.1f  %5.2f  %14.0f  %13.0f  %9.2f", r.method as NSString, t.tokensPerSecond,
-                             p.tokensPerSecond, t.tokensPerSecond / p.tokensPerSecond, mib(t.peakRSS), mib(p.peakRSS),
-                             Double(t.peakRSS) / Double(max(p.peakRSS, 1))))
+                let pc = tokens / max(p.cpuSeconds, 1e-9)
+                print(String(format: "%-6@  %12.1f  %11.1f  %5.2f  %14.0f  %13.0f  %9.2f  %16.1f  %15.1f  %5.2f", r.method as NSString,
+                             t.tokensPerSecond, p.tokensPerSecond, t.tokensPerSecond / p.tokensPerSecond, mib(t.peakRSS), mib(p.peakRSS),
+                             Double(t.peakRSS) / Double(max(p.peakRSS, 1)), tc, pc, tc / pc))
             } else {
-                print(String(format: "%-6@  %12.1f  %14.0f", r.method as NSString, t.tokensPerSecond, mib(t.peakRSS)))
+                print(String(format: "%-6@  %12.1f  %14.0f  %16.1f", r.method as NSString, t.tokensPerSecond, mib(t.peakRSS), tc))
             }
         }
     }
