@@ -20,9 +20,10 @@ extension Tape {
         tk_sgemm_pool(0, 1, Int64(N), Int64(M), Int64(K), 1, x.value.pointer, Int64(K), w.value.pointer, Int64(K),
                       0, y.pointer, Int64(M), pool?.raw)
         return record(y, inputs: [x, w]) { [pool] dy in
-            if let dx = x.gradPointer {                                              // dX (N, K) += dY · W
+            if x.requiresGrad {                                                      // dX (N, K) += dY · W
+                let (dx, fresh) = x.gradientBufferForWrite()
                 tk_sgemm_pool(0, 0, Int64(N), Int64(K), Int64(M), 1, dy.pointer, Int64(M), w.value.pointer, Int64(K),
-                              1, dx, Int64(K), pool?.raw)
+                              fresh ? 0 : 1, dx.pointer, Int64(K), pool?.raw)
             }
             if let dw = w.gradPointer {                                              // dW (M, K) += dYᵀ · X
                 tk_sgemm_pool(1, 0, Int64(M), Int64(K), Int64(N), 1, dy.pointer, Int64(M), x.value.pointer, Int64(K),
@@ -75,8 +76,12 @@ extension Tape {
             if let db = b.gradPointer {                                              // dB (M, r) += s · dYᵀ · T
                 tk_sgemm_pool(1, 0, Int64(M), Int64(r), Int64(N), s, dy.pointer, Int64(M), t.pointer, Int64(r), 1, db, Int64(r), P)
             }
-            let needT = a.requiresGrad || hv.requiresGrad
-            if needT {
+            if x.requiresGrad {                                                      // dX (N, K) += dY · W (first: may overwrite)
+                let (dx, fresh) = x.gradientBufferForWrite()
+                tk_sgemm_pool(0, 0, Int64(N), Int64(K), Int64(M), 1, dy.pointer, Int64(M), w.value.pointer, Int64(K),
+                              fresh ? 0 : 1, dx.pointer, Int64(K), P)
+            }
+            if a.requiresGrad || hv.requiresGrad {
                 let dt = FloatTensor(uninitialized: [N, r])                          // dT (N, r) = s · dY · B
                 tk_sgemm_pool(0, 0, Int64(N), Int64(r), Int64(M), s, dy.pointer, Int64(M), b.value.pointer, Int64(r), 0, dt.pointer, Int64(r), P)
                 if let da = a.gradPointer {                                          // dA (r, K) += dTᵀ · H
@@ -85,9 +90,6 @@ extension Tape {
                 if let dh = hv.gradPointer {                                         // dH (N, K) += dT · A
                     tk_sgemm_pool(0, 0, Int64(N), Int64(K), Int64(r), 1, dt.pointer, Int64(r), a.value.pointer, Int64(K), 1, dh, Int64(K), P)
                 }
-            }
-            if let dx = x.gradPointer {                                              // dX (N, K) += dY · W
-                tk_sgemm_pool(0, 0, Int64(N), Int64(K), Int64(M), 1, dy.pointer, Int64(M), w.value.pointer, Int64(K), 1, dx, Int64(K), P)
             }
         }
     }

@@ -46,6 +46,16 @@ open class Variable: @unchecked Sendable, CustomStringConvertible {
         }
     }
 
+    /// The gradient buffer for a kernel that can either overwrite or add: (buffer, true) when it
+    /// was just created with undefined contents (write with beta = 0), (buffer, false) when it
+    /// holds gradients to add to.
+    public func gradientBufferForWrite() -> (FloatTensor, overwrite: Bool) {
+        if let g = grad { return (g, false) }
+        let g = FloatTensor(uninitialized: value.shape)
+        grad = g
+        return (g, true)
+    }
+
     /// Zeroes the gradient (keeps the buffer).
     public func zeroGradient() { grad?.zero() }
 
