@@ -1,13 +1,16 @@
 // grad_attention.c: causal grouped-query attention for training, one fused forward and one fused
-// backward. Layouts (row-major): q, out (B, T, H, Dh); k, v (B, T, Hkv, Dh); lse (B, H, T).
-// Query head h reads KV head h / (H / Hkv). Positions inside a sequence are 0 ... T-1 and row t
-// attends to keys 0 ... t. The forward keeps only the log-sum-exp of each row's scaled scores;
-// the backward recomputes the probabilities from it (flash-attention style, O(B·H·T) memory).
-// Limits: f32; O(T²·Dh) per head with plain loops (no tiling), fine for T up to a few thousand.
-#include "ckernels.h"
+// backward. Layouts (row-major): q, out (B, T, H, Dh); k, v (B, S, Hkv, Dh) with S = P + T;
+// lse (B, H, T). Query head h reads KV head h / (H / Hkv). Query t attends keys 0 ... P + t.
+// The forward keeps only the log-sum-exp of each row's scaled scores; the backward recomputes
+// the probabilities from it (flash-attention style, O(B·H·T) memory besides a per-thread score
+// block). Per head, the products are single-threaded BLAS calls on blocks of ROWS query rows
+// (keys beyond the block's last allowed position are skipped), heads spread over the pool.
+// Limits: f32; a score block of ROWS × S floats per thread (S = keys per sequence).
+#include "tk_internal.h"
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
+
+#define ROWS 32
 
 typedef struct {
     float *out, *lse, *dq, *dk, *dv;
@@ -15,37 +18,36 @@ typedef struct {
     int64_t B, T, P, H, Hkv, Dh; float scale;
 } gattn_ctx;
 
-static inline float dotf(const float *a, const float *b, int64_t n) {
-    float s = 0.0f;
-    for (int64_t i = 0; i < n; i++) s += a[i] * b[i];
-    return s;
-}
-
-// One job per (b, h, t) query row.
+// One job per (b, h).
 static void gattn_fwd_task(void *vc, int ith, int nth) {
     const gattn_ctx *c = vc;
     const int64_t T = c->T, P = c->P, S = T + P, H = c->H, Hkv = c->Hkv, Dh = c->Dh, group = H / Hkv;
-    float *s = malloc(sizeof(float) * (size_t)S);
+    const int64_t ldq = H * Dh, ldk = Hkv * Dh;
+    float *s = malloc(sizeof(float) * (size_t)(ROWS * S));
     if (!s) return;
-    for (int64_t job = ith; job < c->B * H * T; job += nth) {
-        const int64_t b = job / (H * T), h = (job / T) % H, t = job % T, hk = h / group;
-        const float *q = c->q + ((b * T + t) * H + h) * Dh;
-        float mx = -INFINITY;
-        for (int64_t j = 0; j <= P + t; j++) {
-            s[j] = dotf(q, c->k + ((b * S + j) * Hkv + hk) * Dh, Dh) * c->scale;
-            mx = s[j] > mx ? s[j] : mx;
+    for (int64_t job = ith; job < c->B * H; job += nth) {
+        const int64_t b = job / H, h = job % H, hk = h / group;
+        const float *q = c->q + (b * T * H + h) * Dh;           // row t at q + t·ldq
+        const float *k = c->k + (b * S * Hkv + hk) * Dh;        // key j at k + j·ldk
+        const float *v = c->v + (b * S * Hkv + hk) * Dh;
+        float *o = c->out + (b * T * H + h) * Dh;
+        for (int64_t t0 = 0; t0 < T; t0 += ROWS) {
+            const int64_t nr = T - t0 < ROWS ? T - t0 : ROWS, nk = P + t0 + nr;
+            tk_sgemm(0, 1, nr, nk, Dh, c->scale, q + t0 * ldq, ldq, k, ldk, 0.0f, s, nk);   // scores (nr, nk)
+            for (int64_t i = 0; i < nr; i++) {
+                float *row = s + i * nk;
+                const int64_t n = P + t0 + i + 1;
+                float mx = -INFINITY;
+                for (int64_t j = 0; j < n; j++) mx = row[j] > mx ? row[j] : mx;
+                double sum = 0.0;
+                for (int64_t j = 0; j < n; j++) { row[j] = expf(row[j] - mx); sum += row[j]; }
+                const float inv = (float)(1.0 / sum);
+                for (int64_t j = 0; j < n; j++) row[j] *= inv;
+                for (int64_t j = n; j < nk; j++) row[j] = 0.0f;
+                c->lse[(b * H + h) * T + t0 + i] = mx + (float)log(sum);
+            }
+            tk_sgemm(0, 0, nr, Dh, nk, 1.0f, s, nk, v, ldk, 0.0f, o + t0 * ldq, ldq);       // out = p·v
         }
-        double sum = 0.0;
-        for (int64_t j = 0; j <= P + t; j++) { s[j] = expf(s[j] - mx); sum += s[j]; }
-        const float inv = (float)(1.0 / sum);
-        float *o = c->out + ((b * T + t) * H + h) * Dh;
-        memset(o, 0, sizeof(float) * (size_t)Dh);
-        for (int64_t j = 0; j <= P + t; j++) {
-            const float p = s[j] * inv;
-            const float *v = c->v + ((b * S + j) * Hkv + hk) * Dh;
-            for (int64_t d = 0; d < Dh; d++) o[d] += p * v[d];
-        }
-        c->lse[(b * H + h) * T + t] = mx + (float)log(sum);
     }
     free(s);
 }
@@ -54,7 +56,9 @@ void tk_attention_train_fwd(float *out, float *lse, const float *q, const float 
                             int64_t B, int64_t T, int64_t P, int64_t H, int64_t Hkv, int64_t Dh, float scale, tk_pool *pool) {
     gattn_ctx c = { .out = out, .lse = lse, .q = q, .k = k, .v = v, .B = B, .T = T, .P = P, .H = H, .Hkv = Hkv,
                     .Dh = Dh, .scale = scale };
+    const int saved = tk_blas_single_begin();
     tk_pool_run(pool, gattn_fwd_task, &c);
+    tk_blas_single_end(saved);
 }
 
 // One job per (b, hk): the job owns dk and dv of that KV head and dq of the query heads that
@@ -62,35 +66,43 @@ void tk_attention_train_fwd(float *out, float *lse, const float *q, const float 
 static void gattn_bwd_task(void *vc, int ith, int nth) {
     const gattn_ctx *c = vc;
     const int64_t T = c->T, P = c->P, S = T + P, H = c->H, Hkv = c->Hkv, Dh = c->Dh, group = H / Hkv;
-    float *ds = malloc(sizeof(float) * (size_t)S);
-    if (!ds) return;
+    const int64_t ldq = H * Dh, ldk = Hkv * Dh;
+    float *p = malloc(sizeof(float) * (size_t)(2 * ROWS * S));
+    if (!p) return;
+    float *ds = p + ROWS * S;
     for (int64_t job = ith; job < c->B * Hkv; job += nth) {
         const int64_t b = job / Hkv, hk = job % Hkv;
+        const float *k = c->k + (b * S * Hkv + hk) * Dh, *v = c->v + (b * S * Hkv + hk) * Dh;
+        float *dk = c->dk + (b * S * Hkv + hk) * Dh, *dv = c->dv + (b * S * Hkv + hk) * Dh;
         for (int64_t h = hk * group; h < (hk + 1) * group; h++) {
-            for (int64_t t = 0; t < T; t++) {
-                const int64_t row = (b * T + t) * H + h;
-                const float *q = c->q + row * Dh, *dout = c->dout + row * Dh, *o = c->o + row * Dh;
-                const float lse = c->lse_in[(b * H + h) * T + t];
-                const float D = dotf(dout, o, Dh);  // sum_j p_j dp_j
-                float *dq = c->dq + row * Dh;
-                for (int64_t j = 0; j <= P + t; j++) {
-                    const int64_t kv = ((b * S + j) * Hkv + hk) * Dh;
-                    const float p = expf(dotf(q, c->k + kv, Dh) * c->scale - lse);
-                    const float dp = dotf(dout, c->v + kv, Dh);
-                    float *dv = c->dv + kv;
-                    for (int64_t d = 0; d < Dh; d++) dv[d] += p * dout[d];
-                    ds[j] = p * (dp - D) * c->scale;  // d(score)/d(q·k) folds in the scale
+            const int64_t qo = (b * T * H + h) * Dh;
+            const float *q = c->q + qo, *o = c->o + qo, *dout = c->dout + qo;
+            float *dq = c->dq + qo;
+            for (int64_t t0 = 0; t0 < T; t0 += ROWS) {
+                const int64_t nr = T - t0 < ROWS ? T - t0 : ROWS, nk = P + t0 + nr;
+                tk_sgemm(0, 1, nr, nk, Dh, c->scale, q + t0 * ldq, ldq, k, ldk, 0.0f, p, nk);          // scores
+                tk_sgemm(0, 1, nr, nk, Dh, 1.0f, dout + t0 * ldq, ldq, v, ldk, 0.0f, ds, nk);          // dp = dout·vᵀ
+                for (int64_t i = 0; i < nr; i++) {
+                    const int64_t t = t0 + i, n = P + t + 1;
+                    const float lse = c->lse_in[(b * H + h) * T + t];
+                    const float *dor = dout + t * ldq, *orow = o + t * ldq;
+                    float D = 0.0f;  // sum_j p_j dp_j = dout · out
+                    for (int64_t d = 0; d < Dh; d++) D += dor[d] * orow[d];
+                    float *pr = p + i * nk, *dr = ds + i * nk;
+                    for (int64_t j = 0; j < n; j++) {
+                        const float pj = expf(pr[j] - lse);
+                        pr[j] = pj;
+                        dr[j] = pj * (dr[j] - D) * c->scale;  // d(score)/d(q·k) folds in the scale
+                    }
+                    for (int64_t j = n; j < nk; j++) { pr[j] = 0.0f; dr[j] = 0.0f; }
                 }
-                for (int64_t j = 0; j <= P + t; j++) {
-                    const int64_t kv = ((b * S + j) * Hkv + hk) * Dh;
-                    const float g = ds[j], *kr = c->k + kv;
-                    float *dk = c->dk + kv;
-                    for (int64_t d = 0; d < Dh; d++) { dq[d] += g * kr[d]; dk[d] += g * q[d]; }
-                }
+                tk_sgemm(1, 0, nk, Dh, nr, 1.0f, p, nk, dout + t0 * ldq, ldq, 1.0f, dv, ldk);           // dv += pᵀ·dout
+                tk_sgemm(0, 0, nr, Dh, nk, 1.0f, ds, nk, k, ldk, 1.0f, dq + t0 * ldq, ldq);             // dq += ds·k
+                tk_sgemm(1, 0, nk, Dh, nr, 1.0f, ds, nk, q + t0 * ldq, ldq, 1.0f, dk, ldk);             // dk += dsᵀ·q
             }
         }
     }
-    free(ds);
+    free(p);
 }
 
 void tk_attention_train_bwd(float *dq, float *dk, float *dv, const float *dout, const float *q, const float *k,
@@ -98,5 +110,7 @@ void tk_attention_train_bwd(float *dq, float *dk, float *dv, const float *dout, 
                             int64_t H, int64_t Hkv, int64_t Dh, float scale, tk_pool *pool) {
     gattn_ctx c = { .dq = dq, .dk = dk, .dv = dv, .dout = dout, .q = q, .k = k, .v = v, .o = out, .lse_in = lse,
                     .B = B, .T = T, .P = P, .H = H, .Hkv = Hkv, .Dh = Dh, .scale = scale };
+    const int saved = tk_blas_single_begin();
     tk_pool_run(pool, gattn_bwd_task, &c);
+    tk_blas_single_end(saved);
 }

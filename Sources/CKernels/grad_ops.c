@@ -6,8 +6,39 @@
 #include "tk_internal.h"
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 static inline int64_t part_lo(int64_t n, int ith, int nth) { return n * ith / nth; }
+
+// Hot elementwise loops are compiled for AVX-512, AVX2 and baseline x86-64, picked at load time.
+#if defined(__x86_64__) && defined(__linux__) && defined(__clang__)
+#define TK_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define TK_CLONES
+#endif
+
+// exp(x) for x in float range, branch-free so loops over it vectorize (Cephes expf polynomial,
+// ~2 ulp; inputs below -87.3 give ~1e-38 instead of 0/denormals, above 88.3 give 2^127·e^r).
+static inline float fexp(float x) {
+    x = x < -87.3f ? -87.3f : x;
+    x = x > 88.3f ? 88.3f : x;
+    const float t = x * 1.44269504088896341f + 12582912.0f;  // round(x·log2 e) in the low mantissa bits
+    const float n = t - 12582912.0f;
+    int32_t ti;
+    memcpy(&ti, &t, 4);
+    const int32_t e = (ti - 0x4B400000 + 127) << 23;           // 2^n as float bits
+    const float r = x - n * 0.693359375f + n * 2.12194440e-4f;  // x - n·ln 2 (two-step)
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.0f;
+    float scale;
+    memcpy(&scale, &e, 4);
+    return p * scale;
+}
 
 // ---- RMSNorm ----
 typedef struct {
@@ -65,24 +96,37 @@ void tk_rmsnorm_bwd(float *dx, float *dw, const float *dy, const float *x, const
 }
 
 // ---- SiLU and SwiGLU ----
-static inline float sigmoidf(float g) { return 1.0f / (1.0f + expf(-g)); }
+static inline float sigmoidf(float g) { return 1.0f / (1.0f + fexp(-g)); }
 
-void tk_silu_fwd(float *y, const float *x, int64_t n) {
+TK_CLONES void tk_silu_fwd(float *y, const float *x, int64_t n) {
     for (int64_t i = 0; i < n; i++) y[i] = x[i] * sigmoidf(x[i]);
 }
 
-void tk_silu_bwd(float *dx, const float *dy, const float *x, int64_t n) {
+TK_CLONES void tk_swiglu_fwd(float *y, const float *gate, const float *up, int64_t n) {
+    for (int64_t i = 0; i < n; i++) y[i] = gate[i] * sigmoidf(gate[i]) * up[i];
+}
+
+TK_CLONES void tk_silu_bwd(float *dx, const float *dy, const float *x, int64_t n) {
     for (int64_t i = 0; i < n; i++) {
         const float s = sigmoidf(x[i]);
         dx[i] += dy[i] * s * (1.0f + x[i] * (1.0f - s));
     }
 }
 
-void tk_swiglu_bwd(float *dgate, float *dup, const float *dy, const float *gate, const float *up, int64_t n) {
-    for (int64_t i = 0; i < n; i++) {
-        const float g = gate[i], s = sigmoidf(g);
-        if (dgate) dgate[i] += dy[i] * up[i] * s * (1.0f + g * (1.0f - s));
-        if (dup) dup[i] += dy[i] * g * s;
+TK_CLONES void tk_swiglu_bwd(float *dgate, float *dup, const float *dy, const float *gate, const float *up, int64_t n) {
+    if (dgate && dup) {
+        for (int64_t i = 0; i < n; i++) {
+            const float g = gate[i], s = sigmoidf(g);
+            dgate[i] += dy[i] * up[i] * s * (1.0f + g * (1.0f - s));
+            dup[i] += dy[i] * g * s;
+        }
+    } else if (dgate) {
+        for (int64_t i = 0; i < n; i++) {
+            const float g = gate[i], s = sigmoidf(g);
+            dgate[i] += dy[i] * up[i] * s * (1.0f + g * (1.0f - s));
+        }
+    } else if (dup) {
+        for (int64_t i = 0; i < n; i++) dup[i] += dy[i] * gate[i] * sigmoidf(gate[i]);
     }
 }
 
@@ -92,14 +136,36 @@ typedef struct {
     int64_t nrows, V; int32_t ignore; float scale;
 } ce_ctx;
 
+// max and sum of exp(z - max) of one row: 16 float lanes, added in double at the end.
+TK_CLONES static double row_sum_exp(const float *z, int64_t V, float *max_out) {
+    float m[16];
+    for (int l = 0; l < 16; l++) m[l] = -INFINITY;
+    int64_t i = 0;
+    for (; i + 16 <= V; i += 16)
+        for (int l = 0; l < 16; l++) m[l] = z[i + l] > m[l] ? z[i + l] : m[l];
+    float mx = -INFINITY;
+    for (int l = 0; l < 16; l++) mx = m[l] > mx ? m[l] : mx;
+    for (int64_t j = i; j < V; j++) mx = z[j] > mx ? z[j] : mx;
+    float acc[16] = {0};
+    for (i = 0; i + 16 <= V; i += 16)
+        for (int l = 0; l < 16; l++) acc[l] += fexp(z[i + l] - mx);
+    double sum = 0.0;
+    for (int l = 0; l < 16; l++) sum += (double)acc[l];
+    for (int64_t j = i; j < V; j++) sum += (double)fexp(z[j] - mx);
+    *max_out = mx;
+    return sum;
+}
+
+TK_CLONES static void row_softmax_acc(float *dz, const float *z, int64_t V, float lse, float scale) {
+    for (int64_t i = 0; i < V; i++) dz[i] += scale * fexp(z[i] - lse);
+}
+
 static void ce_fwd_task(void *vc, int ith, int nth) {
     const ce_ctx *c = vc;
     for (int64_t r = part_lo(c->nrows, ith, nth); r < part_lo(c->nrows, ith + 1, nth); r++) {
         const float *z = c->logits + r * c->V;
-        float mx = -INFINITY;
-        for (int64_t i = 0; i < c->V; i++) mx = z[i] > mx ? z[i] : mx;
-        double sum = 0.0;
-        for (int64_t i = 0; i < c->V; i++) sum += (double)expf(z[i] - mx);
+        float mx;
+        const double sum = row_sum_exp(z, c->V, &mx);
         const float lse = mx + (float)log(sum);
         c->lse[r] = lse;
         const int32_t t = c->targets[r];
@@ -128,7 +194,7 @@ static void ce_bwd_task(void *vc, int ith, int nth) {
         const float *z = c->logits + r * c->V;
         float *dz = c->dlogits + r * c->V;
         const float lse = c->lse_in[r];
-        for (int64_t i = 0; i < c->V; i++) dz[i] += c->scale * expf(z[i] - lse);
+        row_softmax_acc(dz, z, c->V, lse, c->scale);
         dz[t] -= c->scale;
     }
 }
@@ -170,13 +236,67 @@ int tk_matmul_exact_backward_x(const void *W, int type, int64_t rows, int64_t co
     const int64_t be = tk_type_block_elems(type);
     if (!tk_type_supported(type) || be == 0 || cols % be != 0) return -1;
     if (type == TK_F32) {
-        tk_sgemm(0, 0, ntok, cols, rows, 1.0f, dY, rows, (const float *)W, cols, 1.0f, dX, cols);
+        tk_sgemm_pool(0, 0, ntok, cols, rows, 1.0f, dY, rows, (const float *)W, cols, 1.0f, dX, cols, pool);
         return 0;
     }
     mmt_ctx c = { W, type, rows, cols, ntok, be, cols / be, (size_t)(cols / be * tk_type_block_bytes(type)),
                   (size_t)tk_type_block_bytes(type), dY, dX };
     tk_pool_run(pool, mmt_task, &c);
     return 0;
+}
+
+// ---- RoPE on many rows: cos/sin once per position (same arithmetic as tk_rope) ----
+typedef struct {
+    float *x; const int64_t *pos; const float *cs; int64_t nrows, nheads, head_dim, n_rot, pmin; int neox; float sign;
+} rope_ctx;
+
+static void rope_task(void *vc, int ith, int nth) {
+    const rope_ctx *c = vc;
+    const int64_t half = c->n_rot / 2;
+    for (int64_t r = part_lo(c->nrows, ith, nth); r < part_lo(c->nrows, ith + 1, nth); r++) {
+        const float *cs = c->cs + (c->pos[r] - c->pmin) * 2 * half;  // cos[half], sin[half]
+        for (int64_t h = 0; h < c->nheads; h++) {
+            float *v = c->x + (r * c->nheads + h) * c->head_dim;
+            for (int64_t i = 0; i < half; i++) {
+                const float co = cs[i], si = c->sign * cs[half + i];
+                const int64_t a = c->neox ? i : 2 * i, b = c->neox ? i + half : 2 * i + 1;
+                const float x0 = v[a], x1 = v[b];
+                v[a] = x0 * co - x1 * si;
+                v[b] = x0 * si + x1 * co;
+            }
+        }
+    }
+}
+
+void tk_rope_rows(float *x, const int64_t *positions, int64_t nrows, int64_t nheads, int64_t head_dim, int64_t n_rot,
+                  float freq_base, float freq_scale, const float *freq_factors, int neox, int sign, tk_pool *pool) {
+    if (nrows <= 0) return;
+    int64_t pmin = positions[0], pmax = positions[0];
+    for (int64_t r = 1; r < nrows; r++) {
+        pmin = positions[r] < pmin ? positions[r] : pmin;
+        pmax = positions[r] > pmax ? positions[r] : pmax;
+    }
+    const int64_t half = n_rot / 2, np = pmax - pmin + 1;
+    float *cs = malloc(sizeof(float) * (size_t)(np * 2 * half));
+    if (!cs) {  // no table: rotate row by row
+        for (int64_t r = 0; r < nrows; r++)
+            tk_rope(x + r * nheads * head_dim, nheads, head_dim, n_rot, sign * positions[r], freq_base, freq_scale, freq_factors, neox);
+        return;
+    }
+    const float theta_scale = powf(freq_base, -2.0f / (float)n_rot);
+    for (int64_t p = 0; p < np; p++) {
+        float theta = (float)(pmin + p);
+        for (int64_t i = 0; i < half; i++) {
+            const float ff = freq_factors ? freq_factors[i] : 1.0f;
+            const float t = freq_scale * theta / ff;
+            cs[p * 2 * half + i] = cosf(t);
+            cs[p * 2 * half + half + i] = sinf(t);
+            theta *= theta_scale;
+        }
+    }
+    rope_ctx c = { x, positions, cs, nrows, nheads, head_dim, n_rot, pmin, neox, sign < 0 ? -1.0f : 1.0f };
+    tk_pool_run(pool, rope_task, &c);
+    free(cs);
 }
 
 // ---- small elementwise helpers for the autograd ----

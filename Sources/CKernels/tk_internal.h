@@ -6,6 +6,11 @@
 #include "ckernels.h"
 #include <string.h>
 
+/// Makes BLAS run single-threaded (for BLAS calls inside pool tasks); returns what to restore
+/// with tk_blas_single_end (blas.c).
+int tk_blas_single_begin(void);
+void tk_blas_single_end(int saved);
+
 #define QK 32     // block size of Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q8_1
 #define QK_K 256  // super-block size of the K-quants and Q8_K
 

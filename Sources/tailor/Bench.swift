@@ -16,7 +16,7 @@ struct Bench: ParsableCommand {
         scripts/bench_llamacpp.py) or the path of a llama-bench binary. OPENBLAS_CORETYPE, if set,
         applies to both sides alike; it is printed.
         """,
-        subcommands: [BenchEmbed.self, BenchIndex.self])
+        subcommands: [BenchEmbed.self, BenchIndex.self, BenchTrain.self])
 
     @OptionGroup var model: ModelOptions
     @Option(help: "Prompt tokens for prefill.") var promptTokens = 512

@@ -40,17 +40,23 @@ public final class LoRALinear: LinearLayer {
     public var outFeatures: Int { base.outFeatures }
 
     public func forward(_ x: Variable, tape: Tape) -> Variable {
+        if isEnabled, !isMerged, let dense = base as? DenseLinear, dense.bias == nil {  // one fused op, same math
+            return tape.lowRankLinear(x, dense.weight, a: loraA, b: loraB, scaling: scaling, input: droppedInput(x, tape: tape))
+        }
         let y = base.forward(x, tape: tape)                                              // (N, out)
         guard isEnabled, !isMerged else { return y }
-        var h = x
-        if training, dropout > 0, let rng = random {
-            let keep = 1 / (1 - dropout)
-            let mask = FloatTensor(zeros: x.shape)
-            for i in 0..<mask.count { mask.pointer[i] = rng.uniform() < dropout ? 0 : keep }
-            h = tape.mul(x, Variable(mask))                                              // (N, in)
-        }
+        let h = droppedInput(x, tape: tape) ?? x
         let low = tape.linear(tape.linear(h, loraA), loraB)                              // (N, r) -> (N, out)
         return tape.add(y, tape.scale(low, by: scaling))
+    }
+
+    /// x after inverted dropout (training with dropout > 0), else nil.
+    private func droppedInput(_ x: Variable, tape: Tape) -> Variable? {
+        guard training, dropout > 0, let rng = random else { return nil }
+        let keep = 1 / (1 - dropout)
+        let mask = FloatTensor(zeros: x.shape)
+        for i in 0..<mask.count { mask.pointer[i] = rng.uniform() < dropout ? 0 : keep }
+        return tape.mul(x, Variable(mask))                                               // (N, in)
     }
 
     public func namedParameters() -> [(name: String, parameter: Parameter)] {

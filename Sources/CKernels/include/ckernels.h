@@ -108,6 +108,11 @@ const char *tk_blas_recommended_coretype(void);
 void tk_sgemm(int transA, int transB, int64_t m, int64_t n, int64_t k, float alpha,
               const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
               float *C, int64_t ldc);
+/// tk_sgemm split into slices of C over `pool` (one single-threaded BLAS call per slice; NULL pool:
+/// plain tk_sgemm). Not from inside a pool task.
+void tk_sgemm_pool(int transA, int transB, int64_t m, int64_t n, int64_t k, float alpha,
+                   const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
+                   float *C, int64_t ldc, tk_pool *pool);
 
 // ---- elementwise and normalization ops (ops.c) ----
 /// y = x / sqrt(mean(x^2) + eps) * w, over rows of length n.
@@ -160,6 +165,12 @@ void tk_rmsnorm_bwd(float *dx, float *dw, const float *dy, const float *x, const
 void tk_silu_fwd(float *y, const float *x, int64_t n);
 /// dx += dy * silu'(x).
 void tk_silu_bwd(float *dx, const float *dy, const float *x, int64_t n);
+/// tk_rope on nrows rows of (nheads, head_dim), row r at position sign·positions[r], with cos/sin
+/// computed once per distinct position; rows split over `pool`.
+void tk_rope_rows(float *x, const int64_t *positions, int64_t nrows, int64_t nheads, int64_t head_dim, int64_t n_rot,
+                  float freq_base, float freq_scale, const float *freq_factors, int neox, int sign, tk_pool *pool);
+/// out = silu(gate) * up (as tk_swiglu, with a vectorized exp).
+void tk_swiglu_fwd(float *out, const float *gate, const float *up, int64_t n);
 /// Backward of tk_swiglu (out = silu(gate) * up): dgate += ..., dup += ... (either may be NULL).
 void tk_swiglu_bwd(float *dgate, float *dup, const float *dy, const float *gate, const float *up, int64_t n);
 /// Softmax cross-entropy of logits (nrows, V) against targets; rows whose target equals

@@ -17,8 +17,8 @@ extension Tape {
         precondition(q.count == B * T * H * Dh && k.count == B * (T + P) * Hkv * Dh && v.count == k.count,
                      "attention: q \(q.shape), k \(k.shape), v \(v.shape) for B=\(B) H=\(H) Hkv=\(Hkv) Dh=\(Dh) P=\(P)")
         let scale = 1 / Float(Dh).squareRoot()
-        let out = FloatTensor(zeros: q.shape)                                           // (B·T, H·Dh)
-        let lse = FloatTensor(zeros: [B, H, T])                                         // (B, H, T)
+        let out = FloatTensor(uninitialized: q.shape)                                           // (B·T, H·Dh)
+        let lse = FloatTensor(uninitialized: [B, H, T])                                         // (B, H, T)
         tk_attention_train_fwd(out.pointer, lse.pointer, q.value.pointer, k.value.pointer, v.value.pointer,
                                Int64(B), Int64(T), Int64(P), Int64(H), Int64(Hkv), Int64(Dh), scale, pool?.raw)
         return record(out, inputs: [q, k, v]) { [pool] dy in

@@ -10,15 +10,15 @@ extension Tape {
         let y = a.value.copy()
         tk_add(y.pointer, b.value.pointer, Int64(y.count))
         return record(y, inputs: [a, b]) { dy in
-            if let da = a.gradPointer { tk_add(da, dy.pointer, Int64(dy.count)) }
-            if let db = b.gradPointer { tk_add(db, dy.pointer, Int64(dy.count)) }
+            a.accumulateGradient(dy, take: true)
+            b.accumulateGradient(dy, take: a.grad?.pointer != dy.pointer)
         }
     }
 
     /// a ⊙ b.
     public func mul(_ a: Variable, _ b: Variable) -> Variable {
         precondition(a.count == b.count, "mul: \(a.shape) and \(b.shape)")
-        let y = FloatTensor(zeros: a.shape)
+        let y = FloatTensor(uninitialized: a.shape)
         tk_mul(y.pointer, a.value.pointer, b.value.pointer, Int64(y.count))
         return record(y, inputs: [a, b]) { dy in
             if let da = a.gradPointer { tk_mul_acc(da, dy.pointer, b.value.pointer, Int64(dy.count)) }
@@ -31,13 +31,17 @@ extension Tape {
         let y = a.value.copy()
         tk_scale(y.pointer, s, Int64(y.count))
         return record(y, inputs: [a]) { dy in
-            if let da = a.gradPointer { tk_axpy(da, s, dy.pointer, Int64(dy.count)) }
+            guard a.requiresGrad else { return }
+            if a.grad == nil {                                                       // dy is ours to scale
+                tk_scale(dy.pointer, s, Int64(dy.count))
+                a.accumulateGradient(dy, take: true)
+            } else if let da = a.gradPointer { tk_axpy(da, s, dy.pointer, Int64(dy.count)) }
         }
     }
 
     /// silu(a) = a · sigmoid(a).
     public func silu(_ a: Variable) -> Variable {
-        let y = FloatTensor(zeros: a.shape)
+        let y = FloatTensor(uninitialized: a.shape)
         tk_silu_fwd(y.pointer, a.value.pointer, Int64(y.count))
         return record(y, inputs: [a]) { dy in
             if let da = a.gradPointer { tk_silu_bwd(da, dy.pointer, a.value.pointer, Int64(dy.count)) }
@@ -47,8 +51,8 @@ extension Tape {
     /// silu(gate) ⊙ up, fused (the Llama MLP's gate).
     public func swiglu(gate: Variable, up: Variable) -> Variable {
         precondition(gate.count == up.count, "swiglu: \(gate.shape) and \(up.shape)")
-        let y = FloatTensor(zeros: gate.shape)
-        tk_swiglu(y.pointer, gate.value.pointer, up.value.pointer, Int64(y.count))
+        let y = FloatTensor(uninitialized: gate.shape)
+        tk_swiglu_fwd(y.pointer, gate.value.pointer, up.value.pointer, Int64(y.count))
         return record(y, inputs: [gate, up]) { dy in
             tk_swiglu_bwd(gate.gradPointer, up.gradPointer, dy.pointer, gate.value.pointer, up.value.pointer, Int64(dy.count))
         }
@@ -57,9 +61,7 @@ extension Tape {
     /// The same elements seen with another shape (shares the value's storage).
     public func reshape(_ a: Variable, _ shape: [Int]) -> Variable {
         let y = a.value.reshaped(shape)
-        return record(y, inputs: [a]) { dy in
-            if let da = a.gradPointer { tk_add(da, dy.pointer, Int64(dy.count)) }
-        }
+        return record(y, inputs: [a]) { dy in a.accumulateGradient(dy, take: true) }
     }
 
     /// Rows `rows` of a (R, C) matrix, in that order: (rows.count, C). The VJP adds each row's
@@ -67,7 +69,7 @@ extension Tape {
     public func gatherRows(_ a: Variable, rows: [Int]) -> Variable {
         precondition(a.shape.count == 2, "gatherRows: expected 2-D, got \(a.shape)")
         let R = a.shape[0], C = a.shape[1]
-        let y = FloatTensor(zeros: [rows.count, C])                                   // (N, C)
+        let y = FloatTensor(uninitialized: [rows.count, C])                                   // (N, C)
         for (i, r) in rows.enumerated() {
             precondition(r >= 0 && r < R, "gatherRows: row \(r) outside 0..<\(R)")
             (y.pointer + i * C).update(from: a.value.pointer + r * C, count: C)
@@ -82,11 +84,11 @@ extension Tape {
     public func transpose(_ a: Variable) -> Variable {
         precondition(a.shape.count == 2, "transpose: expected 2-D, got \(a.shape)")
         let R = a.shape[0], C = a.shape[1]
-        let y = FloatTensor(zeros: [C, R])
+        let y = FloatTensor(uninitialized: [C, R])
         tk_transpose(y.pointer, a.value.pointer, Int64(R), Int64(C))
         return record(y, inputs: [a]) { dy in
             guard let da = a.gradPointer else { return }
-            let t = FloatTensor(zeros: [R, C])
+            let t = FloatTensor(uninitialized: [R, C])
             tk_transpose(t.pointer, dy.pointer, Int64(C), Int64(R))
             tk_add(da, t.pointer, Int64(t.count))
         }

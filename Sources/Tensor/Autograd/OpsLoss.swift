@@ -21,7 +21,7 @@ extension Tape {
         for (r, t) in targets.enumerated() where t != ignoreIndex && (t < 0 || Int(t) >= V) {
             throw TargetOutOfRange(row: r, target: t, vocabulary: V)
         }
-        let lse = FloatTensor(zeros: [N]), rowLoss = FloatTensor(zeros: [N])
+        let lse = FloatTensor(uninitialized: [N]), rowLoss = FloatTensor(uninitialized: [N])
         var valid: Int64 = 0
         let total = tk_cross_entropy_fwd(logits.value.pointer, targets, ignoreIndex, Int64(N), Int64(V),
                                          lse.pointer, rowLoss.pointer, &valid, pool?.raw)

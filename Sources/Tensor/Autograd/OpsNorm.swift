@@ -23,12 +23,11 @@ public struct RopeSpec: Sendable {
     }
 
     /// Rotates `positions.count` rows of (heads, headDim) in place; row r at sign·positions[r].
-    func apply(_ x: UnsafeMutablePointer<Float>, positions: [Int], heads: Int, headDim: Int, sign: Int) {
+    func apply(_ x: UnsafeMutablePointer<Float>, positions: [Int], heads: Int, headDim: Int, sign: Int, pool: ThreadPool? = nil) {
+        let pos = positions.map { Int64($0) }
         let body = { (ff: UnsafePointer<Float>?) in
-            for (r, p) in positions.enumerated() {
-                tk_rope(x + r * heads * headDim, Int64(heads), Int64(headDim), Int64(dimensions), Int64(sign * p),
-                        base, positionScale, ff, neox ? 1 : 0)
-            }
+            tk_rope_rows(x, pos, Int64(pos.count), Int64(heads), Int64(headDim), Int64(dimensions), base, positionScale, ff,
+                         neox ? 1 : 0, Int32(sign), pool?.raw)
         }
         if let f = frequencyFactors { f.withUnsafeBufferPointer { body($0.baseAddress) } } else { body(nil) }
     }
@@ -39,7 +38,7 @@ extension Tape {
     public func embedding(_ ids: [Int32], _ table: Variable) -> Variable {
         precondition(table.shape.count == 2, "embedding: table must be 2-D, got \(table.shape)")
         let V = table.shape[0], D = table.shape[1]
-        let y = FloatTensor(zeros: [ids.count, D])                                    // (N, D)
+        let y = FloatTensor(uninitialized: [ids.count, D])                                    // (N, D)
         for (r, id) in ids.enumerated() {
             precondition(id >= 0 && Int(id) < V, "embedding: id \(id) outside 0..<\(V)")
             (y.pointer + r * D).update(from: table.value.pointer + Int(id) * D, count: D)
@@ -55,8 +54,8 @@ extension Tape {
         let D = w.count
         precondition(x.shape.last == D, "rmsNorm: input \(x.shape) does not end in \(D)")
         let N = x.count / D
-        let y = FloatTensor(zeros: x.shape)                                           // (N, D)
-        let rstd = FloatTensor(zeros: [N])                                            // (N)
+        let y = FloatTensor(uninitialized: x.shape)                                           // (N, D)
+        let rstd = FloatTensor(uninitialized: [N])                                            // (N)
         tk_rmsnorm_fwd(y.pointer, rstd.pointer, x.value.pointer, w.value.pointer, Int64(N), Int64(D), eps, pool?.raw)
         return record(y, inputs: [x, w]) { [pool] dy in
             tk_rmsnorm_bwd(x.gradPointer, w.gradPointer, dy.pointer, x.value.pointer, w.value.pointer, rstd.pointer,
@@ -69,12 +68,11 @@ extension Tape {
         precondition(x.count == positions.count * heads * headDim, "rope: \(x.shape) for \(positions.count) rows of \(heads)×\(headDim)")
         precondition(spec.dimensions <= headDim && spec.dimensions % 2 == 0, "rope: bad rotary dims \(spec.dimensions)")
         let y = x.value.copy()
-        spec.apply(y.pointer, positions: positions, heads: heads, headDim: headDim, sign: 1)
-        return record(y, inputs: [x]) { dy in
-            guard let dx = x.gradPointer else { return }
-            let t = dy.copy()
-            spec.apply(t.pointer, positions: positions, heads: heads, headDim: headDim, sign: -1)
-            tk_add(dx, t.pointer, Int64(t.count))
+        spec.apply(y.pointer, positions: positions, heads: heads, headDim: headDim, sign: 1, pool: pool)
+        return record(y, inputs: [x]) { [pool] dy in
+            guard x.requiresGrad else { return }
+            spec.apply(dy.pointer, positions: positions, heads: heads, headDim: headDim, sign: -1, pool: pool)  // dy is ours
+            x.accumulateGradient(dy, take: true)
         }
     }
 }

@@ -12,7 +12,7 @@ extension Tape {
         let C = prefix.shape.last!, P = prefix.count / C
         precondition(x.shape.last == C && x.count % (B * C) == 0, "prependRows: prefix \(prefix.shape), x \(x.shape), B=\(B)")
         let T = x.count / (B * C), S = P + T
-        let y = FloatTensor(zeros: [B * S, C])
+        let y = FloatTensor(uninitialized: [B * S, C])
         for b in 0..<B {
             (y.pointer + b * S * C).update(from: prefix.value.pointer, count: P * C)
             (y.pointer + (b * S + P) * C).update(from: x.value.pointer + b * T * C, count: T * C)
@@ -29,7 +29,7 @@ extension Tape {
     public func dropLeadingRows(_ x: Variable, count P: Int, batch B: Int) -> Variable {
         let C = x.shape.last!, S = x.count / (B * C), T = S - P
         precondition(T >= 0 && x.count == B * S * C, "dropLeadingRows: \(x.shape), P=\(P), B=\(B)")
-        let y = FloatTensor(zeros: [B * T, C])
+        let y = FloatTensor(uninitialized: [B * T, C])
         for b in 0..<B { (y.pointer + b * T * C).update(from: x.value.pointer + (b * S + P) * C, count: T * C) }
         return record(y, inputs: [x]) { dy in
             guard let dx = x.gradPointer else { return }
@@ -42,7 +42,7 @@ extension Tape {
         let C = v.count
         precondition(x.shape.last == C, "scaleColumns: input \(x.shape) does not end in \(C)")
         let N = x.count / C
-        let y = FloatTensor(zeros: x.shape)
+        let y = FloatTensor(uninitialized: x.shape)
         for r in 0..<N { tk_mul(y.pointer + r * C, x.value.pointer + r * C, v.value.pointer, Int64(C)) }
         return record(y, inputs: [x, v]) { dy in
             for r in 0..<N {
@@ -54,7 +54,7 @@ extension Tape {
 
     /// tanh(a), elementwise.
     public func tanh(_ a: Variable) -> Variable {
-        let y = FloatTensor(zeros: a.shape)
+        let y = FloatTensor(uninitialized: a.shape)
         for i in 0..<a.count { y.pointer[i] = Foundation.tanh(a.value.pointer[i]) }
         return record(y, inputs: [a]) { dy in
             guard let da = a.gradPointer else { return }
@@ -68,7 +68,7 @@ extension Tape {
     public func sliceColumns(_ x: Variable, start: Int, count n: Int) -> Variable {
         let C = x.shape.last!, N = x.count / C
         precondition(start >= 0 && start + n <= C, "sliceColumns: \(start)+\(n) of \(C)")
-        let y = FloatTensor(zeros: [N, n])
+        let y = FloatTensor(uninitialized: [N, n])
         for r in 0..<N { (y.pointer + r * n).update(from: x.value.pointer + r * C + start, count: n) }
         return record(y, inputs: [x]) { dy in
             guard let dx = x.gradPointer else { return }

@@ -3,8 +3,9 @@
 // output's gradient back into its inputs' gradients (its VJP). `backward` seeds the output and
 // runs the closures in reverse order, which is a valid topological order since ops are recorded
 // as they run. A tape is used for one forward/backward pass and then dropped (it holds the
-// activations alive). Limits: single-threaded orchestration (kernels use the pool); no
-// higher-order gradients.
+// activations alive). `backward` runs once: it drops each step, and the gradient of each op
+// output, as soon as they are used (leaf gradients stay). Limits: single-threaded orchestration
+// (kernels use the pool); no higher-order gradients.
 
 /// A recording of one forward pass, able to run its backward pass.
 public final class Tape {
@@ -31,6 +32,7 @@ public final class Tape {
             entries.append {
                 guard let g = out.grad else { return }
                 vjp(g)
+                out.clearGradient()  // every consumer of `out` ran before: its gradient is done
             }
         }
         return out
@@ -48,7 +50,8 @@ public final class Tape {
             let ones = FloatTensor(shape: output.shape, repeating: 1)
             g.add(ones)
         }
-        for e in entries.reversed() { e() }
+        // Each step is dropped once it ran, releasing the activations it held.
+        while let e = entries.popLast() { e() }
     }
 
     /// Forgets the recorded steps and the activations they hold.

@@ -33,6 +33,29 @@ open class Variable: @unchecked Sendable, CustomStringConvertible {
         return g
     }
 
+    /// grad += g. When this variable has no gradient buffer yet and `take` is true, `g` itself
+    /// becomes the buffer (no zero-fill, no add): the caller gives up `g` (a VJP may pass its
+    /// output's gradient, which the tape drops right after, to at most one input).
+    public func accumulateGradient(_ g: FloatTensor, take: Bool) {
+        guard requiresGrad else { return }
+        precondition(g.count == count, "gradient \(g.shape) for \(shape)")
+        if grad == nil, take {
+            grad = g.shape == value.shape ? g : g.reshaped(value.shape)
+        } else {
+            gradientBuffer().add(g)
+        }
+    }
+
+    /// The gradient buffer for a kernel that can either overwrite or add: (buffer, true) when it
+    /// was just created with undefined contents (write with beta = 0), (buffer, false) when it
+    /// holds gradients to add to.
+    public func gradientBufferForWrite() -> (FloatTensor, overwrite: Bool) {
+        if let g = grad { return (g, false) }
+        let g = FloatTensor(uninitialized: value.shape)
+        grad = g
+        return (g, true)
+    }
+
     /// Zeroes the gradient (keeps the buffer).
     public func zeroGradient() { grad?.zero() }
 
