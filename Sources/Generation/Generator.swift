@@ -72,6 +72,14 @@ public final class Generator {
         guard prompt.count < context else { throw GenerationError.promptTooLong(tokens: prompt.count, context: context) }
         let capacity = min(context, prompt.count + max(options.maxTokens, 0))
         let cache = model.makeCache(capacity: max(capacity, prompt.count), precision: options.cachePrecision)
+        return try generate(prompt, cache: cache, cachedPrefix: 0, options: options, onText: onText)
+    }
+
+    /// Generates after `prompt` into `cache`, which already holds the first `cachedPrefix` prompt
+    /// tokens (after any adapter prefix rows): only the rest is prefilled (chat turns).
+    public func generate(_ prompt: [Int32], cache: KVCache, cachedPrefix keep: Int, options: GenerationOptions,
+                         onText: (String) -> Void = { _ in }) throws -> GenerationResult {
+        precondition(keep >= 0 && keep < prompt.count && cache.count == cache.prefixCount + keep, "cache must hold exactly the first \(keep) prompt tokens")
         var sampler = Sampler(options.sampling)
         var stream = TextStream(stopStrings: options.stopStrings)
         var history = prompt
@@ -79,7 +87,7 @@ public final class Generator {
         var reason = GenerationResult.StopReason.maxTokens
 
         let t0 = DispatchTime.now().uptimeNanoseconds
-        var logits = try model.forward(prompt, cache: cache, allLogits: false)
+        var logits = try model.forward(Array(prompt[keep...]), cache: cache, allLogits: false)
         let t1 = DispatchTime.now().uptimeNanoseconds
         while generated.count < options.maxTokens {
             let next = sampler.sample(logits, history: history)
@@ -98,7 +106,7 @@ public final class Generator {
         let pm = Double(t1 - t0) / 1e6, gm = Double(t2 - t1) / 1e6
         let timings = GenerationResult.Timings(
             promptMilliseconds: pm, generationMilliseconds: gm,
-            promptTokensPerSecond: pm > 0 ? Double(prompt.count) / pm * 1000 : 0,
+            promptTokensPerSecond: pm > 0 ? Double(prompt.count - keep) / pm * 1000 : 0,
             generationTokensPerSecond: gm > 0 ? Double(generated.count) / gm * 1000 : 0)
         return GenerationResult(promptTokens: prompt, tokens: generated, text: stream.emitted,
                                 stopReason: reason, timings: timings)

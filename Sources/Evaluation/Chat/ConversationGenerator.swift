@@ -71,30 +71,11 @@ public final class ConversationGenerator {
         lastReusedTokens = keep
         lastPrefilledTokens = prompt.count - keep
 
-        var sampler = Sampler(options.sampling)
-        var stream = TextStream(stopStrings: options.stopStrings)
-        var history = prompt
-        var generated: [Int32] = []
-        var reason = GenerationResult.StopReason.maxTokens
-        let t0 = DispatchTime.now().uptimeNanoseconds
-        var logits = try model.forward(Array(prompt[keep...]), cache: cache, allLogits: false)
-        let t1 = DispatchTime.now().uptimeNanoseconds
-        while generated.count < options.maxTokens {
-            let next = sampler.sample(logits, history: history)
-            if !options.ignoreEOS, endOfGeneration.contains(next) { reason = .endOfGeneration; break }
-            generated.append(next)
-            history.append(next)
-            let text = stream.append(piece(next))
-            if !text.isEmpty { onText(text) }
-            if stream.stopped { reason = .stopString; break }
-            if generated.count >= options.maxTokens || cache.count >= cache.capacity { break }
-            logits = try model.forward([next], cache: cache, allLogits: false)
-        }
-        cachedTokens = Array(history.prefix(cache.count))
-        let tail = stream.finish()
-        if !tail.isEmpty { onText(tail) }
-        let t2 = DispatchTime.now().uptimeNanoseconds
-        return ConversationTurn(tokens: generated, text: stream.emitted, stopReason: reason,
-                                promptMilliseconds: Double(t1 - t0) / 1e6, generationMilliseconds: Double(t2 - t1) / 1e6)
+        let result = try Generator(model: model, piece: piece, endOfGeneration: endOfGeneration)
+            .generate(prompt, cache: cache, cachedPrefix: keep, options: options, onText: onText)
+        cachedTokens = Array((prompt + result.tokens).prefix(cache.count - cache.prefixCount))
+        return ConversationTurn(tokens: result.tokens, text: result.text, stopReason: result.stopReason,
+                                promptMilliseconds: result.timings.promptMilliseconds,
+                                generationMilliseconds: result.timings.generationMilliseconds)
     }
 }
