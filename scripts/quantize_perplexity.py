@@ -15,6 +15,16 @@ files (the first 20 KB of GPL-3, as Tests/PromptingTests/PerplexityTests; Tailor
 reproduces llama-perplexity's number on the source model, see Tests/Fixtures/perplexity). Also
 counts the tensors whose bytes are identical in the two files. Prints a Markdown table.
 Source model: SmolLM2-135M-Instruct Q4_1 (so every recipe requantizes already-quantized weights).
+
+Result (2026-11-23, llama-cpp-python 0.3.36; source Q4_1 94 MiB, ppl 18.3875; with --skip-identical
+except the last row, which also evaluates llama.cpp's file):
+| recipe | ppl Tailor file | ppl llama.cpp file | size (both) | identical tensors |
+| q8_0   | 18.3801 | same tensors | 138.1 MiB | 272/272 |
+| q6_k   | 18.5507 | same tensors | 132.0 MiB | 272/272 |
+| q5_k_m | 20.3821 | same tensors | 106.9 MiB | 272/272 |
+| q4_k_m | 19.1830 | 19.1830      | 100.6 MiB | 272/272 |
+| q4_k   | 19.6713 | same tensors |  86.8 MiB | 272/272 |
+| q4_0   | 24.8418 | same tensors |  74.0 MiB | 272/272 |
 """
 import argparse, ctypes, json, os, subprocess, sys, tempfile
 import numpy as np
