@@ -63,6 +63,8 @@ final class BottleneckHook: SublayerHook {
     struct Block { let down: [Float], downBias: [Float], up: [Float], upBias: [Float], width: Int }
     let attention: [Block?], mlp: [Block]
     let dim: Int
+    /// Scratch for the bottleneck activations (the model runs one forward at a time).
+    private var z: [Float] = []
 
     init(_ a: BottleneckAdapter) {
         func block(_ b: BottleneckBlock) -> Block {
@@ -77,7 +79,7 @@ final class BottleneckHook: SublayerHook {
     func sublayerOutput(layer: Int, sublayer: Sublayer, _ h: UnsafeMutablePointer<Float>, tokens T: Int) {
         guard let b = sublayer == .attention ? attention[layer] : mlp[layer] else { return }
         let D = dim, d = b.width
-        var z = [Float](repeating: 0, count: T * d)
+        if z.count < T * d { z = [Float](repeating: 0, count: T * d) }   // reused across calls: no allocation per token
         z.withUnsafeMutableBufferPointer { zp in
             let z = zp.baseAddress!
             b.down.withUnsafeBufferPointer { tk_sgemm(0, 1, Int64(T), Int64(d), Int64(D), 1, h, Int64(D), $0.baseAddress!, Int64(D), 0, z, Int64(d)) }
