@@ -2,6 +2,7 @@
 // training graph, and logit comparison.
 import Foundation
 import XCTest
+@_exported import TestSupport
 import Formats
 import Loading
 import Models
@@ -9,7 +10,7 @@ import Tensor
 @testable import Training
 
 enum Fixture {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures")
+    static let root = TestAssets.fixtures
     static let adapters = root.appendingPathComponent("adapters")
     static let tinyLlama = root.appendingPathComponent("models/tiny-llama.gguf").path
 
@@ -30,9 +31,4 @@ enum Fixture {
     static func logits(_ g: LlamaTrainingGraph, _ tokens: [Int32]) throws -> [Float] {
         try g.logits(tokens: tokens, batch: 1, tape: Tape(pool: nil, recording: false)).value.array
     }
-}
-
-func maxAbsDiff(_ a: [Float], _ b: [Float]) -> Float {
-    precondition(a.count == b.count, "\(a.count) vs \(b.count)")
-    return zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) }
 }

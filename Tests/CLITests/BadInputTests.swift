@@ -47,12 +47,12 @@ final class BadInputTests: XCTestCase {
     }
 
     func testEmptyPrompt() throws {
-        let m = try CLI.defaultModel()
+        let m = try TestAssets.defaultModelPath()
         assertOneLineError(try CLI.run(["generate", "-m", m, "-p", ""]), contains: "empty")
     }
 
     func testPromptLongerThanContext() throws {
-        let m = try CLI.defaultModel()
+        let m = try TestAssets.defaultModelPath()
         let long = String(repeating: "word ", count: 9000)  // > 8192 tokens
         assertOneLineError(try CLI.run(["generate", "-m", m, "-p", long, "-n", "1"]), contains: "context")
     }

@@ -1,6 +1,7 @@
 // CLIRunner.swift: runs the built `tailor` binary and captures stdout, stderr and the exit code.
 import Foundation
 import XCTest
+@_exported import TestSupport
 
 struct CLIResult {
     var stdout: String
@@ -9,8 +10,6 @@ struct CLIResult {
 }
 
 enum CLI {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
     /// The tailor binary next to the test bundle.
     static var binary: URL {
         var dir = Bundle.main.bundleURL
@@ -30,25 +29,17 @@ enum CLI {
         p.standardError = err
         try p.run()
         // read both pipes concurrently so a full pipe never blocks the child
-        var errData = Data()
+        final class Box: @unchecked Sendable { var data = Data() }
+        let errBox = Box()
         let g = DispatchGroup()
         g.enter()
-        DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); g.leave() }
+        DispatchQueue.global().async { errBox.data = err.fileHandleForReading.readDataToEndOfFile(); g.leave() }
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         g.wait()
+        let errData = errBox.data
         p.waitUntilExit()
         return CLIResult(stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self),
                          status: p.terminationStatus)
-    }
-
-    static func defaultModel() throws -> String {
-        let env = ProcessInfo.processInfo.environment
-        if let p = env["TAILOR_TEST_MODEL"], FileManager.default.fileExists(atPath: p) { return p }
-        let home = env["TAILOR_HOME"].map { URL(fileURLWithPath: $0) }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/tailor")
-        let p = home.appendingPathComponent("models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf").path
-        guard FileManager.default.fileExists(atPath: p) else { throw XCTSkip("default model not pulled") }
-        return p
     }
 }
 

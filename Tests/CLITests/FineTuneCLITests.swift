@@ -14,7 +14,7 @@ import Training
 import XCTest
 
 final class FineTuneCLITests: XCTestCase {
-    static let tiny = CLI.root.appendingPathComponent("Tests/Fixtures/models/tiny-llama.gguf").path
+    static let tiny = TestAssets.fixtures.appendingPathComponent("models/tiny-llama.gguf").path
     var dir = ""
 
     override func setUpWithError() throws {

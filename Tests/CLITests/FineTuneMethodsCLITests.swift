@@ -7,7 +7,7 @@ import Foundation
 import XCTest
 
 final class FineTuneMethodsCLITests: XCTestCase {
-    static let tiny = CLI.root.appendingPathComponent("Tests/Fixtures/models/tiny-llama.gguf").path
+    static let tiny = TestAssets.fixtures.appendingPathComponent("models/tiny-llama.gguf").path
 
     func testEveryMethodTrainsGeneratesAndMerges() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ft-methods-\(UUID())").path

@@ -10,12 +10,12 @@ final class GenerateCLITests: XCTestCase {
     }
 
     func reference() throws -> Ref {
-        let url = CLI.root.deletingLastPathComponent().appendingPathComponent("shared/testdata/smollm2-reference.json")
+        let url = TestAssets.sharedTestdata.appendingPathComponent("smollm2-reference.json")
         return try JSONDecoder().decode(Ref.self, from: Data(contentsOf: url))
     }
 
     func testTokenizeMatchesLlamaCpp() throws {
-        let m = try CLI.defaultModel()
+        let m = try TestAssets.defaultModelPath()
         for c in try reference().f16_kv {
             var args = ["tokenize", "-m", m, "--no-bos"]
             if !c.parse_special { args.append("--no-parse-special") }
@@ -26,7 +26,7 @@ final class GenerateCLITests: XCTestCase {
     }
 
     func testGenerateJSONGreedyMatchesLlamaCpp() throws {
-        let m = try CLI.defaultModel()
+        let m = try TestAssets.defaultModelPath()
         // Tests/Fixtures/llamacpp/smollm2-extra.json case 0: llama.cpp's top-2 margins are 1.09, 4.54,
         // 5.38 for the first three greedy tokens (then 0.44, a near-tie), so those three must match.
         struct Extra: Decodable {
@@ -34,7 +34,7 @@ final class GenerateCLITests: XCTestCase {
             struct Case: Decodable { let prompt: String; let prompt_ids: [Int32]; let f16: Run }
             let cases: [Case]
         }
-        let url = CLI.root.appendingPathComponent("Tests/Fixtures/llamacpp/smollm2-extra.json")
+        let url = TestAssets.fixtures.appendingPathComponent("llamacpp/smollm2-extra.json")
         let c = try JSONDecoder().decode(Extra.self, from: Data(contentsOf: url)).cases[0]
         let clear = c.f16.greedy24_top2_margin.prefix { $0 > 1.0 }.count
         XCTAssertGreaterThanOrEqual(clear, 3)
@@ -50,7 +50,7 @@ final class GenerateCLITests: XCTestCase {
     }
 
     func testGenerateStopsAtEndOfTurnUnlessIgnored() throws {
-        let m = try CLI.defaultModel()
+        let m = try TestAssets.defaultModelPath()
         let c = try reference().f16_kv[2]  // chat prompt: llama.cpp emits <|im_end|> at index 6
         let r = try CLI.run(["generate", "-m", m, "-p", c.prompt, "-n", "32", "--temp", "0", "--json"])
         XCTAssertEqual(r.status, 0, r.stderr)
@@ -64,7 +64,7 @@ final class GenerateCLITests: XCTestCase {
     }
 
     func testStopStringAndSeededSampling() throws {
-        let m = try CLI.defaultModel()
+        let m = try TestAssets.defaultModelPath()
         let r = try CLI.run(["generate", "-m", m, "-p", "Once upon a time, there was a little", "-n", "32", "--temp", "0",
                              "--stop", "Emma", "--json"])
         let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]

@@ -10,7 +10,7 @@ final class QuantizeCLITests: XCTestCase {
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: tmp) }
 
     func testQuantizeWritesALoadableModel() throws {
-        let src = CLI.root.appendingPathComponent("Tests/Fixtures/models/tiny-llama.gguf").path
+        let src = TestAssets.fixtures.appendingPathComponent("models/tiny-llama.gguf").path
         let out = tmp.appendingPathComponent("tiny-q8_0.gguf").path
         let r = try CLI.run(["quantize", src, out, "--type", "q8_0"])
         XCTAssertEqual(r.status, 0, r.stderr)
@@ -24,7 +24,7 @@ final class QuantizeCLITests: XCTestCase {
     func testKQuantMixtureWritesALoadableModel() throws {
         // tiny-llama's rows are 64 long except ffn_down (256): llama.cpp's fallbacks and mixture rules apply;
         // the expected types are what llama_model_quantize (llama-cpp-python 0.3.36, Q4_K_M) picks for this file
-        let src = CLI.root.appendingPathComponent("Tests/Fixtures/models/tiny-llama.gguf").path
+        let src = TestAssets.fixtures.appendingPathComponent("models/tiny-llama.gguf").path
         let out = tmp.appendingPathComponent("tiny-q4_k_m.gguf").path
         let r = try CLI.run(["quantize", src, out, "--type", "q4_k_m", "--verbose"])
         XCTAssertEqual(r.status, 0, r.stderr)
@@ -38,7 +38,7 @@ final class QuantizeCLITests: XCTestCase {
     }
 
     func testBadRequests() throws {
-        let src = CLI.root.appendingPathComponent("Tests/Fixtures/models/tiny-llama.gguf").path
+        let src = TestAssets.fixtures.appendingPathComponent("models/tiny-llama.gguf").path
         let r = try CLI.run(["quantize", src, tmp.appendingPathComponent("x.gguf").path, "--type", "iq2_xxs"])
         XCTAssertNotEqual(r.status, 0)
         XCTAssertTrue(r.stderr.contains("--type"), r.stderr)

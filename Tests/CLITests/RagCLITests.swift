@@ -42,7 +42,7 @@ final class RagCLITests: XCTestCase {
         let m = try minilm()
         let db = FileManager.default.temporaryDirectory.appendingPathComponent("rag-\(UUID().uuidString).sqlite").path
         defer { try? FileManager.default.removeItem(atPath: db) }
-        let corpus = CLI.root.appendingPathComponent("datasets/rag/corpus").path
+        let corpus = TestAssets.datasets.appendingPathComponent("rag/corpus").path
         let ix = try CLI.run(["rag", "index", corpus, "--db", db, "-m", m, "--chunk", "recursive:64", "-q"])
         XCTAssertEqual(ix.status, 0, ix.stderr)
         XCTAssertTrue(ix.stdout.contains("30 added"), ix.stdout)
@@ -55,7 +55,7 @@ final class RagCLITests: XCTestCase {
         let first = try XCTUnwrap((o["results"] as? [[String: Any]])?.first)
         XCTAssertTrue((first["source"] as? String)?.hasSuffix("tide-pools.html") == true, "\(first)")
 
-        let qa = CLI.root.appendingPathComponent("datasets/rag/qa.jsonl").path
+        let qa = TestAssets.datasets.appendingPathComponent("rag/qa.jsonl").path
         let e = try CLI.run(["rag", "eval", "--db", db, "-m", m, "--qa", qa, "-k", "3", "--json"])
         XCTAssertEqual(e.status, 0, e.stderr)
         let ev = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(e.stdout.utf8)) as? [String: Any])

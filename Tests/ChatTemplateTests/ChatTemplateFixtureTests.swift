@@ -13,7 +13,7 @@ final class ChatTemplateFixtureTests: XCTestCase {
         var checked = 0
         for (name, settings) in templates.pairs {
             let path = try XCTUnwrap(settings["path"]?.stringValue)
-            let source = try String(contentsOf: Fixtures.root.appendingPathComponent(path), encoding: .utf8)
+            let source = try String(contentsOf: TestAssets.root.appendingPathComponent(path), encoding: .utf8)
             let template: ChatTemplate
             do { template = try ChatTemplate(source: source) } catch {
                 XCTFail("\(name): does not compile: \(error)")

@@ -3,12 +3,10 @@
 import Foundation
 import Tokenizers
 import XCTest
+@_exported import TestSupport
 
 enum Fixtures {
-    /// The project root, found from this file's path (Tests/ChatTemplateTests/FixtureSupport.swift).
-    static let root: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    static let dir = root.appendingPathComponent("Tests/Fixtures/chat-templates")
+    static let dir = TestAssets.fixtures.appendingPathComponent("chat-templates")
 
     static func json(_ relative: String) throws -> JinjaValue {
         try JinjaValue(jsonData: Data(contentsOf: dir.appendingPathComponent(relative)))

@@ -3,9 +3,10 @@
 import Foundation
 import XCTest
 @testable import Evaluation
+import TestSupport
 
 final class DatasetTests: XCTestCase {
-    static let datasets = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("datasets")
+    static let datasets = TestAssets.datasets
 
     struct Spec { var name: String; var fractions: (Double, Double, Double); var stratified: Bool }
     let specs = [Spec(name: "fruit", fractions: (0.6, 0.2, 0.2), stratified: true),

@@ -4,10 +4,10 @@
 import Foundation
 import XCTest
 @testable import Evaluation
+import TestSupport
 
 enum Fixtures {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures")
+    static let root = TestAssets.fixtures
 
     static func json(_ name: String) throws -> [String: Any] {
         let data = try Data(contentsOf: root.appendingPathComponent("metrics/\(name).json"))

@@ -3,10 +3,10 @@
 import Foundation
 import XCTest
 @testable import Formats
+import TestSupport
 
 final class GGUFCorruptionTests: XCTestCase {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let vocabDir = root.deletingLastPathComponent().appendingPathComponent("shared/testdata/llama-vocab")
+    static let vocabDir = TestAssets.sharedTestdata.appendingPathComponent("llama-vocab")
     let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("tailor-gguf-\(getpid())")
 
     override func setUpWithError() throws {

@@ -4,10 +4,10 @@
 import Foundation
 import XCTest
 @testable import Formats
+import TestSupport
 
 final class GGUFMetadataTests: XCTestCase {
-    static let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/gguf")
+    static let dir = TestAssets.fixtures.appendingPathComponent("gguf")
 
     func testEveryValueTypeV3AndV2() throws {
         for (name, version) in [("all-types", UInt32(3)), ("all-types-v2", 2)] {

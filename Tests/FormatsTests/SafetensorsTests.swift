@@ -3,10 +3,10 @@
 import Foundation
 import XCTest
 @testable import Formats
+import TestSupport
 
 final class SafetensorsTests: XCTestCase {
-    static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/safetensors/python.safetensors").path
+    static let fixture = TestAssets.fixtures.appendingPathComponent("safetensors/python.safetensors").path
 
     func tmpPath(_ name: String) -> String {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tailor-st-\(getpid())")

@@ -1,8 +1,9 @@
-// TestSupport.swift: shared helpers for the CKernels tests — type table, fixture loading,
-// seeded random numbers, random-but-sane quantized weight rows.
+// TestSupport.swift: shared helpers for the CKernels tests — type table, fixture loading and
+// random-but-sane quantized weight rows (seeded random numbers come from the TestSupport target).
 import CKernels
 import Foundation
 import XCTest
+@_exported import TestSupport
 
 /// A ggml type as the tests see it: id, name, and where its f16 scale fields sit in a block.
 struct QType {
@@ -34,29 +35,8 @@ struct QType {
     static let all: [QType] = [f32, f16, bf16, q4_0, q4_1, q5_0, q5_1, q8_0, q2_K, q3_K, q4_K, q5_K, q6_K]
 }
 
-/// SplitMix64: deterministic, seedable.
-struct SeededRNG: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Roughly normal (sum of uniforms).
-    mutating func gauss() -> Float {
-        var s: Float = 0
-        for _ in 0..<4 { s += Float.random(in: -1...1, using: &self) }
-        return s * 0.866
-    }
-}
-
 enum Fixtures {
-    static let dir = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/quants")
+    static let dir = TestAssets.fixtures.appendingPathComponent("quants")
 
     static func bytes(_ name: String) throws -> [UInt8] {
         [UInt8](try Data(contentsOf: dir.appendingPathComponent(name)))
@@ -76,11 +56,11 @@ func randomWeights(_ t: QType, rows: Int, cols: Int, rng: inout SeededRNG) -> [U
     let n = rows * cols
     switch t.id {
     case QType.f32.id:
-        let v = (0..<n).map { _ in rng.gauss() * 0.1 }
+        let v = (0..<n).map { _ in rng.boundedGauss() * 0.1 }
         return v.withUnsafeBytes { [UInt8]($0) }
     case QType.f16.id, QType.bf16.id:
         let v: [UInt16] = (0..<n).map { _ in
-            let x = rng.gauss() * 0.1
+            let x = rng.boundedGauss() * 0.1
             return t.id == QType.f16.id ? tk_f32_to_f16(x) : tk_f32_to_bf16(x)
         }
         return v.withUnsafeBytes { [UInt8]($0) }

@@ -7,6 +7,7 @@ import XCTest
 @testable import Loading
 import Models
 import Tensor
+import TestSupport
 
 final class ArchitectureVariantTests: XCTestCase {
     struct Ref: Decodable {
@@ -16,7 +17,7 @@ final class ArchitectureVariantTests: XCTestCase {
     }
 
     func check(_ name: String, architecture: String) throws {
-        let dir = TestModel.fixtures.appendingPathComponent("models")
+        let dir = TestAssets.fixtures.appendingPathComponent("models")
         let ref = try JSONDecoder().decode(Ref.self, from: Data(contentsOf: dir.appendingPathComponent("tiny-models-f64.json")))
         let want = try XCTUnwrap(ref.models[name]).logits
         let loaded = try ModelLoader.load(dir.appendingPathComponent("\(name).gguf").path, threads: 2)

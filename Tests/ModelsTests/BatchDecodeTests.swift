@@ -5,10 +5,11 @@ import XCTest
 @testable import Loading
 import Models
 import Tensor
+import TestSupport
 
 final class BatchDecodeTests: XCTestCase {
     func testBatchEqualsSeparateSequences() throws {
-        let loaded = try ModelLoader.load(try TestModel.defaultModelPath(), threads: 2)
+        let loaded = try ModelLoader.load(try TestAssets.defaultModelPath(), threads: 2)
         let m = loaded.model
         let prompts: [[Int32]] = [[504, 3575, 282, 4649, 314], [6403, 1980, 253, 655, 28, 665, 436, 253, 1838], [1, 4093, 198]]
         let next: [Int32] = [7042, 3365, 1780]

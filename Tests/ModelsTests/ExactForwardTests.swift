@@ -6,6 +6,7 @@ import Foundation
 import XCTest
 @testable import Loading
 import Models
+import TestSupport
 
 struct F64Reference: Decodable {
     struct Position: Decodable { let top20: [[Double]]; let probes: [Double] }
@@ -18,9 +19,9 @@ final class ExactForwardTests: XCTestCase {
     static let tolerance: Float = 2e-3
 
     func load() throws -> (LoadedModel, F64Reference) {
-        let loaded = try ModelLoader.load(try TestModel.defaultModelPath(), threads: 2)
+        let loaded = try ModelLoader.load(try TestAssets.defaultModelPath(), threads: 2)
         loaded.model.activations = .f32
-        let url = TestModel.fixtures.appendingPathComponent("reference/smollm2-f64.json")
+        let url = TestAssets.fixtures.appendingPathComponent("reference/smollm2-f64.json")
         return (loaded, try JSONDecoder().decode(F64Reference.self, from: Data(contentsOf: url)))
     }
 

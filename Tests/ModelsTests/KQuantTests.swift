@@ -8,9 +8,10 @@ import Formats
 import Loading
 import Tensor
 import XCTest
+import TestSupport
 
 final class KQuantTests: XCTestCase {
-    static let dir = TestModel.fixtures.appendingPathComponent("kquants")
+    static let dir = TestAssets.fixtures.appendingPathComponent("kquants")
 
     struct Manifest: Decodable {
         struct Smol: Decodable {

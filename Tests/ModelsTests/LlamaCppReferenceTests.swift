@@ -19,6 +19,7 @@ import XCTest
 @testable import Loading
 import Models
 import Tokenizers
+import TestSupport
 
 final class LlamaCppReferenceTests: XCTestCase {
     static let tolerance: Float = 0.5
@@ -38,7 +39,7 @@ final class LlamaCppReferenceTests: XCTestCase {
     struct ExtraFile: Decodable { let cases: [ExtraCase] }
 
     func load() throws -> LoadedModel {
-        let l = try ModelLoader.load(try TestModel.defaultModelPath(), threads: 2)
+        let l = try ModelLoader.load(try TestAssets.defaultModelPath(), threads: 2)
         if ProcessInfo.processInfo.environment["TAILOR_EXACT"] != nil { l.model.activations = .f32 }
         return l
     }
@@ -65,7 +66,7 @@ final class LlamaCppReferenceTests: XCTestCase {
 
     func testSharedReference() throws {
         let loaded = try load()
-        let url = TestModel.sharedTestdata.appendingPathComponent("smollm2-reference.json")
+        let url = TestAssets.sharedTestdata.appendingPathComponent("smollm2-reference.json")
         let ref = try JSONDecoder().decode(SharedFile.self, from: Data(contentsOf: url))
         for (precision, cases) in [(KVCache.Precision.f16, ref.f16_kv), (.f32, ref.f32_kv)] {
             for (i, c) in cases.enumerated() {
@@ -86,7 +87,7 @@ final class LlamaCppReferenceTests: XCTestCase {
 
     func testExtraPromptsEveryPositionAndGreedy() throws {
         let loaded = try load()
-        let url = TestModel.fixtures.appendingPathComponent("llamacpp/smollm2-extra.json")
+        let url = TestAssets.fixtures.appendingPathComponent("llamacpp/smollm2-extra.json")
         let ref = try JSONDecoder().decode(ExtraFile.self, from: Data(contentsOf: url))
         let V = loaded.model.vocabularySize
         for (ci, c) in ref.cases.enumerated() {

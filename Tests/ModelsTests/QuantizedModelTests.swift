@@ -6,12 +6,13 @@ import XCTest
 @testable import Loading
 import Models
 import Tensor
+import TestSupport
 
 final class QuantizedModelTests: XCTestCase {
     struct Ref: Decodable { struct M: Decodable { let logits: [[Double]] }; let prompt_ids: [Int32]; let models: [String: M] }
 
     func testRequantizedLogitsTrackReference() throws {
-        let dir = TestModel.fixtures.appendingPathComponent("models")
+        let dir = TestAssets.fixtures.appendingPathComponent("models")
         let ref = try JSONDecoder().decode(Ref.self, from: Data(contentsOf: dir.appendingPathComponent("tiny-models-f64.json")))
         let want = ref.models["tiny-llama"]!.logits
         let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("tailor-q-\(getpid())")

@@ -29,7 +29,7 @@ final class PromptingCLITests: XCTestCase {
         return Result(stdout: o, stderr: String(decoding: errBox.data, as: UTF8.self), status: p.terminationStatus)
     }
 
-    let dir = TestPaths.fixtures.appendingPathComponent("chat-templates")
+    let dir = TestAssets.fixtures.appendingPathComponent("chat-templates")
 
     func json(_ url: URL) throws -> [String: Any] {
         try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
@@ -76,7 +76,7 @@ final class PromptingCLITests: XCTestCase {
         let templates = try XCTUnwrap(summary["templates"] as? [String: [String: Any]])
         var checked = 0, errors = 0
         for (name, settings) in templates.sorted(by: { $0.key < $1.key }) {
-            let path = TestPaths.root.appendingPathComponent(settings["path"] as! String).standardizedFileURL.path
+            let path = TestAssets.root.appendingPathComponent(settings["path"] as! String).standardizedFileURL.path
             guard FileManager.default.fileExists(atPath: path) else { continue }   // ../shared may be absent on CI
             let expected = try json(dir.appendingPathComponent("expected/\(name).json"))
             for c in try XCTUnwrap(expected["cases"] as? [[String: Any]]) {
@@ -106,7 +106,7 @@ final class PromptingCLITests: XCTestCase {
     }
 
     func testTemplateRenderFromModelUsesItsSpecialTokens() throws {
-        let model = try TestPaths.modelPath()
+        let model = try TestAssets.defaultModelPath()
         let conv = try XCTUnwrap(try jinjaJSON("conversations.json")["conversations"]?["unicode"])
         let expected = try json(dir.appendingPathComponent("expected/smollm2.json"))
         let want = try XCTUnwrap((expected["cases"] as? [[String: Any]])?.first {
@@ -125,8 +125,8 @@ final class PromptingCLITests: XCTestCase {
     }
 
     func testEvalJSONAndMissingAdapter() throws {
-        let model = try TestPaths.modelPath()
-        let data = TestPaths.datasets.appendingPathComponent("fruit/fruit.test.jsonl").path
+        let model = try TestAssets.defaultModelPath()
+        let data = TestAssets.datasets.appendingPathComponent("fruit/fruit.test.jsonl").path
         let refused = try tailor(["eval", "-m", model, "--data", data, "--adapter", "/tmp/no-such-adapter-dir"])
         XCTAssertEqual(refused.status, 1)
         XCTAssertTrue(refused.stderr.contains("/tmp/no-such-adapter-dir"), refused.stderr)
@@ -142,7 +142,7 @@ final class PromptingCLITests: XCTestCase {
     }
 
     func testChatOneTurnEqualsGenerateOnTheRenderedPrompt() throws {
-        let model = try TestPaths.modelPath()
+        let model = try TestAssets.defaultModelPath()
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("tailor-chat-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: file) }
         try Data(#"[{"role": "user", "content": "Name one fruit. Answer with one word."}]"#.utf8).write(to: file)
@@ -168,7 +168,7 @@ final class ModelsListingCLITests: XCTestCase {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try Data(#"{"model_type": "bert", "hidden_size": 4}"#.utf8).write(to: folder.appendingPathComponent("config.json"))
         // 71 elements in 10 tensors (Tests/Fixtures/safetensors, written by safetensors' Python API)
-        try FileManager.default.copyItem(at: TestPaths.fixtures.appendingPathComponent("safetensors/python.safetensors"),
+        try FileManager.default.copyItem(at: TestAssets.fixtures.appendingPathComponent("safetensors/python.safetensors"),
                                          to: folder.appendingPathComponent("model.safetensors"))
         var dir = Bundle.main.bundleURL
         for b in Bundle.allBundles where b.bundlePath.hasSuffix(".xctest") { dir = b.bundleURL.deletingLastPathComponent() }

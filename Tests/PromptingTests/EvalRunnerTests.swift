@@ -8,8 +8,8 @@ import XCTest
 final class EvalRunnerTests: XCTestCase {
     func testSmallFruitEvaluation() throws {
         let em = try SharedModel.evalModel()
-        let test = TestPaths.datasets.appendingPathComponent("fruit/fruit.test.jsonl").path
-        let train = try JSONL.readExamples(at: TestPaths.datasets.appendingPathComponent("fruit/fruit.train.jsonl").path)
+        let test = TestAssets.datasets.appendingPathComponent("fruit/fruit.test.jsonl").path
+        let train = try JSONL.readExamples(at: TestAssets.datasets.appendingPathComponent("fruit/fruit.train.jsonl").path)
         let examples = try JSONL.readExamples(at: test)
         let card = try TaskCard.load(forDataFile: test, examples: examples)
         var o = EvalOptions()

@@ -41,13 +41,13 @@ final class LabelCalibrationTests: XCTestCase {
     }
 
     func testRunnerMatchesLlamaCppReference() throws {
-        let url = TestPaths.fixtures.appendingPathComponent("prompting/label-calibration.json")
+        let url = TestAssets.fixtures.appendingPathComponent("prompting/label-calibration.json")
         let fx = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
         let labels = try XCTUnwrap(fx["labels"] as? [String])
         let cases = try XCTUnwrap(fx["cases"] as? [[String: Any]])
         let cfCase = try XCTUnwrap(fx["content_free"] as? [String: Any])
         let em = try SharedModel.evalModel()
-        let test = TestPaths.datasets.appendingPathComponent("fruit/fruit.test.jsonl").path
+        let test = TestAssets.datasets.appendingPathComponent("fruit/fruit.test.jsonl").path
         let card = try TaskCard.load(forDataFile: test, examples: try JSONL.readExamples(at: test))
         XCTAssertEqual(card.labels, labels)
         var o = EvalOptions()

@@ -16,7 +16,7 @@ final class PerplexityTests: XCTestCase {
     }
 
     func testMatchesLlamaCppPerplexity() throws {
-        let dir = TestPaths.fixtures.appendingPathComponent("perplexity")
+        let dir = TestAssets.fixtures.appendingPathComponent("perplexity")
         let ref = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: dir.appendingPathComponent("gpl3-20k.json")))
         let text = try String(contentsOf: dir.appendingPathComponent("gpl3-20k.txt"), encoding: .utf8)
         if let system = FileManager.default.contents(atPath: "/usr/share/common-licenses/GPL-3") {

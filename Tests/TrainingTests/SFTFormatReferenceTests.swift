@@ -11,16 +11,16 @@ import Loading
 import Tokenizers
 import XCTest
 @testable import Training
+import TestSupport
 
 final class SFTFormatReferenceTests: XCTestCase {
     struct Case: Decodable { var record: [String: JSONValue]; var tokens: [Int32]; var in_loss: [Bool] }
     struct Doc: Decodable { var eos: Int32; var cases: [Case] }
 
-    static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/training/sft_smollm2.json")
+    static let fixture = TestAssets.fixtures.appendingPathComponent("training/sft_smollm2.json")
 
     func formatter() throws -> SFTFormatter {
-        let file = try GGUFFile(path: try GGUFTrainingGraphTests.modelPath())
+        let file = try GGUFFile(path: try TestAssets.defaultModelPath())
         let template = try XCTUnwrap(file.string("tokenizer.chat_template"))
         return SFTFormatter(tokenizer: try file.makeTokenizer(), chatTemplate: try ChatTemplate(source: template))
     }
