@@ -30,11 +30,11 @@ def unpermute(w, n_head):
     return w.reshape(n_head, w.shape[0] // n_head // 2, 2, *w.shape[1:]).swapaxes(1, 2).reshape(w.shape)
 
 
-def peft_part():
-    import torch, transformers, peft, gguf
+def tiny_hf_model():
+    """The tiny GGUF Llama as a transformers LlamaForCausalLM (Q/K rows un-permuted back to HF order)."""
+    import torch, gguf
     from gguf.quants import dequantize
     from transformers import LlamaConfig, LlamaForCausalLM
-    from peft import LoraConfig, get_peft_model
     r = gguf.GGUFReader(GGUF)
     t = {}
     for x in r.tensors:
@@ -57,6 +57,13 @@ def peft_part():
             if g == "attn_k": w = unpermute(w, HK)
             sd[f"model.layers.{l}.{h}.weight"] = w
     model.load_state_dict({k: torch.tensor(v) for k, v in sd.items()}, strict=True)
+    return model
+
+
+def peft_part():
+    import torch, transformers, peft
+    from peft import LoraConfig, get_peft_model
+    model = tiny_hf_model()
     ids = torch.tensor([TOKENS])
     with torch.no_grad():
         base = model(ids).logits[0].numpy()

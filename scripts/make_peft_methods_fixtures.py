@@ -18,36 +18,10 @@ import json, os, sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from make_adapter_fixtures import ROOT, GGUF, TOKENS, H, HK, unpermute  # noqa: E402
+from make_adapter_fixtures import ROOT, TOKENS, tiny_hf_model  # noqa: E402
 
 OUT = os.path.join(ROOT, "adapters", "methods")
 ALL7 = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
-
-
-def base_model():
-    import torch, gguf
-    from gguf.quants import dequantize
-    from transformers import LlamaConfig, LlamaForCausalLM
-    r = gguf.GGUFReader(GGUF)
-    t = {x.name: dequantize(x.data, x.tensor_type).astype(np.float32).reshape([int(d) for d in reversed(x.shape)]) for x in r.tensors}
-    cfg = LlamaConfig(vocab_size=300, hidden_size=64, intermediate_size=256, num_hidden_layers=2, num_attention_heads=H,
-                      num_key_value_heads=HK, rms_norm_eps=1e-6, rope_theta=10000.0, max_position_embeddings=256,
-                      rope_scaling={"rope_type": "linear", "factor": 2.0}, tie_word_embeddings=False, attention_bias=False, mlp_bias=False)
-    torch.manual_seed(0)
-    model = LlamaForCausalLM(cfg).eval()
-    sd = {"model.embed_tokens.weight": t["token_embd.weight"], "model.norm.weight": t["output_norm.weight"], "lm_head.weight": t["output.weight"]}
-    names = {"attn_q": "self_attn.q_proj", "attn_k": "self_attn.k_proj", "attn_v": "self_attn.v_proj", "attn_output": "self_attn.o_proj",
-             "ffn_gate": "mlp.gate_proj", "ffn_up": "mlp.up_proj", "ffn_down": "mlp.down_proj"}
-    for l in range(2):
-        sd[f"model.layers.{l}.input_layernorm.weight"] = t[f"blk.{l}.attn_norm.weight"]
-        sd[f"model.layers.{l}.post_attention_layernorm.weight"] = t[f"blk.{l}.ffn_norm.weight"]
-        for g, h in names.items():
-            w = t[f"blk.{l}.{g}.weight"]
-            if g == "attn_q": w = unpermute(w, H)
-            if g == "attn_k": w = unpermute(w, HK)
-            sd[f"model.layers.{l}.{h}.weight"] = w
-    model.load_state_dict({k: torch.tensor(v) for k, v in sd.items()}, strict=True)
-    return model
 
 
 def configs():
@@ -74,10 +48,10 @@ def peft_part():
     os.makedirs(OUT, exist_ok=True)
     tool = f"torch {torch.__version__}, transformers {transformers.__version__}, peft {peft.__version__}, gguf-py"
     counts = {"tool": tool}
-    base = logits(base_model())
+    base = logits(tiny_hf_model())
     for name, cfg in configs().items():
         torch.manual_seed(1)
-        pm = get_peft_model(base_model(), cfg)
+        pm = get_peft_model(tiny_hf_model(), cfg)
         counts[name] = pm.get_nb_trainable_parameters()[0]
         if name == "prefix_mlp":
             continue
@@ -107,7 +81,7 @@ def tailor_part():
     for name in ["lora", "dora", "ia3", "prompt", "prefix"]:
         d = os.path.join(OUT, f"tailor_{name}")
         if not os.path.isdir(d): print("missing", d); continue
-        pm = PeftModel.from_pretrained(base_model(), d).eval()
+        pm = PeftModel.from_pretrained(tiny_hf_model(), d).eval()
         nv = pm.peft_config["default"].num_virtual_tokens if name == "prompt" else 0
         json.dump({"tool": tool, "tokens": TOKENS, "adapted_logits": logits(pm, nv).flatten().tolist()},
                   open(os.path.join(OUT, f"tailor_{name}_logits.json"), "w"))
