@@ -16,7 +16,8 @@ struct Eval: ParsableCommand {
         abstract: "Evaluate prompt modes on a JSONL task split and compare them.")
 
     @OptionGroup var model: ModelOptions
-    @Option(name: .long, help: "The JSONL split to evaluate (input, target[, labels] per line).") var data: String
+    @Option(name: .long, help: "The JSONL split to evaluate (input, target[, labels] per line; question/answer, text/label, sentence/label, instruction/output ... are recognized too).") var data: String
+    @Option(name: .customLong("field-map"), help: "Name the fields when they are not recognized: input=FIELD,target=FIELD,labels=FIELD.") var fieldMap: String?
     @Option(name: .long, help: "Prompt mode: zero, one, few:K, cot, sc:N, label or label:K (repeatable to compare).")
     var prompt: [String] = []
     @Option(name: .long, help: "JSONL pool of solved examples for shots (default: NAME.train.jsonl beside --data).") var train: String?
@@ -69,13 +70,14 @@ struct Eval: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let modes = try (prompt.isEmpty ? ["zero"] : prompt).map { try PromptMode(parsing: $0) }
-            let examples = try JSONL.readExamples(at: data)
+            let fields = try fieldMap.map { try ExampleFields(parsing: $0) } ?? .standard
+            let examples = try JSONL.readExamples(at: data, fields: fields)
             guard !examples.isEmpty else { throw JSONLError(file: data, line: 0, message: "no examples") }
             let card = try TaskCard.load(forDataFile: data, examples: examples)
             let needsShots = modes.contains { $0.shotCount > 0 }
             var pool: [TaskExample] = []
             if let path = train ?? (needsShots ? Eval.siblingTrainFile(of: data) : nil) {
-                pool = try JSONL.readExamples(at: path)
+                pool = try JSONL.readExamples(at: path, fields: fields)
             }
             var options = EvalOptions()
             options.modes = modes

@@ -121,17 +121,22 @@ extension FineTuneOptions {
 enum FineTuneSetup {
     static func say(_ o: FineTuneOptions, _ m: String) { if !o.quiet { printError(m) } }
 
-    /// For input/target data with a `task.json` beside it (the layout `tailor eval` reads), the
-    /// user turn is the task's zero-shot prompt, so that `tailor eval --adapter DIR --prompt zero`
-    /// asks the tuned model exactly what it was trained on. Nil for other data.
+    /// For task-set data (input/target or the other names `tailor eval` reads, not TRL's
+    /// text/prompt-completion/messages layouts), the user turn is the task's zero-shot prompt
+    /// (`task.json` beside the data, or the card inferred from the examples, as `tailor eval`
+    /// does), so that `tailor eval --adapter DIR --prompt zero` asks the tuned model exactly what
+    /// it was trained on. Nil for other data.
     static func taskCardInstruction(for data: String, quiet: Bool) throws -> String? {
         let dir = URL(fileURLWithPath: data).deletingLastPathComponent()
-        guard FileManager.default.fileExists(atPath: dir.appendingPathComponent("task.json").path),
+        guard data.hasSuffix(".jsonl"), let records = try? JSONL.readRecords(at: data),
+              records.allSatisfy({ r in ["messages", "prompt", "completion"].allSatisfy { r.fields[$0] == nil } }),
               let examples = try? JSONL.readExamples(at: data), !examples.isEmpty else { return nil }
         let card = try TaskCard.load(forDataFile: data, examples: examples)
         let marker = "\u{1}INPUT\u{1}"
         let text = try PromptBuilder(card: card).prompt(for: TaskExample(input: marker, target: ""), shots: [], mode: .zeroShot)
-        if !quiet { printError("note: user turns use the zero-shot prompt of \(dir.path)/task.json (--instruction overrides)") }
+        let source = FileManager.default.fileExists(atPath: dir.appendingPathComponent("task.json").path)
+            ? "\(dir.path)/task.json" : "the task inferred from the data (as `tailor eval` infers it)"
+        if !quiet { printError("note: user turns use the zero-shot prompt of \(source) (--instruction overrides)") }
         return text.replacingOccurrences(of: marker, with: "{input}")
     }
 

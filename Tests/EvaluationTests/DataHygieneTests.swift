@@ -34,9 +34,10 @@ final class DataHygieneTests: XCTestCase {
     func testMalformedLinesNameLineAndField() throws {
         let ok = #"{"input": "peach", "target": "drupe"}"#
         XCTAssertEqual(try firstError(ok + "\n" + #"{"input": "apple"}"#), "2: field 'target' is missing")
-        XCTAssertEqual(try firstError(#"{"input": "apple", "target": 3}"#), "1: field 'target' is not a string (found number)")
+        XCTAssertEqual(try firstError(#"{"input": "apple", "target": [3]}"#), "1: field 'target' is not a string (found array)")
         XCTAssertEqual(try firstError(#"{"input": null, "target": "x"}"#), "1: field 'input' is not a string (found null)")
-        XCTAssertEqual(try firstError(#"{"input": "a", "target": true}"#), "1: field 'target' is not a string (found boolean)")
+        XCTAssertEqual(try firstError(#"{"input": "a", "target": null}"#), "1: field 'target' is not a string (found null)")
+        XCTAssertEqual(try firstError(#"{"foo": "a", "bar": "b"}"#), "1: field 'input' is missing (also looked for 'question', 'text', 'sentence', 'prompt', 'query', 'instruction'; name it with --field-map input=FIELD)")
         XCTAssertEqual(try firstError(ok + "\n\n" + #"{"input": "apple", "target": "po"#), "3: invalid JSON")
         XCTAssertEqual(try firstError(#"["apple", "pome"]"#), "1: expected a JSON object, found array")
         XCTAssertEqual(try firstError(#"{"input": "  ", "target": "x"}"#), "1: field 'input' is empty")

@@ -120,6 +120,24 @@ final class DataLayerTests: XCTestCase {
         XCTAssertEqual(try fmt.format(["prompt": .string("abc"), "completion": .string(" xy")]).inLoss, Array(repeating: true, count: 7))
     }
 
+    func testTaskSetLayoutsTrainLikeInputTarget() throws {
+        var fmt = try formatter()
+        fmt.instruction = "Q: {input}"
+        let want = try fmt.format(["input": .string("ab"), "target": .string("c")])
+        for layout: [String: JSONValue] in [["text": .string("ab"), "label": .string("c")], ["question": .string("ab"), "answer": .string("c")],
+                                            ["instruction": .string("ab"), "input": .string(""), "output": .string("c")],
+                                            ["sentence": .string("ab"), "choices": .array([.string("b"), .string("c")]), "label": .number(1)]] {
+            let got = try fmt.format(layout)
+            XCTAssertEqual(got.tokens, want.tokens, "\(layout)")
+            XCTAssertEqual(got.inLoss, want.inLoss, "\(layout)")
+        }
+        // a lone text is still language modelling; a field mapping still applies
+        XCTAssertEqual(try fmt.format(["text": .string("ab")]).inLoss, [true, true, true])
+        fmt.fields = try FieldMapping(parsing: "input=q,target=a")
+        XCTAssertEqual(try fmt.format(["q": .string("ab"), "a": .string("c")]).tokens, want.tokens)
+        XCTAssertThrowsError(try fmt.format(["q": .string("ab")])) { XCTAssertEqual("\($0)", "field 'a' is missing") }
+    }
+
     func testTruncationCountsAndDropsExamplesWithoutTargets() throws {
         let path = try write([
             #"{"prompt": "ab", "completion": " cdefghijkl"}"#,  // 2 + 11 + eos = 14 -> 8

@@ -1,5 +1,5 @@
 // JSONL.swift: reads JSON Lines task sets ({"input": ..., "target": ..., "labels": [...]} per
-// line) and reports every malformed line as `FILE:LINE: message`, naming the field at fault
+// line, or the other common field names, see `ExampleFields`) and reports every malformed line as `FILE:LINE: message`, naming the field at fault
 // ("field 'target' is missing", "field 'target' is not a string (found number)", "invalid JSON").
 // Blank lines are skipped; a UTF-8 BOM and CRLF line ends are accepted. Whole file in memory:
 // meant for task sets of up to some hundred MB, not for pre-training corpora.
@@ -71,6 +71,45 @@ public struct TaskExample: Equatable, Sendable {
     }
 }
 
+/// Which fields of a line hold an example's input, target and allowed labels: the first name
+/// present wins. The standard names cover the common layouts (input/target, question/answer,
+/// text/label, sentence/label, prompt/completion, instruction[+input]/output, query/response).
+public struct ExampleFields: Equatable, Sendable {
+    public var input: [String]
+    public var target: [String]
+    public var labels: [String]
+
+    public static let standard = ExampleFields(
+        input: ["input", "question", "text", "sentence", "prompt", "query", "instruction"],
+        target: ["target", "answer", "label", "output", "completion", "response"],
+        labels: ["labels", "choices", "options"])
+
+    public init(input: [String], target: [String], labels: [String]) {
+        self.input = input; self.target = target; self.labels = labels
+    }
+
+    /// The standard names with "input=FIELD,target=FIELD,labels=FIELD" (any subset) replacing theirs.
+    public init(parsing spec: String) throws {
+        var named: [String: String] = [:]
+        for pair in spec.split(separator: ",") {
+            let kv = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard kv.count == 2, !kv[1].isEmpty else { throw JSONLError(file: "--field-map", line: 0, message: "'\(pair)' is not NAME=FIELD") }
+            guard ["input", "target", "labels"].contains(kv[0]) else {
+                throw JSONLError(file: "--field-map", line: 0, message: "unknown name '\(kv[0])' (use input, target, labels)")
+            }
+            named[kv[0]] = kv[1]
+        }
+        self.init(input: named["input"], target: named["target"], labels: named["labels"])
+    }
+
+    /// The standard names, with any field the user named replacing its list.
+    public init(input: String?, target: String?, labels: String?) {
+        let s = ExampleFields.standard
+        self.init(input: input.map { [$0] } ?? s.input, target: target.map { [$0] } ?? s.target,
+                  labels: labels.map { [$0] } ?? s.labels)
+    }
+}
+
 /// Reading and checking JSONL files.
 public enum JSONL {
     /// The lines of `path` as JSON objects; throws the first malformed line.
@@ -85,44 +124,74 @@ public enum JSONL {
         return out
     }
 
-    /// The examples of a task set; throws the first malformed line. Requires string `input` and
-    /// `target`; `labels`, when present, must be an array of strings containing the target.
-    public static func readExamples(at path: String) throws -> [TaskExample] {
-        try readRecords(at: path).map { try example(from: $0, file: path) }
+    /// The examples of a task set; throws the first malformed line. Each line needs a string input
+    /// and a target (see `ExampleFields` for the names tried); `labels`, when present, must be an
+    /// array of strings containing the target.
+    public static func readExamples(at path: String, fields: ExampleFields = .standard) throws -> [TaskExample] {
+        try readRecords(at: path).map { try example(from: $0, file: path, fields: fields) }
     }
 
     /// Every problem in the file (all malformed lines, not only the first), in line order.
-    public static func problems(in path: String) -> [JSONLError] {
+    public static func problems(in path: String, fields: ExampleFields = .standard) -> [JSONLError] {
         let items: [Result<JSONLRecord, JSONLError>]
         do { items = try scan(path) } catch let e as JSONLError { return [e] } catch { return [JSONLError(file: path, line: 0, message: "\(error)")] }
         return items.compactMap { item in
             switch item {
             case .failure(let e): return e
             case .success(let r):
-                do { _ = try example(from: r, file: path); return nil } catch let e as JSONLError { return e } catch { return nil }
+                do { _ = try example(from: r, file: path, fields: fields); return nil } catch let e as JSONLError { return e } catch { return nil }
             }
         }
     }
 
     /// Checks one record's fields and makes the example.
-    public static func example(from r: JSONLRecord, file: String) throws -> TaskExample {
+    public static func example(from r: JSONLRecord, file: String, fields: ExampleFields = .standard) throws -> TaskExample {
         func fail(_ m: String) -> JSONLError { JSONLError(file: file, line: r.line, message: m) }
-        func string(_ key: String) throws -> String {
-            guard let v = r.fields[key] else { throw fail("field '\(key)' is missing") }
-            guard case .string(let s) = v else { throw fail("field '\(key)' is not a string (found \(v.kind))") }
-            return s
+        func present(_ names: [String], _ role: String) throws -> String {
+            if let k = names.first(where: { r.fields[$0] != nil }) { return k }
+            // the other names are worth listing only when the line is not plainly input/target
+            let plain = r.fields[fields.input[0]] != nil || r.fields[fields.target[0]] != nil
+            let tried = names.count > 1 && !plain ? " (also looked for \(names.dropFirst().map { "'\($0)'" }.joined(separator: ", ")); name it with --field-map \(role)=FIELD)" : ""
+            throw fail("field '\(names[0])' is missing\(tried)")
         }
-        let input = try string("input"), target = try string("target")
-        if input.allSatisfy(\.isWhitespace) { throw fail("field 'input' is empty") }
+        // Alpaca layout (instruction, input, output): the instruction is the task, `input` (often
+        // empty) its context; only when the input field was not named explicitly.
+        let alpaca = fields.input.count > 1 && r.fields["instruction"] != nil
+        let inputKey = alpaca ? "instruction" : try present(fields.input, "input")
+        let targetKey = try present(fields.target, "target")
+        guard case .string(var input) = r.fields[inputKey]! else {
+            throw fail("field '\(inputKey)' is not a string (found \(r.fields[inputKey]!.kind))")
+        }
+        if alpaca, let c = r.fields["input"] {
+            guard case .string(let context) = c else { throw fail("field 'input' is not a string (found \(c.kind))") }
+            if !context.allSatisfy(\.isWhitespace) { input += "\n\n" + context }
+        }
+        if input.allSatisfy(\.isWhitespace) { throw fail("field '\(inputKey)' is empty") }
         var labels: [String]? = nil
-        if let v = r.fields["labels"] {
-            guard case .array(let a) = v else { throw fail("field 'labels' is not an array (found \(v.kind))") }
+        var labelsKey = "labels"
+        if let k = fields.labels.first(where: { r.fields[$0] != nil }), let v = r.fields[k] {
+            labelsKey = k
+            guard case .array(let a) = v else { throw fail("field '\(k)' is not an array (found \(v.kind))") }
             labels = try a.enumerated().map { i, e in
-                guard case .string(let s) = e else { throw fail("field 'labels' item \(i) is not a string (found \(e.kind))") }
+                guard case .string(let s) = e else { throw fail("field '\(k)' item \(i) is not a string (found \(e.kind))") }
                 return s
             }
-            if !(labels ?? []).contains(target) { throw fail("field 'target' value '\(target)' is not one of 'labels'") }
         }
+        let target: String
+        switch r.fields[targetKey]! {
+        case .string(let s): target = s
+        case .number(let d) where d == d.rounded() && abs(d) < 1e15:
+            // an integer answer: a label's index when the labels do not name it, else the number itself
+            let n = Int(d)
+            if let l = labels, !l.contains(String(n)) {
+                guard l.indices.contains(n) else { throw fail("field '\(targetKey)' index \(n) is outside '\(labelsKey)' (\(l.count) items)") }
+                target = l[n]
+            } else { target = String(n) }
+        case .number(let d): target = String(d)
+        case .bool(let b): target = b ? "true" : "false"
+        case let v: throw fail("field '\(targetKey)' is not a string (found \(v.kind))")
+        }
+        if let l = labels, !l.contains(target) { throw fail("field '\(targetKey)' value '\(target)' is not one of '\(labelsKey)'") }
         return TaskExample(input: input, target: target, labels: labels, line: r.line)
     }
 

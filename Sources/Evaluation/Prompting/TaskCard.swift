@@ -1,7 +1,8 @@
 // TaskCard.swift: what an evaluation needs to know about a task set besides its examples: the
 // instruction, how inputs and answers are introduced, the metric, and how answers are parsed.
 // A card is read from `task.json` beside the data file; without one it is inferred (examples
-// with `labels` -> classification scored by accuracy; otherwise exact match on the first line).
+// with `labels`, or whose targets are a small closed set -> classification scored by accuracy;
+// otherwise exact match on the first line).
 import Foundation
 
 /// The metric a task is scored by.
@@ -82,12 +83,27 @@ public struct TaskCard: Codable, Equatable, Sendable {
         return card
     }
 
-    /// A card from the examples alone.
+    /// A card from the examples alone: classification when they carry `labels`, or when their
+    /// targets form a small closed set of short answers (see `closedTargetSet`); otherwise exact
+    /// match on the first line.
     public static func inferred(name: String, examples: [TaskExample]) -> TaskCard {
-        if let labels = labelSet(of: examples) {
+        if let labels = labelSet(of: examples) ?? closedTargetSet(of: examples) {
             return TaskCard(name: name, instruction: "Classify the input.", metric: .accuracy, labels: labels)
         }
         return TaskCard(name: name, instruction: "Answer with the answer only.", metric: .exactMatch)
+    }
+
+    /// The distinct targets in sorted order (the same for every split), when they look like class labels: single-line,
+    /// at most 40 characters, at most 50 of them, and each used about three times or more on
+    /// average (at least two examples per label for tiny sets); nil otherwise.
+    static func closedTargetSet(of examples: [TaskExample]) -> [String]? {
+        var out: [String] = []
+        for e in examples where !out.contains(e.target) {
+            if e.target.count > 40 || e.target.contains("\n") || e.target.allSatisfy(\.isWhitespace) { return nil }
+            out.append(e.target)
+        }
+        guard out.count >= 2, out.count <= 50, out.count <= max(examples.count / 3, examples.count / 2 > 1 ? 2 : 0) else { return nil }
+        return out.sorted()
     }
 
     /// The union of the examples' `labels`, in first-seen order; nil when no example has labels.

@@ -111,7 +111,8 @@ public struct SFTDataset: Sendable {
     public func leakItems(fields f: FieldMapping) -> [TaskExample] {
         records.map { r in
             var text = ""
-            for key in [f.input, f.prompt, f.text, f.messages] {
+            let keys = [f.input] + ExampleFields.standard.input.filter { $0 != f.input && $0 != f.prompt && $0 != f.text } + [f.prompt, f.text, f.messages]
+            for key in keys {
                 switch r.fields[key] {
                 case .string(let s)?: text = s
                 case .array(let a)?:

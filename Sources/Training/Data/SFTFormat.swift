@@ -7,7 +7,9 @@
 //   {"messages": [{"role","content"}]} rendered through the model's chat template; only assistant
 //                                      turns are in the loss, their end-of-turn token included;
 //   {"input": ..., "target": ...}      Tailor's task sets: a user turn (optionally through an
-//                                      instruction template with {input}) and an assistant turn.
+//                                      instruction template with {input}) and an assistant turn;
+//                                      also question/answer, text/label, instruction/output ...
+//                                      (the names `tailor eval` reads, see ExampleFields).
 // Field names can be remapped (FieldMapping). Assistant spans are found by rendering the
 // conversation incrementally (prefix with add_generation_prompt, then with the turn), and each
 // segment is tokenized on its own, which is also how a prompt is tokenized at inference.
@@ -105,8 +107,17 @@ public struct SFTFormatter {
             }
             return plain(prompt: try string(f.prompt), completion: try string(f.completion))
         }
-        if fields_[f.input] != nil || fields_[f.target] != nil {
-            let input = try string(f.input), target = try string(f.target)
+        // Task-set layouts (input/target and the other names `ExampleFields` knows: question/answer,
+        // text/label, instruction/output ...), read exactly as `tailor eval` reads them. A lone
+        // `text` stays language modelling.
+        let taskFields = ExampleFields(input: f.input == "input" ? nil : f.input, target: f.target == "target" ? nil : f.target, labels: nil)
+        let hasTarget = taskFields.target.contains { fields_[$0] != nil }
+        if hasTarget || fields_[taskFields.input[0]] != nil {
+            let example: TaskExample
+            do { example = try JSONL.example(from: JSONLRecord(line: 0, raw: "", fields: fields_), file: "", fields: taskFields) } catch let e as JSONLError {
+                throw DataError(e.message)
+            }
+            let input = example.input, target = example.target
             if chatTemplate != nil {
                 return try chat([ChatMessage(role: "user", content: userText(input: input)), ChatMessage(role: "assistant", content: target)])
             }
