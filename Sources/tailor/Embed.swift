@@ -108,11 +108,11 @@ struct Embed: ParsableCommand {
             guard case .string(let s) = v else { throw JSONLError(file: input, line: r.line, message: "field '\(field)' is not a string (found \(v.kind))") }
             return s
         }
-        let bar = CountProgressBar(label: "embed", total: texts.count, quiet: quiet)
+        var bar = ProgressBar(enabled: !quiet)
         var vectors: [[Float]] = []
         for start in stride(from: 0, to: texts.count, by: 256) {
             vectors += try model.embed(Array(texts[start..<min(texts.count, start + 256)]))
-            bar.update(vectors.count)
+            bar.update(done: vectors.count, total: texts.count, label: "embed", unit: "texts")
         }
         bar.finish()
         var out = Data()

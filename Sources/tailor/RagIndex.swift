@@ -36,13 +36,14 @@ struct RagIndex: ParsableCommand {
             opts.hnsw = HNSWParameters(M: m, efConstruction: efConstruction, seed: seed)
             var indexer = Indexer(store: try store.open(mustExist: false), embedder: model, options: opts,
                                   countTokens: { model.countTokens($0) })
-            var bar: CountProgressBar?
+            var bar = ProgressBar(enabled: !quiet)
+            var drawn = false
             indexer.progress = { done, total in
-                if bar == nil { bar = CountProgressBar(label: "embed", total: total, quiet: quiet) }
-                bar?.update(done)
+                bar.update(done: done, total: total, label: "embed", unit: "chunks")
+                drawn = true
             }
             let r = try indexer.run(paths: paths)
-            bar?.finish()
+            if drawn { bar.finish() }
             for s in r.skipped { printError("skipped \(s)") }
             if json {
                 print(try jsonLine(["added": r.added, "updated": r.updated, "unchanged": r.unchanged, "removed": r.removed, "chunks": r.chunks]))
