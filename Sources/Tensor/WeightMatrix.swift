@@ -17,6 +17,9 @@ public struct WeightMatrix: @unchecked Sendable {
     public let owner: AnyObject?
     /// The same weights row-interleaved for the int8 kernels (tk_pack_weights), if packed.
     public let packed: PackedWeights?
+    /// An unmerged low-rank correction (a LoRA adapter): every product, row and dequantization
+    /// of this matrix includes it.
+    public let correction: LowRankCorrection?
 
     public init(data: UnsafeRawPointer, type: GGMLType, rows: Int, cols: Int, owner: AnyObject?) {
         precondition(cols % type.blockElements == 0, "row length \(cols) is not a whole number of \(type) blocks")
@@ -26,11 +29,19 @@ public struct WeightMatrix: @unchecked Sendable {
         self.cols = cols
         self.owner = owner
         self.packed = nil
+        self.correction = nil
     }
 
-    private init(_ m: WeightMatrix, packed: PackedWeights) {
+    private init(_ m: WeightMatrix, packed: PackedWeights?, correction: LowRankCorrection?) {
         data = m.data; type = m.type; rows = m.rows; cols = m.cols; owner = m.owner
         self.packed = packed
+        self.correction = correction
+    }
+
+    /// The same weights with `c` (rows × cols) added unmerged.
+    public func withCorrection(_ c: LowRankCorrection) -> WeightMatrix {
+        precondition(c.rows == rows && c.cols == cols, "correction (\(c.rows), \(c.cols)) for a (\(rows), \(cols)) weight")
+        return WeightMatrix(self, packed: packed, correction: c)
     }
 
     /// A copy whose `.int8` products run on a row-interleaved copy of the weights in anonymous
@@ -55,7 +66,7 @@ public struct WeightMatrix: @unchecked Sendable {
                                   buf.pointer + r0 / 16 * groupBytes) == 0 else { return self }
             if release { releasePages(data + r0 * rowBytes, bytes: n * rowBytes) }
         }
-        return WeightMatrix(self, packed: buf)
+        return WeightMatrix(self, packed: buf, correction: correction)
     }
 
     /// Bytes of one stored row.
@@ -68,12 +79,13 @@ public struct WeightMatrix: @unchecked Sendable {
         if activations == .int8, let p = packed {
             let rc = tk_matmul_packed(p.pointer, type.rawValue, Int64(rows), Int64(cols), x, Int64(tokens), y, pool?.raw)
             precondition(rc == 0, "packed matmul failed for \(type) (\(rows), \(cols))")
-            return
+        } else {
+            let rc = activations == .int8
+                ? tk_matmul(data, type.rawValue, Int64(rows), Int64(cols), x, Int64(tokens), y, pool?.raw)
+                : tk_matmul_exact(data, type.rawValue, Int64(rows), Int64(cols), x, Int64(tokens), y, pool?.raw)
+            precondition(rc == 0, "matmul on unsupported type \(type)")
         }
-        let rc = activations == .int8
-            ? tk_matmul(data, type.rawValue, Int64(rows), Int64(cols), x, Int64(tokens), y, pool?.raw)
-            : tk_matmul_exact(data, type.rawValue, Int64(rows), Int64(cols), x, Int64(tokens), y, pool?.raw)
-        precondition(rc == 0, "matmul on unsupported type \(type)")
+        correction?.add(x, tokens: tokens, into: y)
     }
 
     /// Dequantizes row `i` into `out` (cols floats).
@@ -81,6 +93,7 @@ public struct WeightMatrix: @unchecked Sendable {
         precondition(i >= 0 && i < rows, "row \(i) out of range 0..<\(rows)")
         let rc = tk_dequantize_row(type.rawValue, data + i * rowBytes, out, Int64(cols))
         precondition(rc == 0, "dequantize on unsupported type \(type)")
+        correction?.addRow(i, into: out)
     }
 
     /// The whole matrix as f32, row-major.

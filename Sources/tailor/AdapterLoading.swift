@@ -1,6 +1,6 @@
 // AdapterLoading.swift: a model with an adapter folder applied, for generate, eval and chat
-// (`--adapter DIR`, any method). LoRA, DoRA and IA3 are merged into f32 copies of the adapted
-// weights as the file loads; prefix tuning, prompt tuning and bottleneck adapters attach to the
+// (`--adapter DIR`, any method). LoRA runs unmerged beside the quantized base weights
+// (LoRAWeights); DoRA and IA3 are merged into f32 copies of the adapted weights as the file loads; prefix tuning, prompt tuning and bottleneck adapters attach to the
 // inference model's hook points (Adapters/Core/InferenceAdapters). Every method then runs on the
 // fast inference path with a KV cache.
 import Adapters
@@ -34,7 +34,7 @@ enum AdapterLoading {
         return try LlamaConfig(architecture: arch, source: weights, ropeNeox: arch == "qwen2", embeddingRows: try weights.matrix("token_embd.weight").rows)
     }
 
-    /// A LoRA folder without DoRA (merged by the cheap delta path).
+    /// A LoRA folder without DoRA (applied unmerged: the base stays quantized).
     static func isPlainLoRA(_ dir: String) throws -> Bool {
         let d = try Data(contentsOf: URL(fileURLWithPath: dir + "/adapter_config.json"))
         let j = (try JSONSerialization.jsonObject(with: d) as? [String: Any]) ?? [:]
@@ -47,7 +47,7 @@ enum AdapterLoading {
         guard let dir else { return nil }
         return { w in
             let c = try config(of: w.file, weights: w)
-            if try isPlainLoRA(dir) { return try MergedWeights(base: w, deltas: AdapterMerge.deltas(peftFolder: dir, config: c)) }
+            if try isPlainLoRA(dir) { return try LoRAWeights(base: w, peftFolder: dir, config: c) }
             return try MergedWeights(base: w, replacements: AdapterMerge.mergedTensors(folder: dir, weights: w, config: c))
         }
     }

@@ -32,7 +32,7 @@ struct Eval: ParsableCommand {
     @Option(name: .long, help: "Seed for shot selection and self-consistency sampling.") var seed: UInt64 = 0
     @Option(name: .long, help: "Token budget for a direct answer (default: the task card's).") var maxTokens: Int?
     @Option(name: .long, help: "A system message placed before the prompt.") var system: String?
-    @Option(name: .long, help: "An adapter folder (any method: LoRA/DoRA/IA3 merged at load; prefix/prompt tuning and bottleneck adapters attached to the model).") var adapter: String?
+    @Option(name: .long, help: "An adapter folder (any method: LoRA unmerged beside the quantized base, DoRA/IA3 merged at load; prefix/prompt tuning and bottleneck adapters attached to the model).") var adapter: String?
     @Flag(help: "Print the report as JSON instead of a table.") var json = false
     @Option(name: .long, help: "Also write a self-contained HTML report here.") var html: String?
     @Option(name: .customLong("json-out"), help: "Also write the JSON report here.") var jsonOut: String?

@@ -1,6 +1,6 @@
 // Generate.swift: `tailor generate`: complete a prompt, streaming to stdout, or print one JSON
 // object (prompt_tokens, tokens, text, timings) with --json. --adapter DIR takes any method's
-// folder (AdapterLoading): LoRA/DoRA/IA3 merged at load, prefix/prompt tuning and bottleneck
+// folder (AdapterLoading): LoRA unmerged, DoRA/IA3 merged at load, prefix/prompt tuning and bottleneck
 // adapters attached to the inference model's hooks.
 import ArgumentParser
 import Foundation
@@ -27,7 +27,7 @@ struct Generate: ParsableCommand {
     @Flag(help: "Do not parse special tokens such as <|im_start|> in the prompt.") var noParseSpecial = false
     @Option(help: "KV cache precision: f16 (llama.cpp's default) or f32.") var cache: String = "f16"
     @Flag(help: "Print one JSON object instead of streaming text.") var json = false
-    @Option(help: "An adapter folder (any method). LoRA/DoRA/IA3 are merged into f32 copies of the adapted weights at load; prefix and prompt tuning pre-fill every KV cache; bottleneck adapters hook the sublayer outputs.") var adapter: String?
+    @Option(help: "An adapter folder (any method). LoRA runs unmerged beside the quantized base; DoRA/IA3 are merged into f32 copies of the adapted weights at load; prefix and prompt tuning pre-fill every KV cache; bottleneck adapters hook the sublayer outputs.") var adapter: String?
 
     func validate() throws {
         guard n >= 0 else { throw ValidationError("-n must be >= 0") }

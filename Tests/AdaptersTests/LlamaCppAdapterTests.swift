@@ -56,6 +56,35 @@ final class LlamaCppAdapterTests: XCTestCase {
         XCTAssertGreaterThan(effect, 0.5)
     }
 
+    /// LoRA unmerged beside the quantized base (LoRAWeights) is the merged model's math: equal to
+    /// f32 merging on the exact path, and as close to llama.cpp (which also applies it unmerged) on
+    /// the int8 path; products, rows and dequantization all include the correction.
+    func testUnmergedLoRAEqualsMergedAndLlamaCpp() throws {
+        let ref = try Fixture.json("llamacpp_tiny_llama_lora_logits.json")
+        let tokens = (ref["tokens"] as! [NSNumber]).map { Int32($0.intValue) }
+        let c = try Fixture.tinyGraph().1
+        let deltas = try AdapterMerge.deltas(peftFolder: peft, config: c)
+        let merged = try ModelLoader.load(Fixture.tinyLlama, threads: 1, weights: { w in try MergedWeights(base: w, deltas: deltas) })
+        let unmerged = try ModelLoader.load(Fixture.tinyLlama, threads: 1, weights: { [peft] w in try LoRAWeights(base: w, peftFolder: peft, config: c) })
+        for m in [merged, unmerged] { m.model.activations = .f32 }
+        func logits(_ m: LoadedModel) throws -> [Float] {
+            try m.model.forward(tokens, cache: m.model.makeCache(capacity: 32, precision: .f32), allLogits: true)
+        }
+        XCTAssertLessThan(maxAbsDiff(try logits(unmerged), try logits(merged)), 1e-4, "exact path: unmerged == merged")
+        unmerged.model.activations = .int8
+        let adapted = maxAbsDiff(try logits(unmerged), Fixture.floats(ref, "adapted_logits"))
+        XCTAssertLessThan(adapted, 0.1, "int8 path vs llama.cpp with the adapter")
+        // the correction also shows in rows and dequantization
+        let w = try LoRAWeights(base: GGUFWeights(file: GGUFFile(path: Fixture.tinyLlama)), peftFolder: peft, config: c)
+        let q = try w.matrix("blk.1.attn_q.weight"), full = q.dequantized()
+        let base = try GGUFWeights(file: GGUFFile(path: Fixture.tinyLlama)).matrix("blk.1.attn_q.weight").dequantized()
+        let want = zip(base, deltas["blk.1.attn_q.weight"]!).map { $0 + $1 }
+        XCTAssertLessThan(maxAbsDiff(full, want), 1e-5)
+        var row = [Float](repeating: 0, count: q.cols)
+        row.withUnsafeMutableBufferPointer { q.row(3, into: $0.baseAddress!) }
+        XCTAssertLessThan(maxAbsDiff(row, Array(want[(3 * q.cols)..<(4 * q.cols)])), 1e-5)
+    }
+
     func testMergedGGUFRunsLikeAdapterAtLoad() throws {
         let tokens: [Int32] = [5, 17, 200, 33, 64]
         let (_, c, file) = try Fixture.tinyGraph()
