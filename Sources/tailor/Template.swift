@@ -20,7 +20,7 @@ struct Template: ParsableCommand {
         @Option(name: [.customShort("m"), .long], help: "A catalog name or .gguf path whose tokenizer.chat_template to use.")
         var model: String?
         @Option(name: .long, help: "A Jinja chat-template file instead of a model's.") var template: String?
-        @Option(name: .long, help: "JSON: a list of messages, or {\"messages\": [...], \"tools\": [...], ...}.") var messages: String
+        @Option(name: .long, help: "A JSON file (or inline JSON): a list of messages, or {\"messages\": [...], \"tools\": [...], ...}.") var messages: String
         @Flag(name: .customLong("add-generation-prompt"), help: "End with the assistant turn's opening.") var addGenerationPrompt = false
         @Option(name: .long, help: "The bos_token variable (default: the model's, or undefined).") var bos: String?
         @Option(name: .long, help: "The eos_token variable (default: the model's, or undefined).") var eos: String?
@@ -67,9 +67,12 @@ struct Template: ParsableCommand {
             var extra: [String: JinjaValue] = [:]
         }
 
-        /// Reads the messages file (see the file header); errors name the file and the field.
-        static func readConversation(_ path: String) throws -> Conversation {
-            guard let data = FileManager.default.contents(atPath: path) else {
+        /// Reads the messages file (see the file header), or the JSON itself when the argument is
+        /// not a file and starts with `[` or `{`; errors name the file (or "--messages") and the field.
+        static func readConversation(_ arg: String) throws -> Conversation {
+            let inline = !FileManager.default.fileExists(atPath: arg) && ["[", "{"].contains(arg.trimmingCharacters(in: .whitespacesAndNewlines).first.map(String.init))
+            let path = inline ? "--messages" : arg
+            guard let data = inline ? Data(arg.utf8) : FileManager.default.contents(atPath: arg) else {
                 throw CLIError("\(path): \(FileManager.default.fileExists(atPath: path) ? "cannot read file" : "no such file")")
             }
             let value: JinjaValue
