@@ -35,7 +35,12 @@ enum EmbedderLocator {
     /// A sentence-transformers folder (URL, name), or nil when `spec` names a GGUF language model.
     static func folder(_ spec: String, home: TailorHome = .current) throws -> (URL, String)? {
         var isDir: ObjCBool = false
-        if FileManager.default.fileExists(atPath: spec, isDirectory: &isDir) {
+        let catalog = try Catalog.load(home: home)
+        // a folder that happens to share a catalog name ("minilm" in the working directory) but
+        // holds no model is not taken for the model
+        let shadowed = !spec.contains("/") && catalog.entry(named: spec) != nil
+            && !FileManager.default.fileExists(atPath: spec + "/config.json")
+        if !shadowed, FileManager.default.fileExists(atPath: spec, isDirectory: &isDir) {
             guard isDir.boolValue else {
                 guard spec.hasSuffix(".gguf") else {
                     throw ValidationError("\(spec) is neither a sentence-transformers folder (config.json, model.safetensors, tokenizer.json) nor a .gguf file")
@@ -44,7 +49,6 @@ enum EmbedderLocator {
             }
             return (URL(fileURLWithPath: spec), URL(fileURLWithPath: spec).lastPathComponent)
         }
-        let catalog = try Catalog.load(home: home)
         guard let e = catalog.entry(named: spec) else { throw LoadError.notFound(spec, known: catalog.entries.map(\.name)) }
         guard e.isFolder else { return nil }
         let p = home.path(for: e)

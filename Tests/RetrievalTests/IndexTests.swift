@@ -72,6 +72,22 @@ final class IndexTests: XCTestCase {
         XCTAssertThrowsError(try HNSWIndex(serialized: bytes, origin: "db.sqlite")) { XCTAssertTrue("\($0)".contains("truncated")) }
     }
 
+    /// Unfiltered searches run the C level-0 loop, filtered ones the Swift loop: an accept-all
+    /// filter must give the same hits in the same order, with and without deleted nodes.
+    func testHNSWCLoopEqualsSwiftLoop() {
+        let h = HNSWIndex(dimension: 64, parameters: HNSWParameters(M: 8, efConstruction: 60, seed: 5))
+        for (i, v) in data.prefix(800).enumerated() { h.insert(id: Int64(i), vector: v) }
+        let queries = structuredVectors(count: 40, dim: 64, seed: 123)
+        for round in 0..<2 {
+            if round == 1 { for i in stride(from: 0, to: 800, by: 7) { h.delete(id: Int64(i)) } }
+            for q in queries {
+                for ef in [10, 50] {
+                    XCTAssertEqual(h.search(q, k: 10, ef: ef), h.search(q, k: 10, ef: ef, filter: { _ in true }), "round \(round) ef \(ef)")
+                }
+            }
+        }
+    }
+
     func testHNSWDelete() {
         let h = HNSWIndex(dimension: 64, parameters: HNSWParameters(M: 8, efConstruction: 40))
         for (i, v) in data.prefix(200).enumerated() { h.insert(id: Int64(i), vector: v) }

@@ -43,6 +43,11 @@ public final class HNSWIndex {
     /// Heaps reused across searches (no allocation per query once they have grown).
     var scratchCandidates = Heap(minFirst: true)
     var scratchResults = Heap(minFirst: false)
+    /// Buffers of the C level-0 loop (candidates, results heap, sorted output), grown as needed.
+    private var cBuffers: UnsafeMutablePointer<tk_hnsw_item>?
+    private var cCapacity = 0
+
+    deinit { cBuffers?.deallocate() }
 
     var m0: Int { 2 * parameters.M }
 
@@ -118,6 +123,13 @@ public final class HNSWIndex {
             var ep = entry
             var epDist = distTo(qp, ep)
             for lc in stride(from: maxLevel, to: 0, by: -1) { (ep, epDist) = greedy(qp, from: ep, dist: epDist, level: lc) }
+            if filter == nil {
+                return withUnsafeTemporaryAllocation(of: tk_hnsw_item.self, capacity: 1) { e in
+                    e[0] = tk_hnsw_item(d: epDist, n: ep)
+                    let found = searchLevel0(qp, entries: UnsafeBufferPointer(e), ef: max(ef ?? parameters.efSearch, k), includeDeleted: false)
+                    return found.prefix(k).map { SearchHit(id: ids[Int($0.n)], score: 1 - $0.d) }
+                }
+            }
             var results = searchLayerHeap(qp, entry: (epDist, ep), ef: max(ef ?? parameters.efSearch, k), level: 0,
                                           filter: filter, includeDeleted: false)
             // the heap pops worst first: drop the surplus, then fill the hits from the back
@@ -227,12 +239,46 @@ public final class HNSWIndex {
     /// node may route. The level-0 loop reads links and vectors through raw pointers.
     func searchLayer(_ q: UnsafePointer<Float>, entries: [(Float, Int32)], ef: Int, level: Int32,
                      filter: ((Int64) -> Bool)?, includeDeleted: Bool) -> [(Float, Int32)] {
+        if level == 0 && filter == nil {
+            let e = entries.map { tk_hnsw_item(d: $0.0, n: $0.1) }
+            return e.withUnsafeBufferPointer { searchLevel0(q, entries: $0, ef: ef, includeDeleted: includeDeleted).map { ($0.d, $0.n) } }
+        }
         var results = searchLayerHeap(q, entries: entries, ef: ef, level: level, filter: filter, includeDeleted: includeDeleted)
         var out = [(Float, Int32)](repeating: (0, 0), count: results.count)
         var i = out.count - 1
         while let x = results.pop() { out[i] = x; i -= 1 }
         scratchResults = results
         return out
+    }
+
+    /// Level 0 without a filter, in C (tk_hnsw_search_layer): the same nodes in the same order as
+    /// the Swift loop below, closest first. The returned buffer is valid until the next search.
+    func searchLevel0(_ q: UnsafePointer<Float>, entries: UnsafeBufferPointer<tk_hnsw_item>, ef: Int,
+                      includeDeleted: Bool) -> UnsafeBufferPointer<tk_hnsw_item> {
+        visitTag &+= 1
+        if visitTag == 0 { for i in visited.indices { visited[i] = 0 }; visitTag = 1 }
+        let need = ids.count + entries.count + 2 * (ef + 1)
+        if need > cCapacity {
+            cBuffers?.deallocate()
+            cCapacity = need + need / 2
+            cBuffers = .allocate(capacity: cCapacity)
+        }
+        let cand = cBuffers!, res = cand + ids.count + entries.count, out = res + ef + 1
+        let checkDeleted = !includeDeleted && deletedCount > 0
+        let n = vectors.withUnsafeBufferPointer { vp in
+            link0.withUnsafeBufferPointer { lp in
+                visited.withUnsafeMutableBufferPointer { vis in
+                    deleted.withUnsafeBufferPointer { del in
+                        del.withMemoryRebound(to: UInt8.self) { d8 in
+                            tk_hnsw_search_layer(q, vp.baseAddress!, Int64(dimension), lp.baseAddress!, Int64(1 + m0), nil, 0,
+                                                 vis.baseAddress!, visitTag, checkDeleted ? d8.baseAddress : nil,
+                                                 entries.baseAddress!, Int64(entries.count), Int64(ef), cand, res, out)
+                        }
+                    }
+                }
+            }
+        }
+        return UnsafeBufferPointer(start: out, count: Int(n))
     }
 
     func searchLayerHeap(_ q: UnsafePointer<Float>, entry: (Float, Int32), ef: Int, level: Int32,
