@@ -133,7 +133,7 @@ TK_CLONES void tk_swiglu_bwd(float *dgate, float *dup, const float *dy, const fl
 // ---- softmax cross-entropy ----
 typedef struct {
     const float *logits, *lse_in; const int32_t *targets; float *lse, *row_loss, *dlogits;
-    int64_t nrows, V; int32_t ignore; float scale;
+    int64_t nrows, V; int32_t ignore; float scale; int overwrite;
 } ce_ctx;
 
 // max and sum of exp(z - max) of one row: 16 float lanes, added in double at the end.
@@ -158,6 +158,10 @@ TK_CLONES static double row_sum_exp(const float *z, int64_t V, float *max_out) {
 
 TK_CLONES static void row_softmax_acc(float *dz, const float *z, int64_t V, float lse, float scale) {
     for (int64_t i = 0; i < V; i++) dz[i] += scale * fexp(z[i] - lse);
+}
+
+TK_CLONES static void row_softmax_set(float *dz, const float *z, int64_t V, float lse, float scale) {
+    for (int64_t i = 0; i < V; i++) dz[i] = scale * fexp(z[i] - lse);
 }
 
 static void ce_fwd_task(void *vc, int ith, int nth) {
@@ -190,19 +194,23 @@ static void ce_bwd_task(void *vc, int ith, int nth) {
     const ce_ctx *c = vc;
     for (int64_t r = part_lo(c->nrows, ith, nth); r < part_lo(c->nrows, ith + 1, nth); r++) {
         const int32_t t = c->targets[r];
-        if (t == c->ignore) continue;
-        const float *z = c->logits + r * c->V;
         float *dz = c->dlogits + r * c->V;
+        if (t == c->ignore) {
+            if (c->overwrite) memset(dz, 0, sizeof(float) * (size_t)c->V);
+            continue;
+        }
+        const float *z = c->logits + r * c->V;
         const float lse = c->lse_in[r];
-        row_softmax_acc(dz, z, c->V, lse, c->scale);
+        if (c->overwrite) row_softmax_set(dz, z, c->V, lse, c->scale);
+        else row_softmax_acc(dz, z, c->V, lse, c->scale);
         dz[t] -= c->scale;
     }
 }
 
 void tk_cross_entropy_bwd(float *dlogits, const float *logits, const int32_t *targets, int32_t ignore_index,
-                          const float *lse, int64_t nrows, int64_t V, float scale, tk_pool *pool) {
+                          const float *lse, int64_t nrows, int64_t V, float scale, int overwrite, tk_pool *pool) {
     ce_ctx c = { .logits = logits, .targets = targets, .lse_in = lse, .dlogits = dlogits,
-                 .nrows = nrows, .V = V, .ignore = ignore_index, .scale = scale };
+                 .nrows = nrows, .V = V, .ignore = ignore_index, .scale = scale, .overwrite = overwrite };
     tk_pool_run(pool, ce_bwd_task, &c);
 }
 

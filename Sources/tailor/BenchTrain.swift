@@ -111,6 +111,7 @@ struct BenchTrain: ParsableCommand {
         let params = graph.namedParameters().map(\.parameter).filter { !$0.isFrozen }
         let opt = AdamW(groups: [ParameterGroup(parameters: params, weightDecay: 0)], learningRate: 1e-4)
         let pool = ThreadPool(threads: threads)
+        opt.pool = pool
         let n = batch * seqLen
         let tokens = benchTokens(count: n, vocab: config.vocabSize)
         let targets = (0..<n).map { r in r % seqLen == seqLen - 1 ? Int32(-100) : tokens[r + 1] }
@@ -121,7 +122,7 @@ struct BenchTrain: ParsableCommand {
             let tape = Tape(pool: pool)
             let loss = try graph.loss(tokens: tokens, targets: targets, batch: batch, tape: tape)
             tape.backward(from: loss)
-            _ = clipGradientNorm(params, maxNorm: 1)
+            _ = clipGradientNorm(params, maxNorm: 1, pool: pool)
             opt.step()
             for p in params { p.zeroGradient() }
             lastLoss = loss.value.pointer[0]

@@ -180,8 +180,9 @@ void tk_swiglu_bwd(float *dgate, float *dup, const float *dy, const float *gate,
 double tk_cross_entropy_fwd(const float *logits, const int32_t *targets, int32_t ignore_index, int64_t nrows,
                             int64_t V, float *lse, float *row_loss, int64_t *nvalid, tk_pool *pool);
 /// dlogits += scale * (softmax(logits) - onehot(target)) on valid rows (scale = dL / nvalid for a mean).
+/// overwrite != 0: dlogits = that instead (0 on ignored rows), for a buffer with undefined contents.
 void tk_cross_entropy_bwd(float *dlogits, const float *logits, const int32_t *targets, int32_t ignore_index,
-                          const float *lse, int64_t nrows, int64_t V, float scale, tk_pool *pool);
+                          const float *lse, int64_t nrows, int64_t V, float scale, int overwrite, tk_pool *pool);
 /// dX(ntok, cols) += dY(ntok, rows) · W(rows, cols), W in any supported type, dequantized block
 /// by block (the input gradient of tk_matmul_exact; W itself is frozen). Returns 0, or -1 for an
 /// unsupported type.
@@ -219,6 +220,26 @@ void tk_adamw_step(float *p, const float *g, float *m, float *v, int64_t n, floa
 /// else buf*momentum + (1-dampening)*d, and d = nesterov ? d + momentum*buf : buf; p -= lr*d.
 void tk_sgd_step(float *p, const float *g, float *buf, int64_t n, float lr, float momentum, float dampening,
                  float weight_decay, int nesterov, int first);
+
+// ---- training: elementwise ops and optimizer updates over the pool (grad_elementwise.c) ----
+// Same results as the one-thread kernels above for any pool (elementwise). Small n runs inline.
+void tk_add_pool(float *y, const float *x, int64_t n, tk_pool *pool);                 // y += x
+void tk_add3_pool(float *y, const float *a, const float *b, int64_t n, tk_pool *pool); // y = a + b
+void tk_scale_pool(float *x, float alpha, int64_t n, tk_pool *pool);
+void tk_axpy_pool(float *y, float alpha, const float *x, int64_t n, tk_pool *pool);
+void tk_mul_pool(float *y, const float *a, const float *b, int64_t n, tk_pool *pool);
+void tk_mul_acc_pool(float *y, const float *a, const float *b, int64_t n, tk_pool *pool);
+void tk_silu_fwd_pool(float *y, const float *x, int64_t n, tk_pool *pool);
+void tk_silu_bwd_pool(float *dx, const float *dy, const float *x, int64_t n, tk_pool *pool);
+void tk_swiglu_fwd_pool(float *out, const float *gate, const float *up, int64_t n, tk_pool *pool);
+/// tk_swiglu_bwd over the pool; overwrite bit 0 (dgate) / bit 1 (dup): write instead of add.
+void tk_swiglu_bwd_pool(float *dgate, float *dup, const float *dy, const float *gate, const float *up, int64_t n,
+                        int overwrite, tk_pool *pool);
+void tk_adamw_step_pool(float *p, const float *g, float *m, float *v, int64_t n, float decay_mul, float beta1_w,
+                        float beta2, float one_minus_beta2, float step_size, float bc2_sqrt, float eps, tk_pool *pool);
+/// Sum of x[i]^2 in double: fixed chunks of 65536 elements summed in order, then the chunk sums in
+/// order, so the result is the same for every pool size.
+double tk_sum_squares_pool(const float *x, int64_t n, tk_pool *pool);
 
 #ifdef __cplusplus
 }

@@ -1,6 +1,7 @@
 // AdamW.swift: Adam with decoupled weight decay (Loshchilov & Hutter 2019), as torch.optim.AdamW
 // (amsgrad=False, maximize=False): p ← p·(1 − lr·λ); m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²;
-// p ← p − lr/(1−β1ᵗ) · m / (√v/√(1−β2ᵗ) + ε). The update loop is tk_adamw_step (C).
+// p ← p − lr/(1−β1ᵗ) · m / (√v/√(1−β2ᵗ) + ε). The update loop is tk_adamw_step (C), split over
+// `pool` when set (tk_adamw_step_pool: elementwise, so the same result).
 import Foundation
 import Tensor
 import CKernels
@@ -13,6 +14,8 @@ public final class AdamW: Optimizer {
     public private(set) var stepCount = 0
     /// First and second moments per parameter (created on its first update).
     public private(set) var moments: [ObjectIdentifier: (m: FloatTensor, v: FloatTensor)] = [:]
+    /// Threads for the update loop (elementwise: the result is the same with or without).
+    public var pool: ThreadPool?
 
     public init(groups: [ParameterGroup], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
                 eps: Float = 1e-8) {
@@ -53,8 +56,8 @@ public final class AdamW: Optimizer {
                 let id = ObjectIdentifier(p)
                 let s = moments[id] ?? (FloatTensor(zeros: p.shape), FloatTensor(zeros: p.shape))
                 moments[id] = s
-                tk_adamw_step(p.value.pointer, g.pointer, s.m.pointer, s.v.pointer, Int64(p.count), decay, b1w,
-                              beta2, omb2, stepSize, bc2Sqrt, eps)
+                tk_adamw_step_pool(p.value.pointer, g.pointer, s.m.pointer, s.v.pointer, Int64(p.count), decay, b1w,
+                                   beta2, omb2, stepSize, bc2Sqrt, eps, pool?.raw)
             }
         }
     }

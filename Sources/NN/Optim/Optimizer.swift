@@ -25,18 +25,15 @@ public struct ParameterGroup {
 }
 
 /// Scales gradients so their global L2 norm is at most `maxNorm`, as torch.nn.utils.clip_grad_norm_
-/// (coefficient maxNorm / (norm + 1e-6), capped at 1). Returns the norm before clipping.
+/// (coefficient maxNorm / (norm + 1e-6), capped at 1). Returns the norm before clipping. The sums
+/// of squares use fixed chunks (FloatTensor.sumOfSquares), so `pool` does not change the result.
 @discardableResult
-public func clipGradientNorm(_ parameters: [Parameter], maxNorm: Float) -> Float {
+public func clipGradientNorm(_ parameters: [Parameter], maxNorm: Float, pool: ThreadPool? = nil) -> Float {
     let grads = parameters.compactMap { $0.isFrozen ? nil : $0.grad }
-    let total = Float(grads.reduce(0.0) { $0 + $1.sumOfSquares() }.squareRoot())
+    let total = Float(grads.reduce(0.0) { $0 + $1.sumOfSquares(pool: pool) }.squareRoot())
     let coef = min(maxNorm / (total + 1e-6), 1)
-    for g in grads { tk_scale_tensor(g, coef) }
+    if coef < 1 { for g in grads { tk_scale_pool(g.pointer, coef, Int64(g.count), pool?.raw) } }
     return total
-}
-
-func tk_scale_tensor(_ t: FloatTensor, _ s: Float) {
-    tk_scale(t.pointer, s, Int64(t.count))
 }
 
 /// Counts micro-batches for gradient accumulation: scale each micro-batch loss by `lossScale`

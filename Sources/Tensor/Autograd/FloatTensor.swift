@@ -82,10 +82,10 @@ public final class FloatTensor: @unchecked Sendable, CustomStringConvertible {
     /// Sets every element to zero.
     public func zero() { pointer.update(repeating: 0, count: count) }
 
-    /// self += other (same element count).
-    public func add(_ other: FloatTensor) {
+    /// self += other (same element count), split over `pool` when given.
+    public func add(_ other: FloatTensor, pool: ThreadPool? = nil) {
         precondition(other.count == count, "add: \(other.shape) into \(shape)")
-        tk_add(pointer, other.pointer, Int64(count))
+        tk_add_pool(pointer, other.pointer, Int64(count), pool?.raw)
     }
 
     /// Overwrites the elements with `other`'s (same element count).
@@ -94,9 +94,9 @@ public final class FloatTensor: @unchecked Sendable, CustomStringConvertible {
         pointer.update(from: other.pointer, count: count)
     }
 
-    /// Sum of squares, accumulated in double.
-    public func sumOfSquares() -> Double {
-        tk_sum_squares(pointer, Int64(count))
+    /// Sum of squares, accumulated in double over fixed chunks (the same for any `pool`).
+    public func sumOfSquares(pool: ThreadPool? = nil) -> Double {
+        tk_sum_squares_pool(pointer, Int64(count), pool?.raw)
     }
 
     public var description: String { "FloatTensor\(shape)" }

@@ -7,11 +7,11 @@ extension Tape {
     /// a + b.
     public func add(_ a: Variable, _ b: Variable) -> Variable {
         precondition(a.count == b.count, "add: \(a.shape) and \(b.shape)")
-        let y = a.value.copy()
-        tk_add(y.pointer, b.value.pointer, Int64(y.count))
-        return record(y, inputs: [a, b]) { dy in
-            a.accumulateGradient(dy, take: true)
-            b.accumulateGradient(dy, take: a.grad?.pointer != dy.pointer)
+        let y = FloatTensor(uninitialized: a.shape)
+        tk_add3_pool(y.pointer, a.value.pointer, b.value.pointer, Int64(y.count), pool?.raw)
+        return record(y, inputs: [a, b]) { [pool] dy in
+            a.accumulateGradient(dy, take: true, pool: pool)
+            b.accumulateGradient(dy, take: a.grad?.pointer != dy.pointer, pool: pool)
         }
     }
 
@@ -19,32 +19,32 @@ extension Tape {
     public func mul(_ a: Variable, _ b: Variable) -> Variable {
         precondition(a.count == b.count, "mul: \(a.shape) and \(b.shape)")
         let y = FloatTensor(uninitialized: a.shape)
-        tk_mul(y.pointer, a.value.pointer, b.value.pointer, Int64(y.count))
-        return record(y, inputs: [a, b]) { dy in
-            if let da = a.gradPointer { tk_mul_acc(da, dy.pointer, b.value.pointer, Int64(dy.count)) }
-            if let db = b.gradPointer { tk_mul_acc(db, dy.pointer, a.value.pointer, Int64(dy.count)) }
+        tk_mul_pool(y.pointer, a.value.pointer, b.value.pointer, Int64(y.count), pool?.raw)
+        return record(y, inputs: [a, b]) { [pool] dy in
+            if let da = a.gradPointer { tk_mul_acc_pool(da, dy.pointer, b.value.pointer, Int64(dy.count), pool?.raw) }
+            if let db = b.gradPointer { tk_mul_acc_pool(db, dy.pointer, a.value.pointer, Int64(dy.count), pool?.raw) }
         }
     }
 
     /// s · a.
     public func scale(_ a: Variable, by s: Float) -> Variable {
         let y = a.value.copy()
-        tk_scale(y.pointer, s, Int64(y.count))
-        return record(y, inputs: [a]) { dy in
+        tk_scale_pool(y.pointer, s, Int64(y.count), pool?.raw)
+        return record(y, inputs: [a]) { [pool] dy in
             guard a.requiresGrad else { return }
             if a.grad == nil {                                                       // dy is ours to scale
-                tk_scale(dy.pointer, s, Int64(dy.count))
+                tk_scale_pool(dy.pointer, s, Int64(dy.count), pool?.raw)
                 a.accumulateGradient(dy, take: true)
-            } else if let da = a.gradPointer { tk_axpy(da, s, dy.pointer, Int64(dy.count)) }
+            } else if let da = a.gradPointer { tk_axpy_pool(da, s, dy.pointer, Int64(dy.count), pool?.raw) }
         }
     }
 
     /// silu(a) = a · sigmoid(a).
     public func silu(_ a: Variable) -> Variable {
         let y = FloatTensor(uninitialized: a.shape)
-        tk_silu_fwd(y.pointer, a.value.pointer, Int64(y.count))
-        return record(y, inputs: [a]) { dy in
-            if let da = a.gradPointer { tk_silu_bwd(da, dy.pointer, a.value.pointer, Int64(dy.count)) }
+        tk_silu_fwd_pool(y.pointer, a.value.pointer, Int64(y.count), pool?.raw)
+        return record(y, inputs: [a]) { [pool] dy in
+            if let da = a.gradPointer { tk_silu_bwd_pool(da, dy.pointer, a.value.pointer, Int64(dy.count), pool?.raw) }
         }
     }
 
@@ -52,9 +52,14 @@ extension Tape {
     public func swiglu(gate: Variable, up: Variable) -> Variable {
         precondition(gate.count == up.count, "swiglu: \(gate.shape) and \(up.shape)")
         let y = FloatTensor(uninitialized: gate.shape)
-        tk_swiglu_fwd(y.pointer, gate.value.pointer, up.value.pointer, Int64(y.count))
-        return record(y, inputs: [gate, up]) { dy in
-            tk_swiglu_bwd(gate.gradPointer, up.gradPointer, dy.pointer, gate.value.pointer, up.value.pointer, Int64(dy.count))
+        tk_swiglu_fwd_pool(y.pointer, gate.value.pointer, up.value.pointer, Int64(y.count), pool?.raw)
+        return record(y, inputs: [gate, up]) { [pool] dy in
+            // Fresh gradient buffers are written rather than zero-filled and added to.
+            let g = gate.requiresGrad ? gate.gradientBufferForWrite() : nil
+            let u = up.requiresGrad ? up.gradientBufferForWrite() : nil
+            let overwrite: Int32 = (g?.overwrite == true ? 1 : 0) | (u?.overwrite == true ? 2 : 0)
+            tk_swiglu_bwd_pool(g?.0.pointer, u?.0.pointer, dy.pointer, gate.value.pointer, up.value.pointer, Int64(dy.count),
+                               overwrite, pool?.raw)
         }
     }
 

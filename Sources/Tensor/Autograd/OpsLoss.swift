@@ -27,9 +27,10 @@ extension Tape {
                                          lse.pointer, rowLoss.pointer, &valid, pool?.raw)
         let loss = FloatTensor(shape: [1], values: [valid > 0 ? Float(total / Double(valid)) : 0])
         return record(loss, inputs: [logits]) { [pool] dy in
-            guard let dz = logits.gradPointer, valid > 0 else { return }
-            tk_cross_entropy_bwd(dz, logits.value.pointer, targets, ignoreIndex, lse.pointer, Int64(N), Int64(V),
-                                 dy.pointer[0] / Float(valid), pool?.raw)
+            guard logits.requiresGrad, valid > 0 else { return }
+            let (dz, fresh) = logits.gradientBufferForWrite()                        // fresh: written, not added to
+            tk_cross_entropy_bwd(dz.pointer, logits.value.pointer, targets, ignoreIndex, lse.pointer, Int64(N), Int64(V),
+                                 dy.pointer[0] / Float(valid), fresh ? 1 : 0, pool?.raw)
         }
     }
 }

@@ -35,14 +35,16 @@ open class Variable: @unchecked Sendable, CustomStringConvertible {
 
     /// grad += g. When this variable has no gradient buffer yet and `take` is true, `g` itself
     /// becomes the buffer (no zero-fill, no add): the caller gives up `g` (a VJP may pass its
-    /// output's gradient, which the tape drops right after, to at most one input).
-    public func accumulateGradient(_ g: FloatTensor, take: Bool) {
+    /// output's gradient, which the tape drops right after, to at most one input); without `take`
+    /// the new buffer is a copy of `g`. The add runs on `pool` when given.
+    public func accumulateGradient(_ g: FloatTensor, take: Bool, pool: ThreadPool? = nil) {
         guard requiresGrad else { return }
         precondition(g.count == count, "gradient \(g.shape) for \(shape)")
-        if grad == nil, take {
-            grad = g.shape == value.shape ? g : g.reshaped(value.shape)
+        if grad == nil {
+            let own = take ? g : g.copy()
+            grad = own.shape == value.shape ? own : own.reshaped(value.shape)
         } else {
-            gradientBuffer().add(g)
+            grad!.add(g, pool: pool)
         }
     }
 

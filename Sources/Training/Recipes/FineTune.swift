@@ -100,6 +100,7 @@ public enum FineTune {
         let noDecay = job.parameters.filter { $0.parameter.shape.count < 2 }.map(\.parameter)
         let opt = AdamW(groups: [ParameterGroup(parameters: decay, weightDecay: c.weightDecay), ParameterGroup(parameters: noDecay, weightDecay: 0)],
                         learningRate: c.learningRate)
+        opt.pool = job.pool
         var state = TrainingState()
         if resume {
             guard fm.fileExists(atPath: ckpt + "/state.json") else { throw DataError("\(ckpt): no checkpoint to resume from") }
@@ -132,7 +133,7 @@ public enum FineTune {
                 tape.backward(from: loss, seed: FloatTensor(shape: [1], values: [1 / Float(c.gradientAccumulation)]))
                 lossSum += Double(loss.value.pointer[0]) / Double(c.gradientAccumulation)
             }
-            clipGradientNorm(job.parameters.map(\.parameter), maxNorm: c.maxGradNorm)
+            clipGradientNorm(job.parameters.map(\.parameter), maxNorm: c.maxGradNorm, pool: job.pool)
             opt.step()
             for (_, p) in job.parameters { p.zeroGradient() }
             state.step += 1
