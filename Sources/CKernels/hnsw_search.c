@@ -43,6 +43,10 @@ static inline int above_max(tk_hnsw_item a, tk_hnsw_item b) { return a.d > b.d |
 HEAP_FUNCS(cand, above_min)
 HEAP_FUNCS(res, above_max)
 
+static inline void prefetch_vector(const float *v, int64_t dim) {
+    for (int64_t i = 0; i < dim; i += 16) PREFETCH(v + i);
+}
+
 static int cmp_item(const void *a, const void *b) {
     const tk_hnsw_item *x = a, *y = b;
     if (x->d != y->d) return x->d < y->d ? -1 : 1;
@@ -65,14 +69,16 @@ int64_t tk_hnsw_search_layer(const float *q, const float *vectors, int64_t dim,
         if (nr >= ef && c.d > res[0].d) break;
         const int32_t *l = upper ? upper[c.n] + upper_base : links + (int64_t)c.n * stride;
         const int32_t cnt = l[0];
-        if (cnt > 0) { PREFETCH(visited + l[1]); PREFETCH(vectors + (int64_t)l[1] * dim); }
+        for (int32_t j = 1; j <= cnt; j++) PREFETCH(visited + l[j]);
+        int32_t next = 1;  // the next unvisited neighbour, whose whole vector is prefetched
+        while (next <= cnt && visited[l[next]] == tag) next++;
+        if (next <= cnt) prefetch_vector(vectors + (int64_t)l[next] * dim, dim);
         for (int32_t j = 1; j <= cnt; j++) {
             const int32_t e = l[j];
-            if (j < cnt) {  // the next neighbour's mark and first vector lines
-                PREFETCH(visited + l[j + 1]);
-                const float *nv = vectors + (int64_t)l[j + 1] * dim;
-                PREFETCH(nv); PREFETCH(nv + 16);
-            }
+            if (j < next) continue;  // skipped above: already visited
+            next = j + 1;
+            while (next <= cnt && visited[l[next]] == tag) next++;
+            if (next <= cnt) prefetch_vector(vectors + (int64_t)l[next] * dim, dim);
             if (visited[e] == tag) continue;
             visited[e] = tag;
             const float de = 1 - tk_dot_f32(q, vectors + (int64_t)e * dim, dim);
