@@ -4,14 +4,7 @@ import Foundation
 import XCTest
 
 final class RagCLITests: XCTestCase {
-    func minilm() throws -> String {
-        let env = ProcessInfo.processInfo.environment
-        let home = env["TAILOR_HOME"].map { URL(fileURLWithPath: $0) }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/tailor")
-        let p = home.appendingPathComponent("models/minilm/all-MiniLM-L6-v2").path
-        guard FileManager.default.fileExists(atPath: p + "/model.safetensors") else { throw XCTSkip("minilm not pulled") }
-        return p
-    }
+    func minilm() throws -> String { try TestAssets.minilmFolder().path }
 
     func testEmbedJSONAndFileMode() throws {
         let m = try minilm()
@@ -63,6 +56,44 @@ final class RagCLITests: XCTestCase {
             XCTAssertGreaterThan(mode["recall"] as? Double ?? 0, 0.9, "\(mode)")
         }
         XCTAssertGreaterThanOrEqual(ev["hnsw_recall_at_10"] as? Double ?? 0, 0.95)
+    }
+
+    /// Deleting files leaves tombstones in the graph (below the 20% auto-compaction threshold);
+    /// `rag compact` rebuilds it without them, and search still returns what exact search does.
+    func testCompactDropsDeletedNodes() throws {
+        let m = try minilm()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("compact-\(UUID().uuidString)")
+        try FileManager.default.copyItem(at: TestAssets.datasets.appendingPathComponent("rag/corpus"), to: dir)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let db = dir.path + ".sqlite"
+        defer { try? FileManager.default.removeItem(atPath: db) }
+        XCTAssertEqual(try CLI.run(["rag", "index", dir.path, "--db", db, "-m", m, "--chunk", "recursive:64", "-q"]).status, 0)
+        let nothing = try CLI.run(["rag", "compact", "--db", db])
+        XCTAssertTrue(nothing.stdout.contains("none deleted; nothing to do"), nothing.stdout)
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+        try FileManager.default.removeItem(at: dir.appendingPathComponent(files[0]))
+        let re = try CLI.run(["rag", "index", dir.path, "--db", db, "-m", m, "--chunk", "recursive:64", "-q"])
+        XCTAssertTrue(re.stdout.contains("1 removed"), re.stdout)
+        let c = try CLI.run(["rag", "compact", "--db", db])
+        XCTAssertEqual(c.status, 0, c.stderr)
+        // "DB: N nodes -> M (D deleted removed)" with M = N - D > 0
+        let nums = c.stdout.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }.suffix(3)
+        XCTAssertEqual(nums.count, 3, c.stdout)
+        let (before, after, dead) = (nums[nums.startIndex], nums[nums.startIndex + 1], nums[nums.startIndex + 2])
+        XCTAssertGreaterThan(dead, 0, c.stdout)
+        XCTAssertEqual(after, before - dead, c.stdout)
+        XCTAssertTrue(try CLI.run(["rag", "compact", "--db", db]).stdout.contains("none deleted"))
+        for q in ["rock pools at the seashore", "how bread rises", "stars at night"] {
+            func ids(_ extra: [String]) throws -> [String] {
+                let r = try CLI.run(["rag", "search", q, "--db", db, "-m", m, "-k", "3", "--mode", "vector", "--json"] + extra)
+                XCTAssertEqual(r.status, 0, r.stderr)
+                let o = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+                return try XCTUnwrap(o["results"] as? [[String: Any]]).map { "\($0["source"] ?? "")#\($0["chunk_id"] ?? "")" }
+            }
+            let hnsw = try ids([]), exact = try ids(["--exact"])
+            XCTAssertEqual(hnsw, exact, q)
+            XCTAssertFalse(hnsw.contains { $0.contains(files[0]) }, "a deleted file's chunk came back")
+        }
     }
 
     func testBadInputMessages() throws {
