@@ -25,6 +25,7 @@
 
 #define PR 16                       // rows per group
 #define PK_NT 2                     // tokens per kernel call (8 lane accumulators each)
+#define PK_AHEAD 8192               // software prefetch distance in the weight stream (decode)
 #define TOK_CHUNK 64                // tokens per work item (prefill)
 #define ITEM_BYTES (48 * 1024)      // packed weights per work item
 
@@ -148,6 +149,9 @@ TGT static AI void pk_kern(const uint8_t *G, int64_t nb, const tk_act *a, const 
     const __m512i m4 = _mm512_set1_epi8(0x0F), m4h = _mm512_set1_epi8((char)0xF0);
     for (int64_t b = 0; b < nb; b++) {
         const uint8_t *Q = G + b * qb;
+        if (NT == 1) {  // decode streams the weights once: fetch PK_AHEAD bytes ahead of use
+            for (int l = 0; l < qb; l += 64) _mm_prefetch((const char *)(Q + PK_AHEAD + l), _MM_HINT_T0);
+        }
         const __m512 dv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(S + b * sb)));
         __m512 dd[PK_NT], dd16[PK_NT];
         for (int t = 0; t < NT; t++) {
