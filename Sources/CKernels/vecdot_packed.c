@@ -130,7 +130,7 @@ TGT static AI __m512i bcast4(const int8_t *p) {
 /// scale divided by 16 (both exact). Offsets (Q4_0: -8, Q8_0 stored +128) come in as the
 /// accumulator's initial value from the lane sums of y (lsA = -8*sum, lsB = -128*sum).
 TGT static AI void pk_kern(const uint8_t *G, int64_t nb, const tk_act *a, const int32_t *lsA, const int32_t *lsB,
-                           int64_t t0, const int NT, const int KIND, float *Y, int64_t ldy, int nrows) {
+                           int64_t t0, const int NT, const int KIND, float *Y, int64_t ldy, int nrows, int pf) {
     const int qb = KIND == 2 ? 512 : 256, sb = KIND == 1 ? 64 : 32;
     const uint8_t *S = G + nb * qb;
     const int8_t *y[PK_NT];
@@ -149,7 +149,7 @@ TGT static AI void pk_kern(const uint8_t *G, int64_t nb, const tk_act *a, const 
     const __m512i m4 = _mm512_set1_epi8(0x0F), m4h = _mm512_set1_epi8((char)0xF0);
     for (int64_t b = 0; b < nb; b++) {
         const uint8_t *Q = G + b * qb;
-        if (NT == 1) {  // decode streams the weights once: fetch PK_AHEAD bytes ahead of use
+        if (pf) {  // the first pass over a group streams it from memory: fetch PK_AHEAD bytes ahead
             for (int l = 0; l < qb; l += 64) _mm_prefetch((const char *)(Q + PK_AHEAD + l), _MM_HINT_T0);
         }
         const __m512 dv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(S + b * sb)));
@@ -195,9 +195,9 @@ TGT static AI void pk_kern(const uint8_t *G, int64_t nb, const tk_act *a, const 
 }
 
 TGT static void pk_avx512(const uint8_t *G, int type, int64_t nb, const tk_act *a, const int32_t *lsA,
-                          const int32_t *lsB, int64_t t0, int nt, float *Y, int64_t ldy, int nrows) {
+                          const int32_t *lsB, int64_t t0, int nt, float *Y, int64_t ldy, int nrows, int pf) {
     const int kind = type == TK_Q4_0 ? 0 : type == TK_Q4_1 ? 1 : 2;
-#define PK_CALL(K, N) pk_kern(G, nb, a, lsA, lsB, t0, N, K, Y, ldy, nrows)
+#define PK_CALL(K, N) pk_kern(G, nb, a, lsA, lsB, t0, N, K, Y, ldy, nrows, pf)
     if (nt >= 2) {
         if (kind == 0) PK_CALL(0, 2); else if (kind == 1) PK_CALL(1, 2); else PK_CALL(2, 2);
     } else {
@@ -236,7 +236,7 @@ static void pk_task(void *vctx, int ith, int nth) {
                 const int nt = (int)(t1 - t < PK_NT ? t1 - t : PK_NT);
                 float *Y = c->Y + t * c->rows + g * PR;
 #if defined(__x86_64__)
-                if (c->simd) { pk_avx512(G, c->type, c->nb, c->a, c->lsA, c->lsB, t, nt, Y, c->rows, nrows); continue; }
+                if (c->simd) { pk_avx512(G, c->type, c->nb, c->a, c->lsA, c->lsB, t, nt, Y, c->rows, nrows, t == t0); continue; }
 #endif
                 pk_generic(G, c->type, c->nb, c->a, t, nt, Y, c->rows, nrows);
             }
