@@ -122,19 +122,18 @@ static void attn_task(void *vctx, int ith, int nth) {
         const int64_t t = job / c->n_head, h = job % c->n_head, hk = h / group;
         const int64_t n_kv = c->pos0 + t + 1;  // causal: positions 0 ... pos0+t
         const float *q = c->q + (t * c->n_head + h) * hd;
-        if (c->kv_f16) {
-            for (int64_t d = 0; d < hd; d++) qr[d] = tk_f16_to_f32(tk_f32_to_f16(q[d]));
+        if (c->kv_f16) {  // q and the probabilities meet an f16 cache rounded to f16, as in ggml
+            memcpy(qr, q, sizeof(float) * (size_t)hd);
+            tk_round_f16_row(qr, hd);
             q = qr;
         }
         for (int64_t j = 0; j < n_kv; j++)
             s[j] = dot(q, K + (size_t)(j * c->kv_stride + hk * hd) * esz, hd) * c->scale;
         tk_softmax(s, n_kv);
+        if (c->kv_f16) tk_round_f16_row(s, n_kv);
         float *o = c->out + (t * c->n_head + h) * hd;
         memset(o, 0, sizeof(float) * (size_t)hd);
-        for (int64_t j = 0; j < n_kv; j++) {
-            const float p = c->kv_f16 ? tk_f16_to_f32(tk_f32_to_f16(s[j])) : s[j];
-            axpy(o, p, V + (size_t)(j * c->kv_stride + hk * hd) * esz, hd);
-        }
+        for (int64_t j = 0; j < n_kv; j++) axpy(o, s[j], V + (size_t)(j * c->kv_stride + hk * hd) * esz, hd);
     }
 }
 

@@ -68,6 +68,23 @@ void tk_f32_to_f16_row(const float *src, uint16_t *dst, int64_t n) {
     for (int64_t i = 0; i < n; i++) dst[i] = tk_f32_to_f16(src[i]);
 }
 
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma,f16c")))
+static void round_f16_f16c(float *x, int64_t n) {
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(x + i, _mm256_cvtph_ps(_mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT)));
+    for (; i < n; i++) x[i] = tk_f16_to_f32(tk_f32_to_f16(x[i]));
+}
+#endif
+
+void tk_round_f16_row(float *x, int64_t n) {
+#if defined(__x86_64__)
+    if (tk_cpu_features_active() & TK_CPU_AVX2) { round_f16_f16c(x, n); return; }
+#endif
+    for (int64_t i = 0; i < n; i++) x[i] = tk_f16_to_f32(tk_f32_to_f16(x[i]));
+}
+
 void tk_bf16_to_f32_row(const uint16_t *src, float *dst, int64_t n) {
     for (int64_t i = 0; i < n; i++) dst[i] = tk_bf16_to_f32(src[i]);
 }

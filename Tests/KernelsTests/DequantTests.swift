@@ -42,6 +42,11 @@ final class DequantTests: XCTestCase {
         var h = [UInt16](repeating: 0, count: src.count)
         tk_f32_to_f16_row(src, &h, Int64(src.count))
         XCTAssertEqual(h, src.map { tk_f32_to_f16($0) })
+        // In-place rounding to f16 precision (the attention's q and probabilities) equals the
+        // scalar round trip, odd lengths included.
+        var r = Array(src.prefix(1001))
+        tk_round_f16_row(&r, Int64(r.count))
+        XCTAssertEqual(r.map(\.bitPattern), src.prefix(1001).map { tk_f16_to_f32(tk_f32_to_f16($0)).bitPattern })
     }
 
     func testF16ConversionExhaustive() {

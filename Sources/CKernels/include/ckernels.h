@@ -145,6 +145,8 @@ float tk_f16_to_f32(uint16_t h);
 uint16_t tk_f32_to_f16(float f);
 void tk_f16_to_f32_row(const uint16_t *src, float *dst, int64_t n);
 void tk_f32_to_f16_row(const float *src, uint16_t *dst, int64_t n);
+/// x[i] rounded to the nearest f16 value (ties to even), kept as f32; in place.
+void tk_round_f16_row(float *x, int64_t n);
 float tk_bf16_to_f32(uint16_t h);
 /// Round to nearest even, NaN kept quiet (as ggml_compute_fp32_to_bf16).
 uint16_t tk_f32_to_bf16(float f);
