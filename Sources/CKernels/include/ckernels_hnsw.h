@@ -20,7 +20,7 @@ typedef struct { float d; int32_t n; } tk_hnsw_item;
 /// then ids, or, for upper levels, `upper[e] + upper_base` in the same form. `vectors` holds
 /// `dim` floats per node; `visited` one word per node; `deleted` (NULL: none) one byte per node —
 /// deleted nodes route but never enter the result. `cand` needs room for every node that can be
-/// visited (node count + n_entries); `res` for ef + 1 items.
+/// visited (node count + n_entries); `res` and `out` for max(ef, n_entries) + 1 items.
 int64_t tk_hnsw_search_layer(const float *q, const float *vectors, int64_t dim,
                              const int32_t *links, int64_t stride, const int32_t *const *upper, int64_t upper_base,
                              uint32_t *visited, uint32_t tag, const uint8_t *deleted,

@@ -257,13 +257,16 @@ public final class HNSWIndex {
                       includeDeleted: Bool) -> UnsafeBufferPointer<tk_hnsw_item> {
         visitTag &+= 1
         if visitTag == 0 { for i in visited.indices { visited[i] = 0 }; visitTag = 1 }
-        let need = ids.count + entries.count + 2 * (ef + 1)
+        // candidates: each node at most once plus the entries; results: the entries all enter
+        // before the first trim, so room for max(ef, entries) + 1
+        let resCap = max(ef, entries.count) + 1
+        let need = ids.count + entries.count + 2 * resCap
         if need > cCapacity {
             cBuffers?.deallocate()
             cCapacity = need + need / 2
             cBuffers = .allocate(capacity: cCapacity)
         }
-        let cand = cBuffers!, res = cand + ids.count + entries.count, out = res + ef + 1
+        let cand = cBuffers!, res = cand + ids.count + entries.count, out = res + resCap
         let checkDeleted = !includeDeleted && deletedCount > 0
         let n = vectors.withUnsafeBufferPointer { vp in
             link0.withUnsafeBufferPointer { lp in
