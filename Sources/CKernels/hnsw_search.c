@@ -3,7 +3,6 @@
 // worst first; ties by node id), so graphs and results are identical to the Swift loop's.
 #include "ckernels_hnsw.h"
 #include "ckernels_retrieval.h"
-#include <stdlib.h>
 #if defined(__x86_64__)
 #include <immintrin.h>
 #define PREFETCH(p) _mm_prefetch((const char *)(p), _MM_HINT_T0)
@@ -47,12 +46,6 @@ static inline void prefetch_vector(const float *v, int64_t dim) {
     for (int64_t i = 0; i < dim; i += 16) PREFETCH(v + i);
 }
 
-static int cmp_item(const void *a, const void *b) {
-    const tk_hnsw_item *x = a, *y = b;
-    if (x->d != y->d) return x->d < y->d ? -1 : 1;
-    return x->n < y->n ? -1 : x->n > y->n;
-}
-
 int64_t tk_hnsw_search_layer(const float *q, const float *vectors, int64_t dim,
                              const int32_t *links, int64_t stride, const int32_t *const *upper, int64_t upper_base,
                              uint32_t *visited, uint32_t tag, const uint8_t *deleted,
@@ -92,7 +85,9 @@ int64_t tk_hnsw_search_layer(const float *q, const float *vectors, int64_t dim,
             }
         }
     }
-    for (int64_t i = 0; i < nr; i++) out[i] = res[i];
-    qsort(out, (size_t)nr, sizeof *out, cmp_item);
-    return nr;
+    // the result heap pops worst first (ties: larger node first): filling from the back gives
+    // (distance, node) ascending
+    const int64_t count = nr;
+    for (int64_t i = count - 1; i >= 0; i--) out[i] = res_pop(res, &nr);
+    return count;
 }
