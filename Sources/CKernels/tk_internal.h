@@ -11,6 +11,13 @@
 int tk_blas_single_begin(void);
 void tk_blas_single_end(int saved);
 
+/// Query rows (tokens x heads per KV head) from which tk_attention uses the blocked kernel.
+#define TK_ATTN_BLOCK_ROWS 16
+/// tk_attention as BLAS blocks per (KV head, query tile) (attention_blocked.c); -1 if out of memory.
+int tk_attention_blocked(float *out, const float *q, const void *k_cache, const void *v_cache, int kv_f16,
+                         int64_t ntok, int64_t n_head, int64_t n_head_kv, int64_t head_dim, int64_t pos0,
+                         float scale, tk_pool *pool);
+
 #define QK 32     // block size of Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q8_1
 #define QK_K 256  // super-block size of the K-quants and Q8_K
 

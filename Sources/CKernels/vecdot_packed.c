@@ -130,7 +130,8 @@ TGT static AI __m512i bcast4(const int8_t *p) {
 /// scale divided by 16 (both exact). Offsets (Q4_0: -8, Q8_0 stored +128) come in as the
 /// accumulator's initial value from the lane sums of y (lsA = -8*sum, lsB = -128*sum).
 TGT static AI void pk_kern(const uint8_t *G, int64_t nb, const tk_act *a, const int32_t *lsA, const int32_t *lsB,
-                           int64_t t0, const int NT, const int KIND, float *Y, int64_t ldy, int nrows, int pf) {
+                           int64_t t0, const int NT, const int KIND, float *Y, int64_t ldy, int nrows,
+                           const uint8_t *pf, int64_t pfspan) {
     const int qb = KIND == 2 ? 512 : 256, sb = KIND == 1 ? 64 : 32;
     const uint8_t *S = G + nb * qb;
     const int8_t *y[PK_NT];
@@ -149,8 +150,10 @@ TGT static AI void pk_kern(const uint8_t *G, int64_t nb, const tk_act *a, const 
     const __m512i m4 = _mm512_set1_epi8(0x0F), m4h = _mm512_set1_epi8((char)0xF0);
     for (int64_t b = 0; b < nb; b++) {
         const uint8_t *Q = G + b * qb;
-        if (pf) {  // the first pass over a group streams it from memory: fetch PK_AHEAD bytes ahead
-            for (int l = 0; l < qb; l += 64) _mm_prefetch((const char *)(Q + PK_AHEAD + l), _MM_HINT_T0);
+        if (pf) {  // this pass's share of the stream ahead: lines of [pf + b*span/nb, pf + (b+1)*span/nb)
+            const uintptr_t lo = ((uintptr_t)pf + (uintptr_t)(b * pfspan / nb) + 63) & ~(uintptr_t)63;
+            const uintptr_t hi = (uintptr_t)pf + (uintptr_t)((b + 1) * pfspan / nb);
+            for (uintptr_t l = lo; l < hi; l += 64) _mm_prefetch((const char *)l, _MM_HINT_T0);
         }
         const __m512 dv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(S + b * sb)));
         __m512 dd[PK_NT], dd16[PK_NT];
@@ -195,9 +198,10 @@ TGT static AI void pk_kern(const uint8_t *G, int64_t nb, const tk_act *a, const 
 }
 
 TGT static void pk_avx512(const uint8_t *G, int type, int64_t nb, const tk_act *a, const int32_t *lsA,
-                          const int32_t *lsB, int64_t t0, int nt, float *Y, int64_t ldy, int nrows, int pf) {
+                          const int32_t *lsB, int64_t t0, int nt, float *Y, int64_t ldy, int nrows,
+                          const uint8_t *pf, int64_t pfspan) {
     const int kind = type == TK_Q4_0 ? 0 : type == TK_Q4_1 ? 1 : 2;
-#define PK_CALL(K, N) pk_kern(G, nb, a, lsA, lsB, t0, N, K, Y, ldy, nrows, pf)
+#define PK_CALL(K, N) pk_kern(G, nb, a, lsA, lsB, t0, N, K, Y, ldy, nrows, pf, pfspan)
     if (nt >= 2) {
         if (kind == 0) PK_CALL(0, 2); else if (kind == 1) PK_CALL(1, 2); else PK_CALL(2, 2);
     } else {
@@ -232,11 +236,18 @@ static void pk_task(void *vctx, int ith, int nth) {
         for (int64_t g = g0; g < g1; g++) {
             const uint8_t *G = c->P + (size_t)g * c->gb;
             const int nrows = (int)(c->rows - g * PR < PR ? c->rows - g * PR : PR);
+            // The weight stream ahead is prefetched in equal shares over the passes (token pairs)
+            // over this group, so memory stays busy while later passes compute from L1.
+            const int64_t passes = (t1 - t0 + PK_NT - 1) / PK_NT, span = (int64_t)c->gb / passes;
             for (int64_t t = t0; t < t1; t += PK_NT) {
                 const int nt = (int)(t1 - t < PK_NT ? t1 - t : PK_NT);
                 float *Y = c->Y + t * c->rows + g * PR;
 #if defined(__x86_64__)
-                if (c->simd) { pk_avx512(G, c->type, c->nb, c->a, c->lsA, c->lsB, t, nt, Y, c->rows, nrows, t == t0); continue; }
+                if (c->simd) {
+                    const uint8_t *pf = G + PK_AHEAD + ((t - t0) / PK_NT) * span;
+                    pk_avx512(G, c->type, c->nb, c->a, c->lsA, c->lsB, t, nt, Y, c->rows, nrows, pf, span);
+                    continue;
+                }
 #endif
                 pk_generic(G, c->type, c->nb, c->a, t, nt, Y, c->rows, nrows);
             }

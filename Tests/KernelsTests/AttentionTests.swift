@@ -1,0 +1,83 @@
+// AttentionTests.swift: tk_attention (inference, over a KV cache) against a float64 causal GQA
+// reference, with f32 and f16 caches. With an f16 cache the reference rounds q and the softmax
+// probabilities to f16 where the kernel does (llama.cpp's f16 products); everything else is
+// exact math. Chunk sizes cover the per-row path (one token: decode), the blocked BLAS path
+// (several tokens) with tiles that do not divide the chunk, a cache already holding earlier
+// positions (pos0 > 0), group sizes 1, 3 and 4, and 1-3 pool threads.
+import CKernels
+import Foundation
+import XCTest
+
+final class AttentionTests: XCTestCase {
+    private func f16(_ x: Float) -> Float { tk_f16_to_f32(tk_f32_to_f16(x)) }
+
+    /// out (ntok, H, Dh) in float64 for queries at positions pos0..<pos0+ntok.
+    private func reference(q: [Float], k: [Float], v: [Float], ntok: Int, H: Int, Hkv: Int, Dh: Int, pos0: Int,
+                           roundF16: Bool) -> [Double] {
+        let group = H / Hkv, scale = 1 / Double(Dh).squareRoot()
+        var out = [Double](repeating: 0, count: ntok * H * Dh)
+        for t in 0..<ntok {
+            for h in 0..<H {
+                let hk = h / group, n = pos0 + t + 1
+                let qr = (0..<Dh).map { d -> Double in
+                    let x = q[(t * H + h) * Dh + d]
+                    return Double(roundF16 ? f16(x) : x)
+                }
+                var s = (0..<n).map { j -> Double in
+                    var dot = 0.0
+                    for d in 0..<Dh { dot += qr[d] * Double(k[(j * Hkv + hk) * Dh + d]) }
+                    return dot * scale
+                }
+                let mx = s.max()!
+                s = s.map { Foundation.exp($0 - mx) }
+                let sum = s.reduce(0, +)
+                s = s.map { roundF16 ? Double(f16(Float($0 / sum))) : $0 / sum }
+                for d in 0..<Dh {
+                    var o = 0.0
+                    for j in 0..<n { o += s[j] * Double(v[(j * Hkv + hk) * Dh + d]) }
+                    out[(t * H + h) * Dh + d] = o
+                }
+            }
+        }
+        return out
+    }
+
+    func testAttentionMatchesFloat64Reference() {
+        var rng = SeededRNG(seed: 7)
+        let cases: [(H: Int, Hkv: Int, Dh: Int, pos0: Int, ntok: Int)] = [
+            (9, 3, 64, 0, 1), (9, 3, 64, 5, 1), (9, 3, 64, 0, 37), (9, 3, 64, 20, 53),
+            (4, 4, 32, 3, 17), (8, 2, 48, 0, 6), (8, 2, 48, 11, 40),
+        ]
+        for threads: Int32 in [1, 2, 3] {
+            let pool = tk_pool_create(threads)
+            defer { tk_pool_destroy(pool) }
+            for c in cases {
+                for kvF16 in [false, true] {
+                    let positions = c.pos0 + c.ntok, kvCount = positions * c.Hkv * c.Dh
+                    var k = (0..<kvCount).map { _ in rng.boundedGauss() * 2 }
+                    var v = (0..<kvCount).map { _ in rng.boundedGauss() }
+                    if kvF16 { k = k.map(f16); v = v.map(f16) }
+                    let q = (0..<(c.ntok * c.H * c.Dh)).map { _ in rng.boundedGauss() * 2 }
+                    let want = reference(q: q, k: k, v: v, ntok: c.ntok, H: c.H, Hkv: c.Hkv, Dh: c.Dh, pos0: c.pos0,
+                                         roundF16: kvF16)
+                    var out = [Float](repeating: .nan, count: q.count)
+                    var scratch = [Float](repeating: 0, count: Int(threads) * positions)
+                    let kh = k.map { tk_f32_to_f16($0) }, vh = v.map { tk_f32_to_f16($0) }
+                    let scale = 1 / Float(c.Dh).squareRoot()
+                    if kvF16 {
+                        tk_attention(&out, q, kh, vh, 1, Int64(c.ntok), Int64(c.H), Int64(c.Hkv), Int64(c.Dh), Int64(c.pos0),
+                                     scale, &scratch, Int64(positions), pool)
+                    } else {
+                        tk_attention(&out, q, k, v, 0, Int64(c.ntok), Int64(c.H), Int64(c.Hkv), Int64(c.Dh), Int64(c.pos0),
+                                     scale, &scratch, Int64(positions), pool)
+                    }
+                    var worst = 0.0
+                    for i in out.indices { worst = max(worst, abs(Double(out[i]) - want[i])) }
+                    // f16 rounding of the probabilities is applied to nearly equal values on both
+                    // sides; a probability on a rounding boundary can still round the other way.
+                    XCTAssertLessThan(worst, kvF16 ? 2e-3 : 2e-5, "threads \(threads) \(c) f16 \(kvF16)")
+                }
+            }
+        }
+    }
+}
