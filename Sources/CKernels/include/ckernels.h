@@ -79,6 +79,12 @@ int tk_matmul(const void *W, int type, int64_t rows, int64_t cols,
 int tk_matmul_exact(const void *W, int type, int64_t rows, int64_t cols, const float *X, int64_t ntok,
                     float *Y, tk_pool *pool);
 
+/// Long-lived buffers in transparent huge pages where the OS offers them (hugepages.c): a
+/// 64-byte aligned block of `bytes`, and its chunk for tk_huge_release (NULL: plain heap memory).
+typedef struct tk_huge_chunk tk_huge_chunk;
+void *tk_huge_alloc(size_t bytes, tk_huge_chunk **chunk);
+void tk_huge_release(void *p, tk_huge_chunk *chunk);
+
 /// Row-interleaved ("packed") Q4_0/Q4_1/Q8_0 weights for fast int8 matvec/matmul (vecdot_packed.c):
 /// bytes of the packed form of a (rows, cols) matrix, or 0 if `type`/shape cannot be packed.
 size_t tk_packed_bytes(int type, int64_t rows, int64_t cols);
