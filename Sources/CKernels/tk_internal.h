@@ -66,6 +66,14 @@ void tk_act_view(const tk_act *a, int64_t b0, int64_t nblk, int64_t be, tk_act *
 /// Quantizes activation rows [t0, t1) of X into `a` (wtype picks f16/bf16 rounding for F32 kind).
 void tk_act_quantize(tk_act *a, int wtype, const float *X, int64_t t0, int64_t t1);
 
+/// Block-order packed kernels (vecdot_packed_block.c): 16 rows of group G, tokens t0..t0+nt-1
+/// (nt <= PKB_NT), outputs Y[t * ldy + row]; pf/pfspan: the weight-stream share to prefetch.
+#define PKB_NT 8
+void tk_pk_block_generic(const uint8_t *G, int type, int64_t nb, const tk_act *a, int64_t t0, int nt,
+                         float *Y, int64_t ldy, int nrows);
+void tk_pk_block_avx512(const uint8_t *G, int type, int64_t nb, const tk_act *a, int64_t t0, int nt,
+                        float *Y, int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan);
+
 #define TK_NT 4  // max tokens per dot-kernel call
 /// out[i] = dot(weight row w, activation row t0+i) for i < nt (1 <= nt <= TK_NT).
 typedef void (*tk_dot_fn)(const void *w, const tk_act *a, int64_t t0, int nt, float *out);

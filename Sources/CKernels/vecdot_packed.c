@@ -213,7 +213,7 @@ TGT static void pk_avx512(const uint8_t *G, int type, int64_t nb, const tk_act *
 
 typedef struct {
     const uint8_t *P;
-    int type, simd;
+    int type, simd, block_order;  // block_order: one float sum per block (vecdot_packed_block.c)
     int64_t rows, nb, ntok, ngroups, groups_per_item, n_gitems, n_items;
     size_t gb;
     const tk_act *a;
@@ -238,7 +238,22 @@ static void pk_task(void *vctx, int ith, int nth) {
             const int nrows = (int)(c->rows - g * PR < PR ? c->rows - g * PR : PR);
             // The weight stream ahead is prefetched in equal shares over the passes (token pairs)
             // over this group, so memory stays busy while later passes compute from L1.
-            const int64_t passes = (t1 - t0 + PK_NT - 1) / PK_NT, span = (int64_t)c->gb / passes;
+            const int step = c->block_order ? PKB_NT : PK_NT;
+            const int64_t passes = (t1 - t0 + step - 1) / step, span = (int64_t)c->gb / passes;
+            if (c->block_order) {
+                for (int64_t t = t0; t < t1; t += step) {
+                    const int nt = (int)(t1 - t < step ? t1 - t : step);
+                    float *Y = c->Y + t * c->rows + g * PR;
+#if defined(__x86_64__)
+                    if (c->simd) {
+                        tk_pk_block_avx512(G, c->type, c->nb, c->a, t, nt, Y, c->rows, nrows, G + PK_AHEAD + ((t - t0) / step) * span, span);
+                        continue;
+                    }
+#endif
+                    tk_pk_block_generic(G, c->type, c->nb, c->a, t, nt, Y, c->rows, nrows);
+                }
+                continue;
+            }
             for (int64_t t = t0; t < t1; t += PK_NT) {
                 const int nt = (int)(t1 - t < PK_NT ? t1 - t : PK_NT);
                 float *Y = c->Y + t * c->rows + g * PR;
@@ -259,12 +274,17 @@ static _Thread_local struct { void *p; size_t n; } pk_scratch;
 
 int tk_matmul_packed(const void *P, int type, int64_t rows, int64_t cols, const float *X, int64_t ntok,
                      float *Y, tk_pool *pool) {
+    return tk_matmul_packed_order(P, type, rows, cols, X, ntok, Y, pool, 0);
+}
+
+int tk_matmul_packed_order(const void *P, int type, int64_t rows, int64_t cols, const float *X, int64_t ntok,
+                           float *Y, tk_pool *pool, int block_order) {
     if (!tk_packed_bytes(type, rows, cols) || ntok < 0 || ((uintptr_t)P & 63)) return -1;
     if (ntok == 0) return 0;
     const int atype = tk_vec_dot_type(type);
     const int64_t nb = cols / QK;
     const size_t abytes = (tk_act_bytes(atype, cols, ntok) + 63) & ~(size_t)63;
-    const size_t lbytes = type == TK_Q4_1 ? 0 : (size_t)ntok * nb * 8 * sizeof(int32_t);
+    const size_t lbytes = type == TK_Q4_1 || block_order ? 0 : (size_t)ntok * nb * 8 * sizeof(int32_t);
     const size_t need = abytes + 2 * lbytes;
     if (need > pk_scratch.n) {
         free(pk_scratch.p);
@@ -295,6 +315,7 @@ int tk_matmul_packed(const void *P, int type, int64_t rows, int64_t cols, const 
     c.P = P;
     c.type = type;
     c.simd = tk_packed_preferred(type);
+    c.block_order = block_order != 0;
     c.rows = rows;
     c.nb = nb;
     c.ntok = ntok;

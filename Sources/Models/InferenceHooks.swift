@@ -37,6 +37,10 @@ public final class PrefixedLanguageModel: LanguageModel {
         get { base.activations }
         set { base.activations = newValue }
     }
+    public var batchInvariant: Bool {
+        get { base.batchInvariant }
+        set { base.batchInvariant = newValue }
+    }
 
     /// A cache with room for `capacity` tokens after the prefix, already holding the prefix.
     public func makeCache(capacity: Int, precision: KVCache.Precision) -> KVCache {

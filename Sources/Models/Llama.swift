@@ -27,6 +27,8 @@ public final class LlamaModel: LanguageModel {
     /// `.int8` (default) quantizes activations for integer dot products as llama.cpp does;
     /// `.f32` is the exact reference path.
     public var activations: ActivationPrecision = .int8
+    /// See `LanguageModel.batchInvariant`.
+    public var batchInvariant = false
     /// Sees every sublayer output before its residual add (bottleneck adapters); nil: none.
     public var sublayerHook: SublayerHook?
 
@@ -152,10 +154,26 @@ public final class LlamaModel: LanguageModel {
         }
         var logits = [Float](repeating: 0, count: tokens.count * config.vocabSize)
         try logits.withUnsafeMutableBufferPointer { out in
+            let act: ActivationPrecision = activations == .int8 && !batchInvariant && tokens.count > 1 ? .int8Blocked : activations
             try forwardChunk(tokens[...], segments: caches.enumerated().map { Segment(cache: $0.element, rows: $0.offset..<$0.offset + 1) },
-                             logitRows: Array(tokens.indices), logits: out.baseAddress!)
+                             logitRows: Array(tokens.indices), logits: out.baseAddress!, activations: act)
         }
         return logits
+    }
+
+    /// Attention of layer `l` when every segment is one token in rows 0..<segments.count (decoding
+    /// one or more sequences): one tk_attention_decode call over all their caches. False when it
+    /// does not apply (then the caller runs tk_attention per segment).
+    private func decodeAttention(layer l: Int, segments: [Segment], scale: Float) -> Bool {
+        guard segments.allSatisfy({ $0.rows.count == 1 }), segments.enumerated().allSatisfy({ $0.element.rows.lowerBound == $0.offset }),
+              let precision = segments.first?.cache.precision, segments.allSatisfy({ $0.cache.precision == precision })
+        else { return false }
+        let c = config, s = scratch
+        var keys = segments.map { UnsafeRawPointer($0.cache.layerKeys(l)) as UnsafeRawPointer? }
+        var values = segments.map { UnsafeRawPointer($0.cache.layerValues(l)) as UnsafeRawPointer? }
+        var counts = segments.map { Int64($0.cache.count + 1) }  // the new token is stored, not yet counted
+        return tk_attention_decode(s.attn, s.q, &keys, &values, &counts, Int64(segments.count), precision == .f16 ? 1 : 0,
+                                   Int64(c.heads), Int64(c.kvHeads), Int64(c.headDim), scale, pool.raw) == 0
     }
 
     /// Rows of a chunk that continue one sequence (one cache).
@@ -168,8 +186,10 @@ public final class LlamaModel: LanguageModel {
     /// The rows are the tokens' embeddings, or `embeddings` when given. Writes the logits of
     /// `logitRows` (in order) to `logits`.
     private func forwardChunk(_ tokens: ArraySlice<Int32>, embeddings: UnsafePointer<Float>? = nil, segments: [Segment],
-                              logitRows: [Int], logits: UnsafeMutablePointer<Float>?) throws {
+                              logitRows: [Int], logits: UnsafeMutablePointer<Float>?,
+                              activations: ActivationPrecision? = nil) throws {
         let c = config, s = scratch, T = tokens.count, D = c.dim
+        let activations = activations ?? self.activations
         let qDim = c.heads * c.headDim, kvDim = c.kvHeads * c.headDim
         if let embeddings {
             s.x.update(from: embeddings, count: T * D)                                             // x: (T, D)
@@ -187,9 +207,14 @@ public final class LlamaModel: LanguageModel {
                 rope.apply(s.q + r0 * qDim, tokens: n, heads: c.heads, headDim: c.headDim, firstPosition: pos0)
                 rope.apply(s.k + r0 * kvDim, tokens: n, heads: c.kvHeads, headDim: c.headDim, firstPosition: pos0)
                 seg.cache.store(layer: l, start: pos0, tokens: n, k: s.k + r0 * kvDim, v: s.v + r0 * kvDim)
-                tk_attention(s.attn + r0 * qDim, s.q + r0 * qDim, seg.cache.layerKeys(l), seg.cache.layerValues(l),
-                             seg.cache.precision == .f16 ? 1 : 0, Int64(n), Int64(c.heads), Int64(c.kvHeads),
-                             Int64(c.headDim), Int64(pos0), scale, s.scores, Int64(s.scoreStride), pool.raw) // (n, H·Dh)
+            }
+            if !decodeAttention(layer: l, segments: segments, scale: scale) {
+                for seg in segments {
+                    let r0 = seg.rows.lowerBound, n = seg.rows.count, pos0 = seg.cache.count
+                    tk_attention(s.attn + r0 * qDim, s.q + r0 * qDim, seg.cache.layerKeys(l), seg.cache.layerValues(l),
+                                 seg.cache.precision == .f16 ? 1 : 0, Int64(n), Int64(c.heads), Int64(c.kvHeads),
+                                 Int64(c.headDim), Int64(pos0), scale, s.scores, Int64(s.scoreStride), pool.raw) // (n, H·Dh)
+                }
             }
             b.wo(s.attn, tokens: T, into: s.h, pool: pool, activations: activations)                  // (T, D)
             sublayerHook?.sublayerOutput(layer: l, sublayer: .attention, s.h, tokens: T)

@@ -26,6 +26,8 @@ struct Bench: ParsableCommand {
     @Option(help: "Path of scripts/bench_llamacpp.py (default: next to this source tree).") var peerScript: String?
     @Option(help: "KV cache precision: f16 or f32.") var cache: String = "f16"
     @Option(help: "Batched decode: sequence counts to measure (comma-separated; empty for none).") var batch: String = "4,8"
+    @Flag(help: "Batched decode with the single-sequence kernels (bit-identical to decoding each sequence alone; slower).")
+    var batchInvariant = false
     @Flag(help: "Print JSON.") var json = false
 
     var batchSizes: [Int] { batch.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
@@ -39,6 +41,7 @@ struct Bench: ParsableCommand {
         try reportingErrors {
             let threads = model.threads ?? ThreadPoolDefaults.threads
             let loaded = try ModelLoader.load(model.model, threads: threads)
+            loaded.model.batchInvariant = batchInvariant
             let path = try ModelLoader.resolve(model.model).path
             let precision = KVCache.Precision(rawValue: cache)!
             let tokens = benchTokens(count: promptTokens, vocab: loaded.model.vocabularySize)

@@ -80,4 +80,60 @@ final class AttentionTests: XCTestCase {
             }
         }
     }
+    /// tk_attention_decode: one token per sequence, each over its own cache of a different length,
+    /// in one pool run; every (sequence, KV head) job against the same float64 reference.
+    func testDecodeAttentionOverSeveralCachesMatchesReference() {
+        var rng = SeededRNG(seed: 9)
+        for threads: Int32 in [1, 2, 3] {
+            let pool = tk_pool_create(threads)
+            defer { tk_pool_destroy(pool) }
+            for (H, Hkv, Dh) in [(9, 3, 64), (4, 4, 32), (8, 2, 48), (8, 1, 128), (12, 2, 16)] {
+                for kvF16 in [false, true] {
+                    let lengths = [1, 7, 40, 130]  // positions each cache holds, the new token included
+                    var ks: [[Float]] = [], vs: [[Float]] = [], want: [Double] = []
+                    let q = (0..<(lengths.count * H * Dh)).map { _ in rng.boundedGauss() * 2 }
+                    for (s, n) in lengths.enumerated() {
+                        var k = (0..<(n * Hkv * Dh)).map { _ in rng.boundedGauss() * 2 }
+                        var v = (0..<(n * Hkv * Dh)).map { _ in rng.boundedGauss() }
+                        if kvF16 { k = k.map(f16); v = v.map(f16) }
+                        ks.append(k); vs.append(v)
+                        want += reference(q: Array(q[(s * H * Dh)..<((s + 1) * H * Dh)]), k: k, v: v, ntok: 1, H: H, Hkv: Hkv,
+                                          Dh: Dh, pos0: n - 1, roundF16: kvF16)
+                    }
+                    let kh = ks.map { $0.map { tk_f32_to_f16($0) } }, vh = vs.map { $0.map { tk_f32_to_f16($0) } }
+                    var out = [Float](repeating: .nan, count: q.count)
+                    var counts = lengths.map { Int64($0) }
+                    let rc: Int32 = kvF16
+                        ? withPointers(kh, vh) { kp, vp in
+                            tk_attention_decode(&out, q, kp, vp, &counts, Int64(lengths.count), 1, Int64(H), Int64(Hkv), Int64(Dh),
+                                                1 / Float(Dh).squareRoot(), pool) }
+                        : withPointers(ks, vs) { kp, vp in
+                            tk_attention_decode(&out, q, kp, vp, &counts, Int64(lengths.count), 0, Int64(H), Int64(Hkv), Int64(Dh),
+                                                1 / Float(Dh).squareRoot(), pool) }
+                    if tk_cpu_features_active() & 2 == 0 { XCTAssertEqual(rc, -1); continue }  // no AVX-512: caller falls back
+                    XCTAssertEqual(rc, 0)
+                    var worst = 0.0
+                    for i in out.indices { worst = max(worst, abs(Double(out[i]) - want[i])) }
+                    XCTAssertLessThan(worst, kvF16 ? 2e-3 : 2e-5, "threads \(threads) H \(H) Hkv \(Hkv) Dh \(Dh) f16 \(kvF16)")
+                }
+            }
+        }
+    }
+
+    /// Calls `body` with C arrays of base pointers of `a` and `b`'s rows.
+    private func withPointers<T, R>(_ a: [[T]], _ b: [[T]], _ body: (UnsafeMutablePointer<UnsafeRawPointer?>, UnsafeMutablePointer<UnsafeRawPointer?>) -> R) -> R {
+        let pa = a.map { rows -> UnsafeMutableRawPointer in
+            let p = UnsafeMutableRawPointer.allocate(byteCount: max(1, rows.count * MemoryLayout<T>.stride), alignment: 64)
+            rows.withUnsafeBytes { p.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            return p
+        }
+        let pb = b.map { rows -> UnsafeMutableRawPointer in
+            let p = UnsafeMutableRawPointer.allocate(byteCount: max(1, rows.count * MemoryLayout<T>.stride), alignment: 64)
+            rows.withUnsafeBytes { p.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            return p
+        }
+        defer { (pa + pb).forEach { $0.deallocate() } }
+        var ka = pa.map { UnsafeRawPointer($0) as UnsafeRawPointer? }, kb = pb.map { UnsafeRawPointer($0) as UnsafeRawPointer? }
+        return body(&ka, &kb)
+    }
 }

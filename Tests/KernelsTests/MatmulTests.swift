@@ -162,23 +162,25 @@ final class MatmulTests: XCTestCase {
                 let p = UnsafeMutableRawPointer.allocate(byteCount: n, alignment: 64)
                 defer { p.deallocate() }
                 XCTAssertEqual(w.withUnsafeBytes { tk_pack_weights($0.baseAddress, t.id, Int64(rows), Int64(cols), p) }, 0)
-                for ntok in rows == 37 ? [1, 2, 3, 5, 70] : [1, 4] {
+                for ntok in rows == 37 ? [1, 2, 3, 5, 8, 11, 70] : [1, 4] {
                     let x = (0..<ntok * cols).map { _ in rng.boundedGauss() * (Bool.random(using: &rng) ? 1 : 0.05) }
                     let (ref, mag) = reference(t, w: w, rows: rows, cols: cols, x: x, ntok: ntok)
-                    var portable: [Float]? = nil
+                    var portable: [[Float]?] = [nil, nil]
                     for mask in [Int32(0), -1] {
                         tk_set_cpu_features_mask(mask)
                         for pl in [nil, pool] {
+                          for order in [Int32(0), 1] {  // ggml's lane order; block order (vecdot_packed_block.c)
                             var y = [Float](repeating: .nan, count: ntok * rows)
-                            XCTAssertEqual(tk_matmul_packed(p, t.id, Int64(rows), Int64(cols), x, Int64(ntok), &y, pl), 0)
-                            // Both kernels sum in ggml's lane order: bit-identical results.
-                            if let q = portable { XCTAssertEqual(y, q, "\(t.name) packed SIMD vs portable \(rows)x\(cols) ntok \(ntok)") }
-                            else { portable = y }
+                            XCTAssertEqual(tk_matmul_packed_order(p, t.id, Int64(rows), Int64(cols), x, Int64(ntok), &y, pl, order), 0)
+                            // SIMD and portable kernels of one order sum alike: bit-identical results.
+                            if let q = portable[Int(order)] { XCTAssertEqual(y, q, "\(t.name) packed SIMD vs portable \(rows)x\(cols) ntok \(ntok) order \(order)") }
+                            else { portable[Int(order)] = y }
                             var bad = 0
                             for j in 0..<y.count where !(abs(Double(y[j]) - ref[j]) <= 1e-6 * mag[j] + 1e-7) {
-                                if bad < 3 { XCTFail("\(t.name) packed \(rows)x\(cols) ntok \(ntok) mask \(mask) [\(j / rows),\(j % rows)]: \(y[j]) vs \(ref[j])") }
+                                if bad < 3 { XCTFail("\(t.name) packed \(rows)x\(cols) ntok \(ntok) mask \(mask) order \(order) [\(j / rows),\(j % rows)]: \(y[j]) vs \(ref[j])") }
                                 bad += 1
                             }
+                          }
                         }
                     }
                     tk_set_cpu_features_mask(-1)

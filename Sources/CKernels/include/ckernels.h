@@ -97,6 +97,11 @@ int tk_pack_weights(const void *W, int type, int64_t rows, int64_t cols, void *o
 /// up to f32 summation order. Returns 0, or -1 (bad type/shape, or P not 64-byte aligned).
 int tk_matmul_packed(const void *P, int type, int64_t rows, int64_t cols, const float *X, int64_t ntok,
                      float *Y, tk_pool *pool);
+/// tk_matmul_packed with block_order = 1: one float sum per 32-element block instead of ggml's
+/// eight lane sums (vecdot_packed_block.c): the same integer dot products, ~1.7x less float work
+/// for several tokens, results within int8-path rounding noise of the lane order (not equal).
+int tk_matmul_packed_order(const void *P, int type, int64_t rows, int64_t cols, const float *X, int64_t ntok,
+                           float *Y, tk_pool *pool, int block_order);
 
 /// Quantizes n f32 weights (a whole number of blocks) into `type` with ggml's reference
 /// algorithms (what llama-quantize writes without an imatrix): Q4_0, Q4_1, Q5_0, Q5_1, Q8_0,
@@ -145,6 +150,15 @@ void tk_add_bias(float *y, const float *bias, int64_t ntok, int64_t n);
 void tk_attention(float *out, const float *q, const void *k_cache, const void *v_cache, int kv_f16,
                   int64_t ntok, int64_t n_head, int64_t n_head_kv, int64_t head_dim, int64_t pos0,
                   float scale, float *scratch, int64_t scratch_stride, tk_pool *pool);
+
+/// Attention of one new token per sequence over each sequence's own cache (decoding a batch):
+/// q, out (nseq, n_head, head_dim); sequence s attends its positions 0 ..< n_kv[s], which
+/// k_caches[s] / v_caches[s] (layout as in tk_attention) already hold. Returns -1 where this
+/// kernel does not apply (no AVX-512, head_dim not a multiple of 16 up to 128, out of memory):
+/// then run tk_attention per sequence.
+int tk_attention_decode(float *out, const float *q, const void *const *k_caches, const void *const *v_caches,
+                        const int64_t *n_kv, int64_t nseq, int kv_f16, int64_t n_head, int64_t n_head_kv,
+                        int64_t head_dim, float scale, tk_pool *pool);
 
 // ---- f16 / bf16 conversion ----
 float tk_f16_to_f32(uint16_t h);

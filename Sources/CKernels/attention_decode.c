@@ -1,0 +1,140 @@
+// attention_decode.c: attention of one new token per sequence (decoding; several sequences, each
+// with its own KV cache, in one pool run). One job is one (sequence, KV head): every key and
+// value row of that head is converted from f16 once and used by all the query heads that share
+// it (grouped-query attention), the per-head output accumulators stay in registers across keys,
+// and jobs of all sequences spread over the pool together. Rounding as the per-row path: with an
+// f16 cache q and the probabilities are rounded to f16 (llama.cpp's f16 products); dot products
+// sum 16 lanes over the head dimension, then across lanes. AVX-512 with head_dim a multiple of
+// 16 up to 128; otherwise each sequence runs tk_attention's per-row path.
+#include "tk_internal.h"
+#include <stdatomic.h>
+#include <stdlib.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+typedef struct {
+    float *out; const float *q; const void *const *k; const void *const *v; const int64_t *n_kv;
+    int64_t nseq, n_head, n_head_kv, head_dim, kv_f16;
+    float scale;
+    _Atomic int64_t next;
+    _Atomic int failed;
+} adec_ctx;
+
+static _Thread_local struct { float *p; size_t n; } adec_scratch;
+
+#if defined(__x86_64__)
+#define TGT __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq")))
+#define AI __attribute__((always_inline)) inline
+
+TGT static AI __m512 load_row(const void *base, int64_t off, int f16) {
+    return f16 ? _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)((const uint16_t *)base + off)))
+               : _mm512_loadu_ps((const float *)base + off);
+}
+
+/// Query heads h0..h0+GC-1 (all reading KV head hk) of one token over n keys: scores into S
+/// (GC rows of n), then softmax, then the outputs. HD16 = head_dim / 16.
+TGT static AI void adec_heads(const adec_ctx *c, int64_t seq, int64_t hk, int64_t h0, const int GC, const int HD16, float *S) {
+    const int64_t hd = c->head_dim, n = c->n_kv[seq], stride = c->n_head_kv * hd;
+    const int f16 = (int)c->kv_f16;
+    const void *K = c->k[seq], *V = c->v[seq];
+    __m512 q[8][8];
+    for (int g = 0; g < GC; g++) {
+        const float *qs = c->q + (seq * c->n_head + h0 + g) * hd;
+        for (int i = 0; i < HD16; i++) {
+            __m512 x = _mm512_loadu_ps(qs + 16 * i);
+            if (f16) x = _mm512_cvtph_ps(_mm512_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+            q[g][i] = x;
+        }
+    }
+    for (int64_t j = 0; j < n; j++) {
+        __m512 k[8];
+        for (int i = 0; i < HD16; i++) k[i] = load_row(K, j * stride + hk * hd + 16 * i, f16);
+        for (int g = 0; g < GC; g++) {
+            __m512 acc = _mm512_mul_ps(q[g][0], k[0]);
+            for (int i = 1; i < HD16; i++) acc = _mm512_fmadd_ps(q[g][i], k[i], acc);
+            S[g * n + j] = _mm512_reduce_add_ps(acc) * c->scale;
+        }
+    }
+    for (int g = 0; g < GC; g++) {
+        tk_softmax(S + g * n, n);
+        if (f16) tk_round_f16_row(S + g * n, n);
+    }
+    __m512 o[8][8];
+    for (int g = 0; g < GC; g++)
+        for (int i = 0; i < HD16; i++) o[g][i] = _mm512_setzero_ps();
+    for (int64_t j = 0; j < n; j++) {
+        __m512 v[8];
+        for (int i = 0; i < HD16; i++) v[i] = load_row(V, j * stride + hk * hd + 16 * i, f16);
+        for (int g = 0; g < GC; g++) {
+            const __m512 p = _mm512_set1_ps(S[g * n + j]);
+            for (int i = 0; i < HD16; i++) o[g][i] = _mm512_fmadd_ps(p, v[i], o[g][i]);
+        }
+    }
+    for (int g = 0; g < GC; g++) {
+        float *os = c->out + (seq * c->n_head + h0 + g) * hd;
+        for (int i = 0; i < HD16; i++) _mm512_storeu_ps(os + 16 * i, o[g][i]);
+    }
+}
+
+#define ADEC_GC(HD16, GC) adec_heads(c, seq, hk, h0, GC, HD16, S)
+#define ADEC_HD(HD16)                                                                               \
+    do {                                                                                            \
+        switch (gc) {                                                                               \
+        case 1: ADEC_GC(HD16, 1); break; case 2: ADEC_GC(HD16, 2); break;                           \
+        case 3: ADEC_GC(HD16, 3); break; case 4: ADEC_GC(HD16, 4); break;                           \
+        case 5: ADEC_GC(HD16, 5); break; default: ADEC_GC(HD16, 6); break;                          \
+        }                                                                                           \
+    } while (0)
+
+TGT static void adec_task(void *vctx, int ith, int nth) {
+    (void)ith;
+    (void)nth;
+    adec_ctx *c = vctx;
+    const int64_t group = c->n_head / c->n_head_kv, hd16 = c->head_dim / 16;
+    const int64_t gmax = 20 / hd16 < 1 ? 1 : 20 / hd16 < 6 ? 20 / hd16 : 6;  // query heads per pass: q, outputs in registers
+    int64_t maxn = 0;
+    for (int64_t s = 0; s < c->nseq; s++) maxn = c->n_kv[s] > maxn ? c->n_kv[s] : maxn;
+    const size_t need = (size_t)(gmax * maxn);
+    if (need > adec_scratch.n) {
+        free(adec_scratch.p);
+        adec_scratch.p = malloc(sizeof(float) * need);
+        adec_scratch.n = adec_scratch.p ? need : 0;
+        if (!adec_scratch.p) { atomic_store(&c->failed, 1); return; }
+    }
+    float *S = adec_scratch.p;
+    for (;;) {
+        const int64_t job = atomic_fetch_add_explicit(&c->next, 1, memory_order_relaxed);
+        if (job >= c->nseq * c->n_head_kv) return;
+        const int64_t seq = job / c->n_head_kv, hk = job % c->n_head_kv;
+        for (int64_t h0 = hk * group; h0 < (hk + 1) * group; h0 += gmax) {
+            const int64_t gc = (hk + 1) * group - h0 < gmax ? (hk + 1) * group - h0 : gmax;
+            switch (hd16) {
+            case 1: ADEC_HD(1); break; case 2: ADEC_HD(2); break; case 3: ADEC_HD(3); break;
+            case 4: ADEC_HD(4); break; case 5: ADEC_HD(5); break; case 6: ADEC_HD(6); break;
+            case 7: ADEC_HD(7); break; default: ADEC_HD(8); break;
+            }
+        }
+    }
+}
+#endif
+
+int tk_attention_decode(float *out, const float *q, const void *const *k_caches, const void *const *v_caches,
+                        const int64_t *n_kv, int64_t nseq, int kv_f16, int64_t n_head, int64_t n_head_kv,
+                        int64_t head_dim, float scale, tk_pool *pool) {
+#if defined(__x86_64__)
+    if ((tk_cpu_features_active() & TK_CPU_AVX512) && head_dim % 16 == 0 && head_dim >= 16 && head_dim <= 128 &&
+        n_head % n_head_kv == 0) {
+        adec_ctx c;
+        memset(&c, 0, sizeof c);
+        c.out = out; c.q = q; c.k = k_caches; c.v = v_caches; c.n_kv = n_kv;
+        c.nseq = nseq; c.n_head = n_head; c.n_head_kv = n_head_kv; c.head_dim = head_dim; c.kv_f16 = kv_f16;
+        c.scale = scale;
+        atomic_init(&c.next, 0);
+        atomic_init(&c.failed, 0);
+        tk_pool_run(pool, adec_task, &c);
+        if (!atomic_load(&c.failed)) return 0;
+    }
+#endif
+    return -1;
+}
