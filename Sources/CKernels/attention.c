@@ -3,6 +3,7 @@
 // F16C/AVX-512 where the CPU has them). With an f16 cache the query and the attention weights
 // are rounded to f16 first, as llama.cpp's f16 matrix products do, so logits track llama.cpp.
 #include "tk_internal.h"
+#include "hsum512.h"
 #include <math.h>
 #include <string.h>
 #if defined(__x86_64__)
@@ -34,13 +35,13 @@ static void axpy_f16(float *o, float p, const uint16_t *v, int64_t n) {
 }
 
 #if defined(__x86_64__)
-__attribute__((target("avx512f")))
+__attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq")))
 static float dot_f16_avx512(const float *q, const uint16_t *k, int64_t n) {
     __m512 acc = _mm512_setzero_ps();
     int64_t d = 0;
     for (; d + 16 <= n; d += 16)
         acc = _mm512_fmadd_ps(_mm512_loadu_ps(q + d), _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(k + d))), acc);
-    float s = _mm512_reduce_add_ps(acc);
+    float s = hsum16(acc);  // the tree every attention path uses (hsum512.h)
     for (; d < n; d++) s += q[d] * tk_f16_to_f32(k[d]);
     return s;
 }
@@ -52,12 +53,12 @@ static void axpy_f16_avx512(float *o, float p, const uint16_t *v, int64_t n) {
         _mm512_storeu_ps(o + d, _mm512_fmadd_ps(pp, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(v + d))), _mm512_loadu_ps(o + d)));
     for (; d < n; d++) o[d] += p * tk_f16_to_f32(v[d]);
 }
-__attribute__((target("avx512f")))
+__attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq")))
 static float dot_f32_avx512(const float *q, const float *k, int64_t n) {
     __m512 acc = _mm512_setzero_ps();
     int64_t d = 0;
     for (; d + 16 <= n; d += 16) acc = _mm512_fmadd_ps(_mm512_loadu_ps(q + d), _mm512_loadu_ps(k + d), acc);
-    float s = _mm512_reduce_add_ps(acc);
+    float s = hsum16(acc);  // the tree every attention path uses (hsum512.h)
     for (; d < n; d++) s += q[d] * k[d];
     return s;
 }

@@ -1,20 +1,21 @@
 // attention_blocked.c: causal grouped-query attention of a chunk of query tokens over a KV cache
-// (prefill), as BLAS blocks. One job is one KV head and a tile of ABLK_T query tokens: the rows
-// of the tile's queries for every query head of that KV head (token-major) are one (rows, Dh)
-// matrix; the keys/values they may see are converted to f32 once per job; scores = Q·Kᵀ and
-// out = P·V are two single-threaded sgemm calls; softmax per row as the per-row path does
-// (tk_softmax). With an f16 cache q and the probabilities are rounded to f16 first, as in the
-// per-row path and in llama.cpp's f16 products (f16·f16 products are exact in f32, so only the
-// summation order differs from ggml's). Jobs are taken heaviest first from an atomic counter.
-// Scratch: per pool thread, a grown-once buffer of 2·nk·Dh + rows·(nk + 2·Dh) floats.
+// (prefill), tiled, with exactly the per-row path's arithmetic (attention.c): the same f16
+// rounding of q and of the probabilities, each score a 16-lane fma chain over the head
+// dimension summed by hsum512.h's tree and then scaled, tk_softmax per row, and each output an
+// fma chain over the keys in order from zero. So chunked prefill, token-by-token decode and
+// KV-cache reuse give bit-identical results. One job is one KV head and a tile of ABLK_T query
+// tokens (rows: every query head of that KV head, token-major); its keys and values are
+// converted to f32 once per job, scores are computed 16 keys at a time with the tree applied to
+// 16 chains at once, and outputs 4 rows at a time with their accumulators in registers. Jobs
+// are taken heaviest first from an atomic counter. AVX-512 with head_dim a multiple of 16 up to
+// 128; otherwise tk_attention runs its per-row path. Scratch: per pool thread, grown once.
 #include "tk_internal.h"
+#include "hsum512.h"
 #include <stdatomic.h>
 #include <stdlib.h>
-#if defined(__x86_64__)
-#include <immintrin.h>
-#endif
 
 #define ABLK_T 16  // query tokens per job
+#define PV_ROWS 4  // output rows per pass over the values
 
 typedef struct {
     float *out; const float *q; const void *k, *v;
@@ -26,7 +27,11 @@ typedef struct {
 
 static _Thread_local struct { float *p; size_t n; } ablk_scratch;
 
-/// Rows [0, n) of one KV head (row stride `stride` elements) as f32 (n, hd).
+#if defined(__x86_64__)
+#define TGT __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq")))
+#define AI __attribute__((always_inline)) inline
+
+/// Rows [0, n) of one KV head (row stride `stride` elements) as f32 (n, hd): exact.
 static void load_rows(float *dst, const void *src, int64_t n, int64_t hd, int64_t stride, int f16) {
     for (int64_t j = 0; j < n; j++) {
         if (f16) tk_f16_to_f32_row((const uint16_t *)src + j * stride, dst + j * hd, hd);
@@ -34,52 +39,120 @@ static void load_rows(float *dst, const void *src, int64_t n, int64_t hd, int64_
     }
 }
 
-static void ablk_task(void *vctx, int ith, int nth) {
+/// Scores of one query row q over keys [0, n) of K (n, 16*HD16): s[j] = tree(fma chain) * scale.
+TGT static AI void scores_row(const float *q, const float *K, int64_t n, const int HD16, float scale, float *s) {
+    __m512 qv[8];
+    for (int i = 0; i < HD16; i++) qv[i] = _mm512_loadu_ps(q + 16 * i);
+    const int64_t hd = 16 * HD16;
+    int64_t j = 0;
+    for (; j + 16 <= n; j += 16) {
+        __m512 A[16];
+        for (int k = 0; k < 16; k++) {
+            const float *kr = K + (j + k) * hd;
+            __m512 acc = _mm512_setzero_ps();
+            for (int i = 0; i < HD16; i++) acc = _mm512_fmadd_ps(qv[i], _mm512_loadu_ps(kr + 16 * i), acc);
+            A[k] = acc;
+        }
+        _mm512_storeu_ps(s + j, _mm512_mul_ps(hsum16x16(A), _mm512_set1_ps(scale)));
+    }
+    for (; j < n; j++) {
+        __m512 acc = _mm512_setzero_ps();
+        for (int i = 0; i < HD16; i++) acc = _mm512_fmadd_ps(qv[i], _mm512_loadu_ps(K + j * hd + 16 * i), acc);
+        s[j] = hsum16(acc) * scale;
+    }
+}
+
+/// Outputs of R rows: o_r = sum over j < n_r of p_r[j] * V[j], fma in key order from zero
+/// (rows with fewer keys see p = 0 beyond them, which adds exact zeros).
+TGT static AI void outputs_rows(const float *S, int64_t lds, const float *V, int64_t nmax, const int R, const int HD16,
+                                float *const *out) {
+    __m512 o[PV_ROWS][8];
+    for (int r = 0; r < R; r++)
+        for (int i = 0; i < HD16; i++) o[r][i] = _mm512_setzero_ps();
+    const int64_t hd = 16 * HD16;
+    for (int64_t j = 0; j < nmax; j++) {
+        __m512 v[8];
+        for (int i = 0; i < HD16; i++) v[i] = _mm512_loadu_ps(V + j * hd + 16 * i);
+        for (int r = 0; r < R; r++) {
+            const __m512 p = _mm512_set1_ps(S[r * lds + j]);
+            for (int i = 0; i < HD16; i++) o[r][i] = _mm512_fmadd_ps(p, v[i], o[r][i]);
+        }
+    }
+    for (int r = 0; r < R; r++)
+        for (int i = 0; i < HD16; i++) _mm512_storeu_ps(out[r] + 16 * i, o[r][i]);
+}
+
+TGT static void tile(ablk_ctx *c, int64_t tile_i, int64_t hk, float *K, float *V, float *Q, float *S, const int HD16) {
+    const int64_t hd = c->head_dim, group = c->n_head / c->n_head_kv, qld = c->n_head * hd;
+    const size_t esz = c->kv_f16 ? 2 : 4;
+    const int64_t t0 = tile_i * ABLK_T, nt = c->ntok - t0 < ABLK_T ? c->ntok - t0 : ABLK_T;
+    const int64_t rows = nt * group, nk = c->pos0 + t0 + nt;
+    load_rows(K, (const char *)c->k + (size_t)(hk * hd) * esz, nk, hd, c->kv_stride, (int)c->kv_f16);
+    load_rows(V, (const char *)c->v + (size_t)(hk * hd) * esz, nk, hd, c->kv_stride, (int)c->kv_f16);
+    for (int64_t r = 0; r < rows; r++) {  // row r = token t0 + r / group, head hk*group + r % group
+        float *qr = Q + r * hd;
+        memcpy(qr, c->q + (t0 + r / group) * qld + (hk * group + r % group) * hd, sizeof(float) * (size_t)hd);
+        if (c->kv_f16) tk_round_f16_row(qr, hd);
+        float *s = S + r * nk;
+        const int64_t n = c->pos0 + t0 + r / group + 1;  // causal
+        scores_row(qr, K, n, HD16, c->scale, s);
+        tk_softmax(s, n);
+        if (c->kv_f16) tk_round_f16_row(s, n);
+        if (nk > n) memset(s + n, 0, sizeof(float) * (size_t)(nk - n));
+    }
+    for (int64_t r0 = 0; r0 < rows; r0 += PV_ROWS) {
+        const int R = (int)(rows - r0 < PV_ROWS ? rows - r0 : PV_ROWS);
+        float *out[PV_ROWS];
+        for (int r = 0; r < R; r++) out[r] = c->out + (t0 + (r0 + r) / group) * qld + (hk * group + (r0 + r) % group) * hd;
+        const int64_t nmax = c->pos0 + t0 + (r0 + R - 1) / group + 1;
+        switch (R) {
+        case 4: outputs_rows(S + r0 * nk, nk, V, nmax, 4, HD16, out); break;
+        case 3: outputs_rows(S + r0 * nk, nk, V, nmax, 3, HD16, out); break;
+        case 2: outputs_rows(S + r0 * nk, nk, V, nmax, 2, HD16, out); break;
+        default: outputs_rows(S + r0 * nk, nk, V, nmax, 1, HD16, out); break;
+        }
+    }
+}
+
+TGT static void ablk_task(void *vctx, int ith, int nth) {
     (void)ith;
     (void)nth;
     ablk_ctx *c = vctx;
-    const int64_t hd = c->head_dim, group = c->n_head / c->n_head_kv, qld = c->n_head * hd;
+    const int64_t hd = c->head_dim, group = c->n_head / c->n_head_kv;
     const int64_t maxrows = ABLK_T * group, maxkeys = c->pos0 + c->ntok;
-    const size_t need = (size_t)(2 * maxkeys * hd + maxrows * (maxkeys + 2 * hd));
+    const size_t need = (size_t)(2 * maxkeys * hd + maxrows * (maxkeys + hd) + 16);
     if (need > ablk_scratch.n) {
         free(ablk_scratch.p);
         ablk_scratch.p = malloc(sizeof(float) * need);
         ablk_scratch.n = ablk_scratch.p ? need : 0;
         if (!ablk_scratch.p) { atomic_store(&c->failed, 1); return; }
     }
-    float *K = ablk_scratch.p, *V = K + maxkeys * hd, *Q = V + maxkeys * hd, *O = Q + maxrows * hd, *S = O + maxrows * hd;
-    const size_t esz = c->kv_f16 ? 2 : 4;
+    float *K = ablk_scratch.p, *V = K + maxkeys * hd, *Q = V + maxkeys * hd, *S = Q + maxrows * hd;
     for (;;) {
         const int64_t job = atomic_fetch_add_explicit(&c->next, 1, memory_order_relaxed);
         if (job >= c->n_tiles * c->n_head_kv) return;
-        const int64_t tile = c->n_tiles - 1 - job / c->n_head_kv, hk = job % c->n_head_kv;
-        const int64_t t0 = tile * ABLK_T, nt = c->ntok - t0 < ABLK_T ? c->ntok - t0 : ABLK_T;
-        const int64_t rows = nt * group, nk = c->pos0 + t0 + nt;
-        load_rows(K, (const char *)c->k + (size_t)(hk * hd) * esz, nk, hd, c->kv_stride, (int)c->kv_f16);
-        load_rows(V, (const char *)c->v + (size_t)(hk * hd) * esz, nk, hd, c->kv_stride, (int)c->kv_f16);
-        for (int64_t i = 0; i < nt; i++)
-            for (int64_t g = 0; g < group; g++) {
-                float *qr = Q + (i * group + g) * hd;
-                memcpy(qr, c->q + (t0 + i) * qld + (hk * group + g) * hd, sizeof(float) * (size_t)hd);
-                if (c->kv_f16) tk_round_f16_row(qr, hd);
-            }
-        tk_sgemm(0, 1, rows, nk, hd, c->scale, Q, hd, K, hd, 0.0f, S, nk);            // scores (rows, nk)
-        for (int64_t r = 0; r < rows; r++) {
-            float *s = S + r * nk;
-            const int64_t n = c->pos0 + t0 + r / group + 1;                          // causal
-            tk_softmax(s, n);
-            if (c->kv_f16) tk_round_f16_row(s, n);
-            if (nk > n) memset(s + n, 0, sizeof(float) * (size_t)(nk - n));
+        const int64_t tile_i = c->n_tiles - 1 - job / c->n_head_kv, hk = job % c->n_head_kv;
+        switch (hd / 16) {
+        case 1: tile(c, tile_i, hk, K, V, Q, S, 1); break;
+        case 2: tile(c, tile_i, hk, K, V, Q, S, 2); break;
+        case 3: tile(c, tile_i, hk, K, V, Q, S, 3); break;
+        case 4: tile(c, tile_i, hk, K, V, Q, S, 4); break;
+        case 5: tile(c, tile_i, hk, K, V, Q, S, 5); break;
+        case 6: tile(c, tile_i, hk, K, V, Q, S, 6); break;
+        case 7: tile(c, tile_i, hk, K, V, Q, S, 7); break;
+        default: tile(c, tile_i, hk, K, V, Q, S, 8); break;
         }
-        tk_sgemm(0, 0, rows, hd, nk, 1.0f, S, nk, V, hd, 0.0f, O, hd);               // out (rows, hd)
-        for (int64_t i = 0; i < nt; i++)
-            memcpy(c->out + (t0 + i) * qld + hk * group * hd, O + i * group * hd, sizeof(float) * (size_t)(group * hd));
     }
 }
+#endif
 
 int tk_attention_blocked(float *out, const float *q, const void *k_cache, const void *v_cache, int kv_f16,
                          int64_t ntok, int64_t n_head, int64_t n_head_kv, int64_t head_dim, int64_t pos0,
                          float scale, tk_pool *pool) {
+#if defined(__x86_64__)
+    if (!(tk_cpu_features_active() & TK_CPU_AVX512) || head_dim % 16 != 0 || head_dim < 16 || head_dim > 128 ||
+        n_head % n_head_kv != 0)
+        return -1;
     ablk_ctx c;
     memset(&c, 0, sizeof c);
     c.out = out; c.q = q; c.k = k_cache; c.v = v_cache;
@@ -88,8 +161,11 @@ int tk_attention_blocked(float *out, const float *q, const void *k_cache, const 
     c.n_tiles = (ntok + ABLK_T - 1) / ABLK_T;
     atomic_init(&c.next, 0);
     atomic_init(&c.failed, 0);
-    const int saved = tk_blas_single_begin();
     tk_pool_run(pool, ablk_task, &c);
-    tk_blas_single_end(saved);
     return atomic_load(&c.failed) ? -1 : 0;
+#else
+    (void)out; (void)q; (void)k_cache; (void)v_cache; (void)kv_f16; (void)ntok; (void)n_head; (void)n_head_kv;
+    (void)head_dim; (void)pos0; (void)scale; (void)pool;
+    return -1;
+#endif
 }

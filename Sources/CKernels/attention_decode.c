@@ -4,9 +4,10 @@
 // it (grouped-query attention), the per-head output accumulators stay in registers across keys,
 // and jobs of all sequences spread over the pool together. Rounding as the per-row path: with an
 // f16 cache q and the probabilities are rounded to f16 (llama.cpp's f16 products); dot products
-// sum 16 lanes over the head dimension, then across lanes. AVX-512 with head_dim a multiple of
+// and sums are those of the per-row path (hsum512.h), so results are bit-identical to it. AVX-512 with head_dim a multiple of
 // 16 up to 128; otherwise each sequence runs tk_attention's per-row path.
 #include "tk_internal.h"
+#include "hsum512.h"
 #include <stdatomic.h>
 #include <stdlib.h>
 #if defined(__x86_64__)
@@ -51,9 +52,9 @@ TGT static AI void adec_heads(const adec_ctx *c, int64_t seq, int64_t hk, int64_
         __m512 k[8];
         for (int i = 0; i < HD16; i++) k[i] = load_row(K, j * stride + hk * hd + 16 * i, f16);
         for (int g = 0; g < GC; g++) {
-            __m512 acc = _mm512_mul_ps(q[g][0], k[0]);
-            for (int i = 1; i < HD16; i++) acc = _mm512_fmadd_ps(q[g][i], k[i], acc);
-            S[g * n + j] = _mm512_reduce_add_ps(acc) * c->scale;
+            __m512 acc = _mm512_setzero_ps();  // as the per-row path: fma chain from zero, hsum512.h's tree
+            for (int i = 0; i < HD16; i++) acc = _mm512_fmadd_ps(q[g][i], k[i], acc);
+            S[g * n + j] = hsum16(acc) * c->scale;
         }
     }
     for (int g = 0; g < GC; g++) {

@@ -13,7 +13,8 @@ void tk_blas_single_end(int saved);
 
 /// Query rows (tokens x heads per KV head) from which tk_attention uses the blocked kernel.
 #define TK_ATTN_BLOCK_ROWS 16
-/// tk_attention as BLAS blocks per (KV head, query tile) (attention_blocked.c); -1 if out of memory.
+/// tk_attention tiled per (KV head, query tile), bit-identical to the per-row path
+/// (attention_blocked.c); -1 where it does not apply (no AVX-512, head_dim, out of memory).
 int tk_attention_blocked(float *out, const float *q, const void *k_cache, const void *v_cache, int kv_f16,
                          int64_t ntok, int64_t n_head, int64_t n_head_kv, int64_t head_dim, int64_t pos0,
                          float scale, tk_pool *pool);

@@ -120,6 +120,47 @@ final class AttentionTests: XCTestCase {
         }
     }
 
+    /// Chunked prefill (tiled kernel), token-by-token attention (per-row path) and the decode
+    /// kernel must give the same floats: chat KV-cache reuse and chunked prefill depend on it.
+    func testChunkedTokenByTokenAndDecodeAttentionAreBitIdentical() {
+        var rng = SeededRNG(seed: 21)
+        let pool = tk_pool_create(2)
+        defer { tk_pool_destroy(pool) }
+        for (H, Hkv, Dh) in [(9, 3, 64), (8, 2, 32), (4, 1, 128), (6, 6, 48)] {
+            for kvF16 in [false, true] {
+                let pos0 = 19, ntok = 45, positions = pos0 + ntok, kvCount = positions * Hkv * Dh
+                let k = (0..<kvCount).map { _ in rng.boundedGauss() * 2 }, v = (0..<kvCount).map { _ in rng.boundedGauss() }
+                let kh = k.map { tk_f32_to_f16($0) }, vh = v.map { tk_f32_to_f16($0) }
+                let q = (0..<(ntok * H * Dh)).map { _ in rng.boundedGauss() * 2 }
+                let scale = 1 / Float(Dh).squareRoot(), f: Int32 = kvF16 ? 1 : 0
+                var scratch = [Float](repeating: 0, count: 2 * positions)
+                func attend(_ out: UnsafeMutablePointer<Float>, _ q: UnsafePointer<Float>, _ n: Int, _ p0: Int) {
+                    if kvF16 { tk_attention(out, q, kh, vh, f, Int64(n), Int64(H), Int64(Hkv), Int64(Dh), Int64(p0), scale, &scratch, Int64(positions), pool) }
+                    else { tk_attention(out, q, k, v, f, Int64(n), Int64(H), Int64(Hkv), Int64(Dh), Int64(p0), scale, &scratch, Int64(positions), pool) }
+                }
+                var chunk = [Float](repeating: .nan, count: q.count), single = chunk, decoded = chunk
+                attend(&chunk, q, ntok, pos0)
+                for t in 0..<ntok {
+                    q.withUnsafeBufferPointer { qp in single.withUnsafeMutableBufferPointer { o in
+                        attend(o.baseAddress! + t * H * Dh, qp.baseAddress! + t * H * Dh, 1, pos0 + t)
+                    } }
+                    var counts = [Int64(pos0 + t + 1)]
+                    let rc: Int32 = q.withUnsafeBufferPointer { qp in decoded.withUnsafeMutableBufferPointer { o in
+                        kvF16 ? withPointers([kh], [vh]) { kp, vp in
+                            tk_attention_decode(o.baseAddress! + t * H * Dh, qp.baseAddress! + t * H * Dh, kp, vp, &counts, 1, f,
+                                                Int64(H), Int64(Hkv), Int64(Dh), scale, pool) }
+                        : withPointers([k], [v]) { kp, vp in
+                            tk_attention_decode(o.baseAddress! + t * H * Dh, qp.baseAddress! + t * H * Dh, kp, vp, &counts, 1, f,
+                                                Int64(H), Int64(Hkv), Int64(Dh), scale, pool) }
+                    } }
+                    if rc != 0 { decoded.replaceSubrange((t * H * Dh)..<((t + 1) * H * Dh), with: single[(t * H * Dh)..<((t + 1) * H * Dh)]) }
+                }
+                XCTAssertEqual(chunk, single, "H \(H) Hkv \(Hkv) Dh \(Dh) f16 \(kvF16): chunk vs token by token")
+                XCTAssertEqual(decoded, single, "H \(H) Hkv \(Hkv) Dh \(Dh) f16 \(kvF16): decode kernel vs per-row")
+            }
+        }
+    }
+
     /// Calls `body` with C arrays of base pointers of `a` and `b`'s rows.
     private func withPointers<T, R>(_ a: [[T]], _ b: [[T]], _ body: (UnsafeMutablePointer<UnsafeRawPointer?>, UnsafeMutablePointer<UnsafeRawPointer?>) -> R) -> R {
         let pa = a.map { rows -> UnsafeMutableRawPointer in
