@@ -6,7 +6,7 @@
 // buffers share 32 MB chunks (bump allocation, 64-byte aligned) so that a matrix of 70 KB does
 // not take a 2 MB page of its own; untouched parts of a chunk are never resident. A chunk is
 // unmapped when the last buffer in it is released. Elsewhere (macOS, mmap failure) plain
-// aligned_alloc.
+// aligned_alloc. TAILOR_NO_HUGEPAGES=1 in the environment keeps 4 KB pages (for comparisons).
 #include "ckernels.h"
 #include <pthread.h>
 #include <stdlib.h>
@@ -35,7 +35,7 @@ static uint8_t *map_huge(size_t size) {
     const size_t tail = (size_t)(p + size + HUGE_PAGE - (a + size));
     if (tail) munmap(a + size, tail);
 #ifdef MADV_HUGEPAGE
-    madvise(a, size, MADV_HUGEPAGE);
+    if (!getenv("TAILOR_NO_HUGEPAGES")) madvise(a, size, MADV_HUGEPAGE);  // the variable: for comparisons
 #endif
     return a;
 }

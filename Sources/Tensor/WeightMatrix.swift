@@ -109,31 +109,21 @@ public struct WeightMatrix: @unchecked Sendable {
 
 /// Owned, 64-byte aligned storage of packed weights, in transparent huge pages where Linux
 /// offers them (tk_huge_alloc: decode streams every weight once per token, and 2 MB pages spare
-/// it ~25,000 TLB misses a step). TAILOR_NO_HUGEPAGES=1 uses the plain heap (for comparisons).
+/// it ~25,000 TLB misses a step). TAILOR_NO_HUGEPAGES=1 keeps 4 KB pages (for comparisons).
 public final class PackedWeights: @unchecked Sendable {
     public let pointer: UnsafeMutableRawPointer
     public let bytes: Int
     private let chunk: OpaquePointer?
-    private let viaHugeAlloc: Bool
 
     init(bytes: Int) {
         self.bytes = bytes
-        if getenv("TAILOR_NO_HUGEPAGES") == nil {
-            var c: OpaquePointer?
-            guard let p = tk_huge_alloc(max(bytes, 64), &c) else { fatalError("out of memory for \(bytes) bytes of packed weights") }
-            pointer = p
-            chunk = c
-            viaHugeAlloc = true
-        } else {
-            pointer = UnsafeMutableRawPointer.allocate(byteCount: max(bytes, 64), alignment: 64)
-            chunk = nil
-            viaHugeAlloc = false
-        }
+        var c: OpaquePointer?
+        guard let p = tk_huge_alloc(max(bytes, 64), &c) else { fatalError("out of memory for \(bytes) bytes of packed weights") }
+        pointer = p
+        chunk = c
     }
 
-    deinit {
-        if viaHugeAlloc { tk_huge_release(pointer, chunk) } else { pointer.deallocate() }
-    }
+    deinit { tk_huge_release(pointer, chunk) }
 }
 
 /// Marks storage that is a read-only, private file mapping: dropping its resident pages loses
