@@ -1,5 +1,6 @@
 // ops.c: normalization, rotary embedding, softmax, SwiGLU and causal attention over a KV cache.
-// f32 throughout; the compiler vectorizes the simple loops (-O3). Attention is in attention.c.
+// f32 throughout; the compiler vectorizes the simple loops (-O3), softmax has an AVX-512 path
+// (polynomial exp). Attention is in attention*.c.
 #include "ckernels.h"
 #include <math.h>
 #include <string.h>
@@ -14,25 +15,80 @@ void tk_rmsnorm(float *y, const float *x, const float *w, int64_t n, float eps) 
 
 void tk_rope(float *x, int64_t nheads, int64_t head_dim, int64_t n_rot, int64_t pos,
              float freq_base, float freq_scale, const float *freq_factors, int neox) {
+    // cos/sin of each frequency once for every head (the same floats as per head)
     const float theta_scale = powf(freq_base, -2.0f / (float)n_rot);
-    for (int64_t h = 0; h < nheads; h++) {
-        float *v = x + h * head_dim;
-        float theta = (float)pos;
-        for (int64_t i = 0; i < n_rot / 2; i++) {
-            const float ff = freq_factors ? freq_factors[i] : 1.0f;
-            const float t = freq_scale * theta / ff;
-            const float c = cosf(t), s = sinf(t);
-            const int64_t a = neox ? i : 2 * i;
-            const int64_t b = neox ? i + n_rot / 2 : 2 * i + 1;
+    float theta = (float)pos;
+    for (int64_t i = 0; i < n_rot / 2; i++) {
+        const float ff = freq_factors ? freq_factors[i] : 1.0f;
+        const float t = freq_scale * theta / ff;
+        const float c = cosf(t), s = sinf(t);
+        const int64_t a = neox ? i : 2 * i;
+        const int64_t b = neox ? i + n_rot / 2 : 2 * i + 1;
+        for (int64_t h = 0; h < nheads; h++) {
+            float *v = x + h * head_dim;
             const float x0 = v[a], x1 = v[b];
             v[a] = x0 * c - x1 * s;
             v[b] = x0 * s + x1 * c;
-            theta *= theta_scale;
         }
+        theta *= theta_scale;
     }
 }
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define SM_TGT __attribute__((target("avx2,fma,avx512f,avx512dq")))
+/// exp of 16 lanes: the Cephes polynomial of grad_ops.c's fexp (~2 ulp), with fma.
+SM_TGT static inline __m512 exp16(__m512 x) {
+    x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.3f)), _mm512_set1_ps(88.3f));
+    const __m512 t = _mm512_add_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)), _mm512_set1_ps(12582912.0f));
+    const __m512 n = _mm512_sub_ps(t, _mm512_set1_ps(12582912.0f));
+    const __m512i e = _mm512_slli_epi32(_mm512_add_epi32(_mm512_sub_epi32(_mm512_castps_si512(t), _mm512_set1_epi32(0x4B400000)),
+                                                         _mm512_set1_epi32(127)), 23);
+    const __m512 r = _mm512_add_ps(_mm512_sub_ps(x, _mm512_mul_ps(n, _mm512_set1_ps(0.693359375f))),
+                                   _mm512_mul_ps(n, _mm512_set1_ps(2.12194440e-4f)));
+    __m512 p = _mm512_set1_ps(1.9875691500e-4f);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+    p = _mm512_add_ps(_mm512_fmadd_ps(_mm512_mul_ps(p, r), r, r), _mm512_set1_ps(1.0f));
+    return _mm512_mul_ps(p, _mm512_castsi512_ps(e));
+}
+
+/// Softmax of n >= 16 values: max, exp (exp16), sum in double per lane, scale.
+SM_TGT static void softmax_avx512(float *x, int64_t n) {
+    __m512 m = _mm512_loadu_ps(x);
+    int64_t i = 16;
+    for (; i + 16 <= n; i += 16) m = _mm512_max_ps(m, _mm512_loadu_ps(x + i));
+    float mx = _mm512_reduce_max_ps(m);
+    for (; i < n; i++) mx = x[i] > mx ? x[i] : mx;
+    const __m512 mv = _mm512_set1_ps(mx);
+    __m512d s0 = _mm512_setzero_pd(), s1 = _mm512_setzero_pd();
+    for (i = 0; i + 16 <= n; i += 16) {
+        const __m512 e = exp16(_mm512_sub_ps(_mm512_loadu_ps(x + i), mv));
+        _mm512_storeu_ps(x + i, e);
+        s0 = _mm512_add_pd(s0, _mm512_cvtps_pd(_mm512_castps512_ps256(e)));
+        s1 = _mm512_add_pd(s1, _mm512_cvtps_pd(_mm512_extractf32x8_ps(e, 1)));
+    }
+    double sum = _mm512_reduce_add_pd(_mm512_add_pd(s0, s1));
+    if (i < n) {  // the tail through the same exp16, masked
+        const __mmask16 k = (__mmask16)((1u << (n - i)) - 1);
+        const __m512 e = exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, x + i), mv));
+        float t[16];
+        _mm512_storeu_ps(t, e);
+        for (int64_t j = 0; j < n - i; j++) { x[i + j] = t[j]; sum += t[j]; }
+    }
+    const __m512 inv = _mm512_set1_ps((float)(1.0 / sum));
+    for (i = 0; i + 16 <= n; i += 16) _mm512_storeu_ps(x + i, _mm512_mul_ps(_mm512_loadu_ps(x + i), inv));
+    for (; i < n; i++) x[i] *= (float)(1.0 / sum);
+}
+#endif
+
 void tk_softmax(float *x, int64_t n) {
+#if defined(__x86_64__)
+    if (n >= 16 && (tk_cpu_features_active() & 2)) { softmax_avx512(x, n); return; }
+#endif
     float mx = -INFINITY;
     for (int64_t i = 0; i < n; i++) mx = x[i] > mx ? x[i] : mx;
     double sum = 0.0;

@@ -1,0 +1,50 @@
+// SoftmaxRopeTests.swift: tk_softmax (AVX-512 polynomial exp from 16 values, libm below) against
+// a float64 softmax, for lengths around the 16-lane boundaries and wide value ranges; tk_rope
+// (cos/sin shared by all heads) against a float64 rotation per head, normal and NeoX layouts,
+// with frequency factors and partial rotary dimensions.
+import CKernels
+import Foundation
+import XCTest
+
+final class SoftmaxRopeTests: XCTestCase {
+    func testSoftmaxMatchesFloat64() {
+        var rng = SeededRNG(seed: 5)
+        for n in [1, 2, 15, 16, 17, 31, 32, 33, 100, 257, 1000] {
+            for spread: Float in [0.1, 5, 60] {
+                var x = (0..<n).map { _ in rng.boundedGauss() * spread }
+                let x0 = x
+                let mx = Double(x.max()!), e = x.map { Foundation.exp(Double($0) - mx) }, sum = e.reduce(0, +)
+                tk_softmax(&x, Int64(n))
+                for i in 0..<n {
+                    let want = e[i] / sum
+                    // f32 x - max carries |x - max|·2^-24 into the exponent; the exp itself ~2 ulp
+                    let tol = want * (1e-6 + 1.2e-7 * abs(Double(x0[i]) - mx)) + 1e-30
+                    XCTAssertLessThan(abs(Double(x[i]) - want), tol, "n \(n) spread \(spread) [\(i)]")
+                }
+            }
+        }
+    }
+
+    func testRopeMatchesFloat64Rotation() {
+        var rng = SeededRNG(seed: 6)
+        for (heads, hd, nRot, neox, factors) in [(3, 64, 64, 0, false), (9, 64, 64, 1, false), (2, 32, 16, 1, true), (4, 48, 48, 0, true)] {
+            let pos = 37, base: Float = 10000, fscale: Float = 0.5
+            let ff: [Float]? = factors ? (0..<(nRot / 2)).map { 1 + Float($0 % 5) } : nil
+            let x0 = (0..<(heads * hd)).map { _ in rng.boundedGauss() }
+            var x = x0
+            if let ff { tk_rope(&x, Int64(heads), Int64(hd), Int64(nRot), Int64(pos), base, fscale, ff, Int32(neox)) }
+            else { tk_rope(&x, Int64(heads), Int64(hd), Int64(nRot), Int64(pos), base, fscale, nil, Int32(neox)) }
+            for h in 0..<heads {
+                for i in 0..<(nRot / 2) {
+                    let theta = Double(pos) * pow(Double(base), -2 * Double(i) / Double(nRot)) * Double(fscale) / Double(ff?[i] ?? 1)
+                    let a = h * hd + (neox == 1 ? i : 2 * i), b = h * hd + (neox == 1 ? i + nRot / 2 : 2 * i + 1)
+                    let wa = Double(x0[a]) * cos(theta) - Double(x0[b]) * sin(theta)
+                    let wb = Double(x0[a]) * sin(theta) + Double(x0[b]) * cos(theta)
+                    XCTAssertEqual(Double(x[a]), wa, accuracy: 2e-4, "head \(h) pair \(i)")
+                    XCTAssertEqual(Double(x[b]), wb, accuracy: 2e-4, "head \(h) pair \(i)")
+                }
+                for d in nRot..<hd { XCTAssertEqual(x[h * hd + d], x0[h * hd + d], "unrotated dimension \(d)") }
+            }
+        }
+    }
+}
