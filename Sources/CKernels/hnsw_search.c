@@ -42,13 +42,16 @@ static inline int above_max(tk_hnsw_item a, tk_hnsw_item b) { return a.d > b.d |
 HEAP_FUNCS(cand, above_min)
 HEAP_FUNCS(res, above_max)
 
-// Prefetching a whole 1.5 KB vector saturates the fill buffers (the prefetches themselves took
-// half of this loop's time at 384 dims); the first 6 lines (a 2/4/6/all sweep on 50k vectors:
-// 6 built fastest) start the stream and the hardware
-// prefetcher follows it.
+// Prefetching whole 1.5 KB vectors saturates the fill buffers (the prefetches themselves took
+// half of this loop's time at 384 dims). The first HNSW_FIRST_LINES lines of every unvisited
+// neighbour are requested together when a node is expanded (their misses overlap), lines up
+// to HNSW_PREFETCH_LINES of the next one while a distance is computed, and the hardware
+// prefetcher follows each stream.
+#define HNSW_FIRST_LINES 2
 #define HNSW_PREFETCH_LINES 6
-static inline void prefetch_vector(const float *v, int64_t dim) {
-    for (int64_t i = 0; i < dim && i < 16 * HNSW_PREFETCH_LINES; i += 16) PREFETCH(v + i);
+#define HNSW_MAX_LINKS 256  // neighbours taken per batch
+static inline void prefetch_lines(const float *v, int64_t dim, int from, int to) {
+    for (int64_t i = 16 * from; i < dim && i < 16 * to; i += 16) PREFETCH(v + i);
 }
 
 int64_t tk_hnsw_search_layer(const float *q, const float *vectors, int64_t dim,
@@ -68,24 +71,31 @@ int64_t tk_hnsw_search_layer(const float *q, const float *vectors, int64_t dim,
         const int32_t *l = upper ? upper[c.n] + upper_base : links + (int64_t)c.n * stride;
         const int32_t cnt = l[0];
         for (int32_t j = 1; j <= cnt; j++) PREFETCH(visited + l[j]);
-        int32_t next = 1;  // the next unvisited neighbour, whose whole vector is prefetched
-        while (next <= cnt && visited[l[next]] == tag) next++;
-        if (next <= cnt) prefetch_vector(vectors + (int64_t)l[next] * dim, dim);
-        for (int32_t j = 1; j <= cnt; j++) {
-            const int32_t e = l[j];
-            if (j < next) continue;  // skipped above: already visited
-            next = j + 1;
-            while (next <= cnt && visited[l[next]] == tag) next++;
-            if (next <= cnt) prefetch_vector(vectors + (int64_t)l[next] * dim, dim);
-            if (visited[e] == tag) continue;
-            visited[e] = tag;
-            const float de = 1 - tk_dot_f32(q, vectors + (int64_t)e * dim, dim);
-            if (nr < ef || de < res[0].d) {
-                const tk_hnsw_item x = {de, e};
-                cand_push(cand, &nc, x);
-                if (!deleted || !deleted[e]) {
-                    res_push(res, &nr, x);
-                    if (nr > ef) (void)res_pop(res, &nr);
+        // The unvisited neighbours, in link order, HNSW_MAX_LINKS at a time (marked now: a link
+        // list holds a node once, and marking on the way keeps a repeated id from being taken twice).
+        for (int32_t j0 = 1; j0 <= cnt; j0 += HNSW_MAX_LINKS) {
+            int32_t todo[HNSW_MAX_LINKS];
+            int32_t nt = 0;
+            for (int32_t j = j0; j <= cnt && j < j0 + HNSW_MAX_LINKS; j++) {
+                const int32_t e = l[j];
+                if (visited[e] == tag) continue;
+                visited[e] = tag;
+                todo[nt++] = e;
+            }
+            // Start every vector's first lines now, so their misses overlap; the next vector's
+            // further lines as each distance is computed.
+            for (int32_t k = 0; k < nt; k++) prefetch_lines(vectors + (int64_t)todo[k] * dim, dim, 0, HNSW_FIRST_LINES);
+            for (int32_t k = 0; k < nt; k++) {
+                const int32_t e = todo[k];
+                if (k + 1 < nt) prefetch_lines(vectors + (int64_t)todo[k + 1] * dim, dim, HNSW_FIRST_LINES, HNSW_PREFETCH_LINES);
+                const float de = 1 - tk_dot_f32(q, vectors + (int64_t)e * dim, dim);
+                if (nr < ef || de < res[0].d) {
+                    const tk_hnsw_item x = {de, e};
+                    cand_push(cand, &nc, x);
+                    if (!deleted || !deleted[e]) {
+                        res_push(res, &nr, x);
+                        if (nr > ef) (void)res_pop(res, &nr);
+                    }
                 }
             }
         }
