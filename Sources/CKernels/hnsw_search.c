@@ -91,6 +91,7 @@ int64_t tk_hnsw_search_layer(const float *q, const float *vectors, int64_t dim,
                 const float de = 1 - tk_dot_f32(q, vectors + (int64_t)e * dim, dim);
                 if (nr < ef || de < res[0].d) {
                     const tk_hnsw_item x = {de, e};
+                    if (!upper) PREFETCH(links + (int64_t)e * stride);  // its links, for when it is expanded
                     cand_push(cand, &nc, x);
                     if (!deleted || !deleted[e]) {
                         res_push(res, &nr, x);
@@ -105,4 +106,12 @@ int64_t tk_hnsw_search_layer(const float *q, const float *vectors, int64_t dim,
     const int64_t count = nr;
     for (int64_t i = count - 1; i >= 0; i--) out[i] = res_pop(res, &nr);
     return count;
+}
+
+void tk_hnsw_distances(const float *q, const float *vectors, int64_t dim, const int32_t *ids, int64_t n, float *out) {
+    for (int64_t k = 0; k < n; k++) prefetch_lines(vectors + (int64_t)ids[k] * dim, dim, 0, HNSW_FIRST_LINES);
+    for (int64_t k = 0; k < n; k++) {
+        if (k + 1 < n) prefetch_lines(vectors + (int64_t)ids[k + 1] * dim, dim, HNSW_FIRST_LINES, HNSW_PREFETCH_LINES);
+        out[k] = 1 - tk_dot_f32(q, vectors + (int64_t)ids[k] * dim, dim);
+    }
 }

@@ -27,6 +27,11 @@ int64_t tk_hnsw_search_layer(const float *q, const float *vectors, int64_t dim,
                              const tk_hnsw_item *entries, int64_t n_entries, int64_t ef,
                              tk_hnsw_item *cand, tk_hnsw_item *res, tk_hnsw_item *out);
 
+/// out[i] = 1 - dot(q, vectors[ids[i]]) for i < n, with the first lines of every vector
+/// requested up front so their cache misses overlap (neighbour-list updates read vectors that
+/// the search did not touch).
+void tk_hnsw_distances(const float *q, const float *vectors, int64_t dim, const int32_t *ids, int64_t n, float *out);
+
 #ifdef __cplusplus
 }
 #endif

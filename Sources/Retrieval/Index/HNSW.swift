@@ -93,7 +93,7 @@ public final class HNSWIndex {
             for (_, e) in chosen {
                 var cur = links(e, lc)
                 if cur.count < mMax { cur.append(node) } else {
-                    let cand = (cur + [node]).map { (dist(e, $0), $0) }.sorted { $0 < $1 }
+                    let cand = distances(from: e, to: cur + [node]).sorted { $0 < $1 }
                     cur = selectNeighbors(cand, m: mMax).map(\.1)
                 }
                 setLinks(e, lc, cur)
@@ -184,6 +184,15 @@ public final class HNSWIndex {
         vectors.withUnsafeBufferPointer { v in
             1 - tk_dot_f32(v.baseAddress! + Int(a) * dimension, v.baseAddress! + Int(b) * dimension, Int64(dimension))
         }
+    }
+
+    /// (dist(a, n), n) for every n in `nodes` (tk_hnsw_distances: the vectors' misses overlap).
+    func distances(from a: Int32, to nodes: [Int32]) -> [(Float, Int32)] {
+        var d = [Float](repeating: 0, count: nodes.count)
+        vectors.withUnsafeBufferPointer { v in
+            tk_hnsw_distances(v.baseAddress! + Int(a) * dimension, v.baseAddress!, Int64(dimension), nodes, Int64(nodes.count), &d)
+        }
+        return zip(d, nodes).map { ($0, $1) }
     }
 
     func distTo(_ q: UnsafePointer<Float>, _ b: Int32) -> Float {
