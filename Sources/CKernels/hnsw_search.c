@@ -42,19 +42,19 @@ static inline int above_max(tk_hnsw_item a, tk_hnsw_item b) { return a.d > b.d |
 HEAP_FUNCS(cand, above_min)
 HEAP_FUNCS(res, above_max)
 
-// Prefetching whole 1.5 KB vectors saturates the fill buffers (the prefetches themselves took
-// half of this loop's time at 384 dims). The first HNSW_FIRST_LINES lines of every unvisited
+// Vectors are the f16 traversal copies (768 B at 384 dims). Prefetching whole 1.5 KB f32
+// vectors saturated the fill buffers (the prefetches themselves took half of this loop's time). The first HNSW_FIRST_LINES lines of every unvisited
 // neighbour are requested together when a node is expanded (their misses overlap), lines up
 // to HNSW_PREFETCH_LINES of the next one while a distance is computed, and the hardware
 // prefetcher follows each stream.
 #define HNSW_FIRST_LINES 2
-#define HNSW_PREFETCH_LINES 6
+#define HNSW_PREFETCH_LINES 4
 #define HNSW_MAX_LINKS 256  // neighbours taken per batch
-static inline void prefetch_lines(const float *v, int64_t dim, int from, int to) {
-    for (int64_t i = 16 * from; i < dim && i < 16 * to; i += 16) PREFETCH(v + i);
+static inline void prefetch_lines(const uint16_t *v, int64_t dim, int from, int to) {  // f16 rows: 32 per line
+    for (int64_t i = 32 * from; i < dim && i < 32 * to; i += 32) PREFETCH(v + i);
 }
 
-int64_t tk_hnsw_search_layer(const float *q, const float *vectors, int64_t dim,
+int64_t tk_hnsw_search_layer(const float *q, const uint16_t *vectors, int64_t dim,
                              const int32_t *links, int64_t stride, const int32_t *const *upper, int64_t upper_base,
                              uint32_t *visited, uint32_t tag, const uint8_t *deleted,
                              const tk_hnsw_item *entries, int64_t n_entries, int64_t ef,
@@ -88,7 +88,7 @@ int64_t tk_hnsw_search_layer(const float *q, const float *vectors, int64_t dim,
             for (int32_t k = 0; k < nt; k++) {
                 const int32_t e = todo[k];
                 if (k + 1 < nt) prefetch_lines(vectors + (int64_t)todo[k + 1] * dim, dim, HNSW_FIRST_LINES, HNSW_PREFETCH_LINES);
-                const float de = 1 - tk_dot_f32(q, vectors + (int64_t)e * dim, dim);
+                const float de = 1 - tk_dot_f32_f16(q, vectors + (int64_t)e * dim, dim);
                 if (nr < ef || de < res[0].d) {
                     const tk_hnsw_item x = {de, e};
                     if (!upper) PREFETCH(links + (int64_t)e * stride);  // its links, for when it is expanded
@@ -108,10 +108,10 @@ int64_t tk_hnsw_search_layer(const float *q, const float *vectors, int64_t dim,
     return count;
 }
 
-void tk_hnsw_distances(const float *q, const float *vectors, int64_t dim, const int32_t *ids, int64_t n, float *out) {
+void tk_hnsw_distances(const float *q, const uint16_t *vectors, int64_t dim, const int32_t *ids, int64_t n, float *out) {
     for (int64_t k = 0; k < n; k++) prefetch_lines(vectors + (int64_t)ids[k] * dim, dim, 0, HNSW_FIRST_LINES);
     for (int64_t k = 0; k < n; k++) {
         if (k + 1 < n) prefetch_lines(vectors + (int64_t)ids[k + 1] * dim, dim, HNSW_FIRST_LINES, HNSW_PREFETCH_LINES);
-        out[k] = 1 - tk_dot_f32(q, vectors + (int64_t)ids[k] * dim, dim);
+        out[k] = 1 - tk_dot_f32_f16(q, vectors + (int64_t)ids[k] * dim, dim);
     }
 }

@@ -63,6 +63,56 @@ __attribute__((target("avx512f"))) static float dot_avx512(const float *a, const
 }
 #endif
 
+// ---- f32 x f16 dot products (HNSW traversal) ----
+static float dot_f16_c(const float *a, const uint16_t *b, int64_t n) {
+    float t = 0;
+    for (int64_t i = 0; i < n; i++) t += a[i] * tk_f16_to_f32(b[i]);
+    return t;
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma,f16c,avx512f"))) static float dot_f16_avx512(const float *a, const uint16_t *b, int64_t n) {
+    __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+    int64_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        s0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(b + i))), s0);
+        s1 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i + 16), _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(b + i + 16))), s1);
+    }
+    for (; i + 16 <= n; i += 16) s0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(b + i))), s0);
+    float t = _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
+    for (; i < n; i++) t += a[i] * tk_f16_to_f32(b[i]);
+    return t;
+}
+__attribute__((target("avx2,fma,f16c"))) static float dot_f16_avx2(const float *a, const uint16_t *b, int64_t n) {
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(b + i))), s0);
+        s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(b + i + 8))), s1);
+    }
+    __m256 s = _mm256_add_ps(s0, s1);
+    __m128 h = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
+    h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+    h = _mm_add_ss(h, _mm_shuffle_ps(h, h, 1));
+    float t = _mm_cvtss_f32(h);
+    for (; i < n; i++) t += a[i] * tk_f16_to_f32(b[i]);
+    return t;
+}
+#endif
+
+float tk_dot_f32_f16(const float *a, const uint16_t *b, int64_t n) {
+#if defined(__x86_64__)
+    const int f = tk_cpu_features_active();
+    if (f & 2) return dot_f16_avx512(a, b, n);
+    if (f & 1) return dot_f16_avx2(a, b, n);
+#endif
+    return dot_f16_c(a, b, n);
+}
+
+void tk_f32_to_f16_rows(const float *x, uint16_t *out, int64_t n) {
+    for (int64_t i = 0; i < n; i++) out[i] = tk_f32_to_f16(x[i]);
+}
+
 float tk_dot_f32(const float *a, const float *b, int64_t n) {
 #if defined(__x86_64__)
     int f = tk_cpu_features_active();

@@ -16,12 +16,13 @@ typedef struct { float d; int32_t n; } tk_hnsw_item;
 
 /// Algorithm 2 of Malkov & Yashunin on one level: starting from the `n_entries` entries (all
 /// marked visited with `tag` first), the `ef` closest nodes to `q`, returned in `out` sorted by
-/// (distance, node) ascending; returns their count. Node e's links are `links[e*stride]` (count)
+/// (distance, node) ascending; returns their count. Distances are 1 - dot(q, f16 vector)
+/// (tk_dot_f32_f16). Node e's links are `links[e*stride]` (count)
 /// then ids, or, for upper levels, `upper[e] + upper_base` in the same form. `vectors` holds
-/// `dim` floats per node; `visited` one word per node; `deleted` (NULL: none) one byte per node —
+/// `dim` f16 values per node; `visited` one word per node; `deleted` (NULL: none) one byte per node —
 /// deleted nodes route but never enter the result. `cand` needs room for every node that can be
 /// visited (node count + n_entries); `res` and `out` for max(ef, n_entries) + 1 items.
-int64_t tk_hnsw_search_layer(const float *q, const float *vectors, int64_t dim,
+int64_t tk_hnsw_search_layer(const float *q, const uint16_t *vectors, int64_t dim,
                              const int32_t *links, int64_t stride, const int32_t *const *upper, int64_t upper_base,
                              uint32_t *visited, uint32_t tag, const uint8_t *deleted,
                              const tk_hnsw_item *entries, int64_t n_entries, int64_t ef,
@@ -30,7 +31,7 @@ int64_t tk_hnsw_search_layer(const float *q, const float *vectors, int64_t dim,
 /// out[i] = 1 - dot(q, vectors[ids[i]]) for i < n, with the first lines of every vector
 /// requested up front so their cache misses overlap (neighbour-list updates read vectors that
 /// the search did not touch).
-void tk_hnsw_distances(const float *q, const float *vectors, int64_t dim, const int32_t *ids, int64_t n, float *out);
+void tk_hnsw_distances(const float *q, const uint16_t *vectors, int64_t dim, const int32_t *ids, int64_t n, float *out);
 
 #ifdef __cplusplus
 }

@@ -48,6 +48,7 @@ extension HNSWIndex {
         deleted = try arr(n, UInt8.self).map { $0 != 0 }
         deletedCount = deleted.lazy.filter { $0 }.count
         vectors = try arr(n * dimension, Float.self)
+        appendHalfs(vectors)
         link0 = try arr(Int(h[9]), Int32.self)
         upper = try (0..<n).map { i in
             let c = Int(try i64())

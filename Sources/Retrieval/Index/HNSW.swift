@@ -5,6 +5,10 @@
 // order give the same graph. Delete marks a tombstone (as hnswlib's markDelete): the node still
 // routes searches but is never returned. Layout: level-0 links in one flat array of
 // (1 + 2M) Int32 per node (count, then ids); upper levels per node, (1 + M) per level.
+// Graph distances (insertion, routing, candidate lists) read an f16 copy of the vectors: the
+// build and searches are bound by memory traffic once the vectors leave the cache, and f16
+// halves it (rounding error ~2^-11 per component, far below neighbour distance gaps); the hits
+// a search returns are re-ranked by exact f32 dot products.
 import CKernels
 import Foundation
 
@@ -28,6 +32,8 @@ public final class HNSWIndex {
     public let dimension: Int
     public let parameters: HNSWParameters
     var vectors: [Float] = []
+    /// f16 copy of `vectors` for graph traversal (rebuilt from them when a graph is loaded).
+    var vectors16: [UInt16] = []
     public internal(set) var ids: [Int64] = []
     var nodeOf: [Int64: Int32] = [:]
     var levels: [Int32] = []
@@ -73,6 +79,7 @@ public final class HNSWIndex {
         let node = Int32(ids.count)
         ids.append(id); nodeOf[id] = node; deleted.append(false)
         vectors.append(contentsOf: vector)
+        appendHalfs(vector)
         let level = randomLevel()
         levels.append(level)
         link0.append(contentsOf: [Int32](repeating: 0, count: 1 + m0))
@@ -127,22 +134,15 @@ public final class HNSWIndex {
                 return withUnsafeTemporaryAllocation(of: tk_hnsw_item.self, capacity: 1) { e in
                     e[0] = tk_hnsw_item(d: epDist, n: ep)
                     let found = searchLevel0(qp, entries: UnsafeBufferPointer(e), ef: max(ef ?? parameters.efSearch, k), includeDeleted: false)
-                    return found.prefix(k).map { SearchHit(id: ids[Int($0.n)], score: 1 - $0.d) }
+                    return exactTop(qp, found.map(\.n), k: k)
                 }
             }
             var results = searchLayerHeap(qp, entry: (epDist, ep), ef: max(ef ?? parameters.efSearch, k), level: 0,
                                           filter: filter, includeDeleted: false)
-            // the heap pops worst first: drop the surplus, then fill the hits from the back
-            while results.count > k { _ = results.pop() }
-            let n = results.count
-            let hits = [SearchHit](unsafeUninitializedCapacity: n) { buf, count in
-                var i = n - 1
-                while let (d, node) = results.pop() { buf[i] = SearchHit(id: ids[Int(node)], score: 1 - d); i -= 1 }
-                count = n
-            }
+            let nodes = results.items.map(\.1)
             results.items.removeAll(keepingCapacity: true)
             scratchResults = results
-            return hits
+            return exactTop(qp, nodes, k: k)
         }
     }
 
@@ -180,23 +180,42 @@ public final class HNSWIndex {
         }
     }
 
+    /// Graph distance: a's f32 vector against b's f16 copy.
     func dist(_ a: Int32, _ b: Int32) -> Float {
         vectors.withUnsafeBufferPointer { v in
-            1 - tk_dot_f32(v.baseAddress! + Int(a) * dimension, v.baseAddress! + Int(b) * dimension, Int64(dimension))
+            vectors16.withUnsafeBufferPointer { h in
+                1 - tk_dot_f32_f16(v.baseAddress! + Int(a) * dimension, h.baseAddress! + Int(b) * dimension, Int64(dimension))
+            }
         }
+    }
+
+    func appendHalfs(_ vector: [Float]) {
+        let n = vectors16.count
+        vectors16.append(contentsOf: repeatElement(0, count: vector.count))
+        vectors16.withUnsafeMutableBufferPointer { h in tk_f32_to_f16_rows(vector, h.baseAddress! + n, Int64(vector.count)) }
+    }
+
+    /// The k of `nodes` nearest to q by exact f32 dot product, best first (ties: lower node).
+    func exactTop(_ q: UnsafePointer<Float>, _ nodes: [Int32], k: Int) -> [SearchHit] {
+        let scored = vectors.withUnsafeBufferPointer { v in
+            nodes.map { n in (1 - tk_dot_f32(q, v.baseAddress! + Int(n) * dimension, Int64(dimension)), n) }
+        }
+        return scored.sorted { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }.prefix(k).map { SearchHit(id: ids[Int($0.1)], score: 1 - $0.0) }
     }
 
     /// (dist(a, n), n) for every n in `nodes` (tk_hnsw_distances: the vectors' misses overlap).
     func distances(from a: Int32, to nodes: [Int32]) -> [(Float, Int32)] {
         var d = [Float](repeating: 0, count: nodes.count)
         vectors.withUnsafeBufferPointer { v in
-            tk_hnsw_distances(v.baseAddress! + Int(a) * dimension, v.baseAddress!, Int64(dimension), nodes, Int64(nodes.count), &d)
+            vectors16.withUnsafeBufferPointer { h in
+                tk_hnsw_distances(v.baseAddress! + Int(a) * dimension, h.baseAddress!, Int64(dimension), nodes, Int64(nodes.count), &d)
+            }
         }
         return zip(d, nodes).map { ($0, $1) }
     }
 
     func distTo(_ q: UnsafePointer<Float>, _ b: Int32) -> Float {
-        vectors.withUnsafeBufferPointer { v in 1 - tk_dot_f32(q, v.baseAddress! + Int(b) * dimension, Int64(dimension)) }
+        vectors16.withUnsafeBufferPointer { h in 1 - tk_dot_f32_f16(q, h.baseAddress! + Int(b) * dimension, Int64(dimension)) }
     }
 
     func greedy(vectorOf node: Int32, from ep: Int32, dist d: Float, level: Int32) -> (Int32, Float) {
@@ -208,7 +227,7 @@ public final class HNSWIndex {
         var cur = ep, curDist = d, changed = true
         let dim = dimension
         let base = Int(level - 1) * (1 + parameters.M)
-        return vectors.withUnsafeBufferPointer { vp in
+        return vectors16.withUnsafeBufferPointer { vp in
             let V = vp.baseAddress!
             while changed {
                 changed = false
@@ -217,7 +236,7 @@ public final class HNSWIndex {
                         let b0 = Int(cur) * (1 + m0)
                         for j in 0..<Int(lp[b0]) {
                             let e = lp[b0 + 1 + j]
-                            let de = 1 - tk_dot_f32(q, V + Int(e) * dim, Int64(dim))
+                            let de = 1 - tk_dot_f32_f16(q, V + Int(e) * dim, Int64(dim))
                             if de < curDist { curDist = de; cur = e; changed = true }
                         }
                     }
@@ -225,7 +244,7 @@ public final class HNSWIndex {
                     upper[Int(cur)].withUnsafeBufferPointer { up in
                         for j in 0..<Int(up[base]) {
                             let e = up[base + 1 + j]
-                            let de = 1 - tk_dot_f32(q, V + Int(e) * dim, Int64(dim))
+                            let de = 1 - tk_dot_f32_f16(q, V + Int(e) * dim, Int64(dim))
                             if de < curDist { curDist = de; cur = e; changed = true }
                         }
                     }
@@ -277,7 +296,7 @@ public final class HNSWIndex {
         }
         let cand = cBuffers!, res = cand + ids.count + entries.count, out = res + resCap
         let checkDeleted = !includeDeleted && deletedCount > 0
-        let n = vectors.withUnsafeBufferPointer { vp in
+        let n = vectors16.withUnsafeBufferPointer { vp in
             link0.withUnsafeBufferPointer { lp in
                 visited.withUnsafeMutableBufferPointer { vis in
                     deleted.withUnsafeBufferPointer { del in
@@ -314,7 +333,7 @@ public final class HNSWIndex {
         candidates.items.removeAll(keepingCapacity: true)
         results.items.removeAll(keepingCapacity: true)
         let checkDeleted = !includeDeleted && deletedCount > 0
-        vectors.withUnsafeBufferPointer { vp in
+        vectors16.withUnsafeBufferPointer { vp in
             link0.withUnsafeBufferPointer { lp in
                 visited.withUnsafeMutableBufferPointer { vis in
                     deleted.withUnsafeBufferPointer { del in
@@ -328,7 +347,7 @@ public final class HNSWIndex {
                             @inline(__always) func visit(_ e: Int32) {
                                 if vis[Int(e)] == tag { return }
                                 vis[Int(e)] = tag
-                                let de = 1 - tk_dot_f32(q, V + Int(e) * dim, Int64(dim))
+                                let de = 1 - tk_dot_f32_f16(q, V + Int(e) * dim, Int64(dim))
                                 if results.count < ef || de < results.top!.0 {
                                     candidates.push(de, e)
                                     if accepts(e) {
