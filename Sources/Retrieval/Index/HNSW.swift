@@ -34,6 +34,8 @@ public final class HNSWIndex {
     var vectors: [Float] = []
     /// f16 copy of `vectors` for graph traversal (rebuilt from them when a graph is loaded).
     var vectors16: [UInt16] = []
+    /// Scratch row for node-to-node distances (withHalfRow).
+    var halfRow: [Float] = []
     public internal(set) var ids: [Int64] = []
     var nodeOf: [Int64: Int32] = [:]
     var levels: [Int32] = []
@@ -180,13 +182,21 @@ public final class HNSWIndex {
         }
     }
 
-    /// Graph distance: a's f32 vector against b's f16 copy.
+    /// Graph distance between two nodes: both f16 copies (symmetric, and the copies a search just
+    /// read are the ones in cache).
     func dist(_ a: Int32, _ b: Int32) -> Float {
-        vectors.withUnsafeBufferPointer { v in
-            vectors16.withUnsafeBufferPointer { h in
-                1 - tk_dot_f32_f16(v.baseAddress! + Int(a) * dimension, h.baseAddress! + Int(b) * dimension, Int64(dimension))
-            }
+        withHalfRow(a) { q in
+            vectors16.withUnsafeBufferPointer { h in 1 - tk_dot_f32_f16(q, h.baseAddress! + Int(b) * dimension, Int64(dimension)) }
         }
+    }
+
+    /// Node a's f16 copy widened to f32 (exact), in a reused buffer.
+    func withHalfRow<R>(_ a: Int32, _ body: (UnsafePointer<Float>) -> R) -> R {
+        if halfRow.count != dimension { halfRow = [Float](repeating: 0, count: dimension) }
+        vectors16.withUnsafeBufferPointer { h in
+            halfRow.withUnsafeMutableBufferPointer { r in tk_f16_to_f32_row(h.baseAddress! + Int(a) * dimension, r.baseAddress!, Int64(dimension)) }
+        }
+        return halfRow.withUnsafeBufferPointer { body($0.baseAddress!) }
     }
 
     func appendHalfs(_ vector: [Float]) {
@@ -206,9 +216,9 @@ public final class HNSWIndex {
     /// (dist(a, n), n) for every n in `nodes` (tk_hnsw_distances: the vectors' misses overlap).
     func distances(from a: Int32, to nodes: [Int32]) -> [(Float, Int32)] {
         var d = [Float](repeating: 0, count: nodes.count)
-        vectors.withUnsafeBufferPointer { v in
+        withHalfRow(a) { q in
             vectors16.withUnsafeBufferPointer { h in
-                tk_hnsw_distances(v.baseAddress! + Int(a) * dimension, h.baseAddress!, Int64(dimension), nodes, Int64(nodes.count), &d)
+                tk_hnsw_distances(q, h.baseAddress!, Int64(dimension), nodes, Int64(nodes.count), &d)
             }
         }
         return zip(d, nodes).map { ($0, $1) }
