@@ -3,6 +3,7 @@
 // worst first; ties by node id), so graphs and results are identical to the Swift loop's.
 #include "ckernels_hnsw.h"
 #include "ckernels_retrieval.h"
+#include "ckernels.h"
 #if defined(__x86_64__)
 #include <immintrin.h>
 #define PREFETCH(p) _mm_prefetch((const char *)(p), _MM_HINT_T0)
@@ -114,4 +115,18 @@ void tk_hnsw_distances(const float *q, const uint16_t *vectors, int64_t dim, con
         if (k + 1 < n) prefetch_lines(vectors + (int64_t)ids[k + 1] * dim, dim, HNSW_FIRST_LINES, HNSW_PREFETCH_LINES);
         out[k] = 1 - tk_dot_f32_f16(q, vectors + (int64_t)ids[k] * dim, dim);
     }
+}
+
+int64_t tk_hnsw_select(const tk_hnsw_item *cands, int64_t n, int64_t m, const uint16_t *vectors, int64_t dim,
+                       float *row, tk_hnsw_item *out) {
+    int64_t kept = 0;
+    for (int64_t i = 0; i < n && kept < m; i++) {
+        const tk_hnsw_item c = cands[i];
+        tk_f16_to_f32_row(vectors + (int64_t)c.n * dim, row, dim);  // exact
+        int ok = 1;
+        for (int64_t k = 0; k < kept && ok; k++)
+            if (!(1 - tk_dot_f32_f16(row, vectors + (int64_t)out[k].n * dim, dim) >= c.d)) ok = 0;
+        if (ok) out[kept++] = c;
+    }
+    return kept;
 }

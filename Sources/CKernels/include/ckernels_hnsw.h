@@ -33,6 +33,13 @@ int64_t tk_hnsw_search_layer(const float *q, const uint16_t *vectors, int64_t di
 /// the search did not touch).
 void tk_hnsw_distances(const float *q, const uint16_t *vectors, int64_t dim, const int32_t *ids, int64_t n, float *out);
 
+/// Algorithm 4 (hnswlib's getNeighborsByHeuristic2) over f16 vectors: from `cands` sorted
+/// closest first, keep a candidate only if it is closer to the base (its .d) than to every
+/// candidate kept so far (node-to-node distances on both f16 copies), at most m; writes the
+/// kept ones to `out` in order and returns their count. `row` is scratch of dim floats.
+int64_t tk_hnsw_select(const tk_hnsw_item *cands, int64_t n, int64_t m, const uint16_t *vectors, int64_t dim,
+                       float *row, tk_hnsw_item *out);
+
 #ifdef __cplusplus
 }
 #endif

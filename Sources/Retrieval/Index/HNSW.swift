@@ -395,15 +395,19 @@ public final class HNSWIndex {
     }
 
     /// Algorithm 4 (hnswlib's getNeighborsByHeuristic2): keep a candidate only if it is closer to
-    /// the base than to every neighbour kept so far. `cands` sorted closest first.
+    /// the base than to every neighbour kept so far (tk_hnsw_select, on the f16 copies). `cands`
+    /// sorted closest first.
     func selectNeighbors(_ cands: [(Float, Int32)], m: Int) -> [(Float, Int32)] {
         if cands.count <= m { return cands }
-        var kept: [(Float, Int32)] = []
-        for c in cands {
-            if kept.count >= m { break }
-            if kept.allSatisfy({ dist(c.1, $0.1) >= c.0 }) { kept.append(c) }
+        if halfRow.count != dimension { halfRow = [Float](repeating: 0, count: dimension) }
+        let items = cands.map { tk_hnsw_item(d: $0.0, n: $0.1) }
+        var out = [tk_hnsw_item](repeating: tk_hnsw_item(d: 0, n: 0), count: m)
+        let n = vectors16.withUnsafeBufferPointer { h in
+            halfRow.withUnsafeMutableBufferPointer { r in
+                tk_hnsw_select(items, Int64(items.count), Int64(m), h.baseAddress!, Int64(dimension), r.baseAddress!, &out)
+            }
         }
-        return kept
+        return out.prefix(Int(n)).map { ($0.d, $0.n) }
     }
 }
 
