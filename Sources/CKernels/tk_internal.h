@@ -70,6 +70,13 @@ void tk_act_quantize(tk_act *a, int wtype, const float *X, int64_t t0, int64_t t
 /// Block-order packed kernels (vecdot_packed_block.c): 16 rows of group G, tokens t0..t0+nt-1
 /// (nt <= PKB_NT), outputs Y[t * ldy + row]; pf/pfspan: the weight-stream share to prefetch.
 #define PKB_NT 8
+/// Quant value (offset removed) of element e of row L's block b in a packed 16-row group G
+/// (vecdot_packed.c layout; qb = the group's quant bytes per block).
+static inline int tk_pk_quant(const uint8_t *G, int type, int qb, int64_t b, int L, int e) {
+    if (type == TK_Q8_0) return (int8_t)(G[b * qb + (e / 4) * 64 + L * 4 + e % 4] ^ 0x80);
+    const uint8_t w = G[b * qb + ((e % 16) / 4) * 64 + L * 4 + e % 4];
+    return (e < 16 ? (w & 15) : (w >> 4)) - (type == TK_Q4_0 ? 8 : 0);
+}
 void tk_pk_block_generic(const uint8_t *G, int type, int64_t nb, const tk_act *a, int64_t t0, int nt,
                          float *Y, int64_t ldy, int nrows);
 void tk_pk_block_avx512(const uint8_t *G, int type, int64_t nb, const tk_act *a, int64_t t0, int nt,

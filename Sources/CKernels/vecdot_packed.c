@@ -91,15 +91,7 @@ static void pk_generic(const uint8_t *G, int type, int64_t nb, const tk_act *a, 
                 const float dd = tk_h2f(hd) * d8[b * 8];
                 for (int k = 0; k < 8; k++) {
                     int32_t is = 0;
-                    for (int e = 4 * k; e < 4 * k + 4; e++) {  // element e of the block
-                        int q;
-                        if (type == TK_Q8_0) q = (int8_t)(G[b * qb + (e / 4) * 64 + L * 4 + e % 4] ^ 0x80);
-                        else {
-                            const uint8_t w = G[b * qb + ((e % 16) / 4) * 64 + L * 4 + e % 4];
-                            q = (e < 16 ? (w & 15) : (w >> 4)) - (type == TK_Q4_0 ? 8 : 0);
-                        }
-                        is += q * y[b * QK + e];
-                    }
+                    for (int e = 4 * k; e < 4 * k + 4; e++) is += tk_pk_quant(G, type, qb, b, L, e) * y[b * QK + e];
                     lane[k] = fmaf(dd, (float)is, lane[k]);
                 }
                 if (type == TK_Q4_1) {

@@ -24,15 +24,7 @@ void tk_pk_block_generic(const uint8_t *G, int type, int64_t nb, const tk_act *a
             float acc = 0;
             for (int64_t b = 0; b < nb; b++) {
                 int32_t is = 0;
-                for (int e = 0; e < 32; e++) {
-                    int q;
-                    if (type == TK_Q8_0) q = (int8_t)(G[b * qb + (e / 4) * 64 + L * 4 + e % 4] ^ 0x80);
-                    else {
-                        const uint8_t w = G[b * qb + ((e % 16) / 4) * 64 + L * 4 + e % 4];
-                        q = (e < 16 ? (w & 15) : (w >> 4)) - (type == TK_Q4_0 ? 8 : 0);
-                    }
-                    is += q * y[b * QK + e];
-                }
+                for (int e = 0; e < 32; e++) is += tk_pk_quant(G, type, qb, b, L, e) * y[b * QK + e];
                 tk_half hd;
                 memcpy(&hd, S + b * sb + 2 * L, 2);
                 acc = fmaf(tk_h2f(hd) * d8[b * 8], (float)is, acc);
