@@ -74,6 +74,7 @@ void tk_act_quantize(tk_act *a, int wtype, const float *X, int64_t t0, int64_t t
 /// (vecdot_packed.c layout; qb = the group's quant bytes per block).
 static inline int tk_pk_quant(const uint8_t *G, int type, int qb, int64_t b, int L, int e) {
     if (type == TK_Q8_0) return (int8_t)(G[b * qb + (e / 4) * 64 + L * 4 + e % 4] ^ 0x80);
+    if (type == TK_Q5_0 || type == TK_Q5_1) return G[b * qb + (e / 4) * 64 + L * 4 + e % 4] - (type == TK_Q5_0 ? 16 : 0);
     const uint8_t w = G[b * qb + ((e % 16) / 4) * 64 + L * 4 + e % 4];
     return (e < 16 ? (w & 15) : (w >> 4)) - (type == TK_Q4_0 ? 8 : 0);
 }

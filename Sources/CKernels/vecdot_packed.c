@@ -1,4 +1,4 @@
-// vecdot_packed.c: Q4_0/Q4_1/Q8_0 weights repacked 16 rows at a time for integer matvec/matmul
+// vecdot_packed.c: Q4_0/Q4_1/Q8_0/Q5_0/Q5_1 weights repacked 16 rows at a time for integer matvec/matmul
 // (decode and prefill). In the packed layout one zmm load holds the same 4 quant bytes of one
 // block for 16 rows (lane = row), so vpdpbusd against the token's 4 activation bytes broadcast
 // from memory gives each row's partial dot product in its own lane: the 16 outputs of a group
@@ -13,9 +13,10 @@
 // llama.cpp from 0.29 to 0.61 at worst (LlamaCppReferenceTests); this order gives 0.29.
 //
 // Layout (per group of 16 rows, rows padded with zero blocks to a multiple of 16), 64-aligned:
-//   quants: nb blocks x QB bytes: block b, chunk j (4 for Q4, 8 for Q8), lane L, byte k:
-//           byte 4j+k of row L's block b (Q8_0: xor 0x80)
-//   scales: nb blocks x SB bytes: d of the 16 rows (f16), then m of the 16 rows (Q4_1 only)
+//   quants: nb blocks x QB bytes: block b, chunk j (4 for Q4, 8 for Q8/Q5), lane L, byte k:
+//           byte 4j+k of row L's block b (Q8_0: xor 0x80; Q5: element 4j+k's 5-bit value, so
+//           Q5 weights take 32 bytes per block and row instead of 20: 1.5x their file size)
+//   scales: nb blocks x SB bytes: d of the 16 rows (f16), then m of the 16 rows (Q4_1, Q5_1)
 // Limits: the SIMD kernel needs AVX-512 VNNI; elsewhere a portable scalar loop runs (slow:
 // callers should not pack unless tk_packed_preferred says so).
 #include "tk_internal.h"
@@ -29,9 +30,12 @@
 #define TOK_CHUNK 64                // tokens per work item (prefill)
 #define ITEM_BYTES (48 * 1024)      // packed weights per work item
 
-static int qbytes(int type) { return type == TK_Q8_0 ? 512 : 256; }
-static int sbytes(int type) { return type == TK_Q4_1 ? 64 : 32; }
-static int packable(int type) { return type == TK_Q4_0 || type == TK_Q4_1 || type == TK_Q8_0; }
+static int bytewide(int type) { return type == TK_Q8_0 || type == TK_Q5_0 || type == TK_Q5_1; }
+static int qbytes(int type) { return bytewide(type) ? 512 : 256; }
+static int sbytes(int type) { return type == TK_Q4_1 || type == TK_Q5_1 ? 64 : 32; }
+static int packable(int type) {
+    return type == TK_Q4_0 || type == TK_Q4_1 || type == TK_Q8_0 || type == TK_Q5_0 || type == TK_Q5_1;
+}
 
 static size_t group_bytes(int type, int64_t nb) {
     return ((size_t)nb * (size_t)(qbytes(type) + sbytes(type)) + 63) & ~(size_t)63;
@@ -52,22 +56,33 @@ int tk_pack_weights(const void *W, int type, int64_t rows, int64_t cols, void *o
     if (!total) return -1;
     memset(out, 0, total);
     const int64_t nb = cols / QK, bb = tk_type_block_bytes(type);
-    const int qb = qbytes(type), sb = sbytes(type), nq = type == TK_Q8_0 ? 32 : 16;
+    const int qb = qbytes(type), sb = sbytes(type), nq = bytewide(type) ? 32 : 16;
     const size_t gb = group_bytes(type, nb);
     for (int64_t r = 0; r < rows; r++) {
         uint8_t *G = (uint8_t *)out + (size_t)(r / PR) * gb, *S = G + nb * qb;
         const int L = (int)(r % PR);
         for (int64_t b = 0; b < nb; b++) {
             const uint8_t *src = (const uint8_t *)W + (size_t)(r * nb + b) * bb;
-            const uint8_t *qs = src + (type == TK_Q4_1 ? 4 : 2);
-            for (int j = 0; j < nq / 4; j++) {  // 4-byte words: word j of the row -> lane L of chunk j
-                uint32_t v;
-                memcpy(&v, qs + 4 * j, 4);
-                if (type == TK_Q8_0) v ^= 0x80808080u;
-                memcpy(G + b * qb + j * 64 + L * 4, &v, 4);
+            const int has_m = type == TK_Q4_1 || type == TK_Q5_1;
+            if (type == TK_Q5_0 || type == TK_Q5_1) {  // 5-bit values (0..31) widened to bytes
+                uint32_t qh;
+                memcpy(&qh, src + (has_m ? 4 : 2), 4);
+                const uint8_t *qs = src + (has_m ? 8 : 6);
+                for (int e = 0; e < 32; e++) {
+                    const uint8_t lo = e < 16 ? (qs[e] & 15) : (qs[e - 16] >> 4);
+                    G[b * qb + (e / 4) * 64 + L * 4 + e % 4] = (uint8_t)(lo | (((qh >> e) & 1) << 4));
+                }
+            } else {
+                const uint8_t *qs = src + (has_m ? 4 : 2);
+                for (int j = 0; j < nq / 4; j++) {  // 4-byte words: word j of the row -> lane L of chunk j
+                    uint32_t v;
+                    memcpy(&v, qs + 4 * j, 4);
+                    if (type == TK_Q8_0) v ^= 0x80808080u;
+                    memcpy(G + b * qb + j * 64 + L * 4, &v, 4);
+                }
             }
-            memcpy(S + b * sb + 2 * L, src, 2);                                     // d
-            if (type == TK_Q4_1) memcpy(S + b * sb + 32 + 2 * L, src + 2, 2);      // m
+            memcpy(S + b * sb + 2 * L, src, 2);                                // d
+            if (has_m) memcpy(S + b * sb + 32 + 2 * L, src + 2, 2);          // m
         }
     }
     return 0;
@@ -94,7 +109,7 @@ static void pk_generic(const uint8_t *G, int type, int64_t nb, const tk_act *a, 
                     for (int e = 4 * k; e < 4 * k + 4; e++) is += tk_pk_quant(G, type, qb, b, L, e) * y[b * QK + e];
                     lane[k] = fmaf(dd, (float)is, lane[k]);
                 }
-                if (type == TK_Q4_1) {
+                if (type == TK_Q4_1 || type == TK_Q5_1) {
                     tk_half hm;
                     memcpy(&hm, S + b * sb + 32 + 2 * L, 2);
                     summs = fmaf(tk_h2f(hm), a->s[(t0 + t) * a->nbr + b], summs);
@@ -116,7 +131,8 @@ TGT static AI __m512i bcast4(const int8_t *p) {
     return _mm512_set1_epi32(v);
 }
 
-/// 16 rows x NT tokens; KIND 0 = Q4_0, 1 = Q4_1, 2 = Q8_0. Chunk j of a block is ggml's lane j
+/// 16 rows x NT tokens; KIND 0 = Q4_0, 1 = Q4_1, 2 = Q8_0, 3 = Q5_0, 4 = Q5_1 (Q5: values widened
+/// to bytes at packing, 0..31, dotted like Q8_0; Q5_0's -16 comes in as 2 x lsA). Chunk j of a block is ggml's lane j
 /// (Q4: j = 0..3 low nibbles, elements 4j..4j+3; 4..7 high nibbles, elements 16+4(j-4)..); each
 /// lane keeps its own float accumulator as in ggml. High nibbles are dotted as 16*q with the
 /// scale divided by 16 (both exact). Offsets (Q4_0: -8, Q8_0 stored +128) come in as the
@@ -124,7 +140,7 @@ TGT static AI __m512i bcast4(const int8_t *p) {
 TGT static AI void pk_kern(const uint8_t *G, int64_t nb, const tk_act *a, const int32_t *lsA, const int32_t *lsB,
                            int64_t t0, const int NT, const int KIND, float *Y, int64_t ldy, int nrows,
                            const uint8_t *pf, int64_t pfspan) {
-    const int qb = KIND == 2 ? 512 : 256, sb = KIND == 1 ? 64 : 32;
+    const int qb = KIND >= 2 ? 512 : 256, sb = KIND == 1 || KIND == 4 ? 64 : 32;
     const uint8_t *S = G + nb * qb;
     const int8_t *y[PK_NT];
     const float *d8[PK_NT], *s[PK_NT];
@@ -133,9 +149,9 @@ TGT static AI void pk_kern(const uint8_t *G, int64_t nb, const tk_act *a, const 
     for (int t = 0; t < NT; t++) {
         y[t] = a->qs + (t0 + t) * a->cols;
         d8[t] = a->d8 + (t0 + t) * a->nbr * 8;
-        s[t] = KIND == 1 ? a->s + (t0 + t) * a->nbr : NULL;
-        la[t] = KIND == 0 ? lsA + (t0 + t) * a->nbr * 8 : NULL;
-        lb[t] = KIND != 1 ? lsB + (t0 + t) * a->nbr * 8 : NULL;
+        s[t] = KIND == 1 || KIND == 4 ? a->s + (t0 + t) * a->nbr : NULL;
+        la[t] = KIND == 0 || KIND == 3 ? lsA + (t0 + t) * a->nbr * 8 : NULL;
+        lb[t] = KIND == 0 || KIND == 2 ? lsB + (t0 + t) * a->nbr * 8 : NULL;
         for (int k = 0; k < 8; k++) A[t][k] = _mm512_setzero_ps();
         summ[t] = _mm512_setzero_ps();
     }
@@ -151,15 +167,21 @@ TGT static AI void pk_kern(const uint8_t *G, int64_t nb, const tk_act *a, const 
         __m512 dd[PK_NT], dd16[PK_NT];
         for (int t = 0; t < NT; t++) {
             dd[t] = _mm512_mul_ps(dv, _mm512_set1_ps(d8[t][b * 8]));
-            if (KIND != 2) dd16[t] = _mm512_mul_ps(dd[t], _mm512_set1_ps(1.0f / 16));
+            if (KIND < 2) dd16[t] = _mm512_mul_ps(dd[t], _mm512_set1_ps(1.0f / 16));
         }
-        if (KIND == 2) {
+        if (KIND >= 2) {  // byte-wide: Q8_0 (stored +128), Q5_0 (0..31 = q + 16), Q5_1 (0..31)
             for (int j = 0; j < 8; j++) {
                 const __m512i w = _mm512_load_si512((const void *)(Q + 64 * j));
                 for (int t = 0; t < NT; t++) {
-                    const __m512i c = _mm512_dpbusd_epi32(_mm512_set1_epi32(lb[t][b * 8 + j]), w, bcast4(y[t] + b * QK + 4 * j));
+                    const __m512i init = KIND == 2 ? _mm512_set1_epi32(lb[t][b * 8 + j])
+                                       : KIND == 3 ? _mm512_set1_epi32(2 * la[t][b * 8 + j]) : _mm512_setzero_si512();
+                    const __m512i c = _mm512_dpbusd_epi32(init, w, bcast4(y[t] + b * QK + 4 * j));
                     A[t][j] = _mm512_fmadd_ps(dd[t], _mm512_cvtepi32_ps(c), A[t][j]);
                 }
+            }
+            if (KIND == 4) {
+                const __m512 mv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(S + b * sb + 32)));
+                for (int t = 0; t < NT; t++) summ[t] = _mm512_fmadd_ps(mv, _mm512_set1_ps(s[t][b]), summ[t]);
             }
         } else {
             for (int j = 0; j < 4; j++) {
@@ -184,7 +206,7 @@ TGT static AI void pk_kern(const uint8_t *G, int64_t nb, const tk_act *a, const 
     for (int t = 0; t < NT; t++) {  // ggml's hsum_float_8 order, then + the m terms
         __m512 r = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(A[t][0], A[t][4]), _mm512_add_ps(A[t][2], A[t][6])),
                                  _mm512_add_ps(_mm512_add_ps(A[t][1], A[t][5]), _mm512_add_ps(A[t][3], A[t][7])));
-        if (KIND == 1) r = _mm512_add_ps(r, summ[t]);
+        if (KIND == 1 || KIND == 4) r = _mm512_add_ps(r, summ[t]);
         _mm512_mask_storeu_ps(Y + t * ldy, k, r);
     }
 }
@@ -192,13 +214,12 @@ TGT static AI void pk_kern(const uint8_t *G, int64_t nb, const tk_act *a, const 
 TGT static void pk_avx512(const uint8_t *G, int type, int64_t nb, const tk_act *a, const int32_t *lsA,
                           const int32_t *lsB, int64_t t0, int nt, float *Y, int64_t ldy, int nrows,
                           const uint8_t *pf, int64_t pfspan) {
-    const int kind = type == TK_Q4_0 ? 0 : type == TK_Q4_1 ? 1 : 2;
+    const int kind = type == TK_Q4_0 ? 0 : type == TK_Q4_1 ? 1 : type == TK_Q8_0 ? 2 : type == TK_Q5_0 ? 3 : 4;
 #define PK_CALL(K, N) pk_kern(G, nb, a, lsA, lsB, t0, N, K, Y, ldy, nrows, pf, pfspan)
-    if (nt >= 2) {
-        if (kind == 0) PK_CALL(0, 2); else if (kind == 1) PK_CALL(1, 2); else PK_CALL(2, 2);
-    } else {
-        if (kind == 0) PK_CALL(0, 1); else if (kind == 1) PK_CALL(1, 1); else PK_CALL(2, 1);
-    }
+#define PK_KINDS(N) do { switch (kind) { case 0: PK_CALL(0, N); break; case 1: PK_CALL(1, N); break; \
+    case 2: PK_CALL(2, N); break; case 3: PK_CALL(3, N); break; default: PK_CALL(4, N); break; } } while (0)
+    if (nt >= 2) PK_KINDS(2); else PK_KINDS(1);
+#undef PK_KINDS
 #undef PK_CALL
 }
 #endif
@@ -276,7 +297,7 @@ int tk_matmul_packed_order(const void *P, int type, int64_t rows, int64_t cols, 
     const int atype = tk_vec_dot_type(type);
     const int64_t nb = cols / QK;
     const size_t abytes = (tk_act_bytes(atype, cols, ntok) + 63) & ~(size_t)63;
-    const size_t lbytes = type == TK_Q4_1 || block_order ? 0 : (size_t)ntok * nb * 8 * sizeof(int32_t);
+    const size_t lbytes = type == TK_Q4_1 || type == TK_Q5_1 || block_order ? 0 : (size_t)ntok * nb * 8 * sizeof(int32_t);
     const size_t need = abytes + 2 * lbytes;
     if (need > pk_scratch.n) {
         free(pk_scratch.p);

@@ -15,7 +15,8 @@
 /// Portable block-order kernel: rows [0, nrows) of group G, tokens t0..t0+nt-1.
 void tk_pk_block_generic(const uint8_t *G, int type, int64_t nb, const tk_act *a, int64_t t0, int nt,
                          float *Y, int64_t ldy, int nrows) {
-    const int qb = type == TK_Q8_0 ? 512 : 256, sb = type == TK_Q4_1 ? 64 : 32;
+    const int wide = type == TK_Q8_0 || type == TK_Q5_0 || type == TK_Q5_1, has_m = type == TK_Q4_1 || type == TK_Q5_1;
+    const int qb = wide ? 512 : 256, sb = has_m ? 64 : 32;
     const uint8_t *S = G + nb * qb;
     for (int t = 0; t < nt; t++) {
         const int8_t *y = a->qs + (t0 + t) * a->cols;
@@ -28,7 +29,7 @@ void tk_pk_block_generic(const uint8_t *G, int type, int64_t nb, const tk_act *a
                 tk_half hd;
                 memcpy(&hd, S + b * sb + 2 * L, 2);
                 acc = fmaf(tk_h2f(hd) * d8[b * 8], (float)is, acc);
-                if (type == TK_Q4_1) {
+                if (has_m) {
                     tk_half hm;
                     memcpy(&hm, S + b * sb + 32 + 2 * L, 2);
                     acc = fmaf(tk_h2f(hm), a->s[(t0 + t) * a->nbr + b], acc);
@@ -44,12 +45,13 @@ void tk_pk_block_generic(const uint8_t *G, int type, int64_t nb, const tk_act *a
 #define TGT __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni")))
 #define AI __attribute__((always_inline)) inline
 
-/// 16 rows x NT tokens (NT <= 8); KIND 0 = Q4_0, 1 = Q4_1, 2 = Q8_0. Q4 high nibbles are
-/// shifted down so one int32 chain per token sums the whole block; the Q4_0 (-8) and Q8_0
-/// (stored +128) offsets start the chain as 8 or 128 times -sum(y of the block).
+/// 16 rows x NT tokens (NT <= 8); KIND 0 = Q4_0, 1 = Q4_1, 2 = Q8_0, 3 = Q5_0, 4 = Q5_1 (the last
+/// three byte-wide). Q4 high nibbles are shifted down so one int32 chain per token sums the whole
+/// block; the Q4_0 (-8), Q8_0 (stored +128) and Q5_0 (stored +16) offsets start the chain as 8,
+/// 128 or 16 times -sum(y of the block).
 TGT static AI void pkb_kern(const uint8_t *G, int64_t nb, const tk_act *a, int64_t t0, const int NT, const int KIND,
                             float *Y, int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan) {
-    const int qb = KIND == 2 ? 512 : 256, sb = KIND == 1 ? 64 : 32;
+    const int qb = KIND >= 2 ? 512 : 256, sb = KIND == 1 || KIND == 4 ? 64 : 32;
     const uint8_t *S = G + nb * qb;
     const int8_t *y[8];
     const float *d8[8], *s[8];
@@ -58,8 +60,8 @@ TGT static AI void pkb_kern(const uint8_t *G, int64_t nb, const tk_act *a, int64
     for (int t = 0; t < NT; t++) {
         y[t] = a->qs + (t0 + t) * a->cols;
         d8[t] = a->d8 + (t0 + t) * a->nbr * 8;
-        s[t] = KIND == 1 ? a->s + (t0 + t) * a->nbr : NULL;
-        ns[t] = KIND != 1 ? a->nsum8 + (t0 + t) * a->nbr * 8 : NULL;
+        s[t] = KIND == 1 || KIND == 4 ? a->s + (t0 + t) * a->nbr : NULL;
+        ns[t] = KIND == 0 || KIND == 2 || KIND == 3 ? a->nsum8 + (t0 + t) * a->nbr * 8 : NULL;
         acc[t] = _mm512_setzero_ps();
     }
     const __m512i m4 = _mm512_set1_epi8(0x0F);
@@ -71,7 +73,7 @@ TGT static AI void pkb_kern(const uint8_t *G, int64_t nb, const tk_act *a, int64
             for (uintptr_t l = lo; l < hi; l += 64) _mm_prefetch((const char *)l, _MM_HINT_T0);
         }
         __m512i w[8];
-        if (KIND == 2) {
+        if (KIND >= 2) {
             for (int j = 0; j < 8; j++) w[j] = _mm512_load_si512((const void *)(Q + 64 * j));
         } else {
             for (int j = 0; j < 4; j++) {
@@ -81,20 +83,21 @@ TGT static AI void pkb_kern(const uint8_t *G, int64_t nb, const tk_act *a, int64
             }
         }
         const __m512 dv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(S + b * sb)));
-        const __m512 mv = KIND == 1 ? _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(S + b * sb + 32))) : dv;
+        const __m512 mv = KIND == 1 || KIND == 4 ? _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(S + b * sb + 32))) : dv;
         for (int t = 0; t < NT; t++) {
-            __m512i c = KIND == 1 ? _mm512_setzero_si512() : _mm512_set1_epi32((KIND == 0 ? 8 : 128) * ns[t][b * 8]);
+            __m512i c = KIND == 1 || KIND == 4 ? _mm512_setzero_si512()
+                      : _mm512_set1_epi32((KIND == 0 ? 8 : KIND == 2 ? 128 : 16) * ns[t][b * 8]);
             const int8_t *yb = y[t] + b * QK;
             for (int j = 0; j < 8; j++) {
                 // Q8_0 chunk j = elements 4j..4j+3; Q4: w[j] as set above (low then high nibbles)
-                const int e = KIND == 2 ? 4 * j : (j < 4 ? 4 * j : 16 + 4 * (j - 4));
+                const int e = KIND >= 2 ? 4 * j : (j < 4 ? 4 * j : 16 + 4 * (j - 4));
                 int32_t v;
                 memcpy(&v, yb + e, 4);
                 c = _mm512_dpbusd_epi32(c, w[j], _mm512_set1_epi32(v));
             }
             const __m512 dd = _mm512_mul_ps(dv, _mm512_set1_ps(d8[t][b * 8]));
             acc[t] = _mm512_fmadd_ps(dd, _mm512_cvtepi32_ps(c), acc[t]);
-            if (KIND == 1) acc[t] = _mm512_fmadd_ps(mv, _mm512_set1_ps(s[t][b]), acc[t]);
+            if (KIND == 1 || KIND == 4) acc[t] = _mm512_fmadd_ps(mv, _mm512_set1_ps(s[t][b]), acc[t]);
         }
     }
     const __mmask16 k = (__mmask16)((1u << nrows) - 1);
@@ -103,9 +106,10 @@ TGT static AI void pkb_kern(const uint8_t *G, int64_t nb, const tk_act *a, int64
 
 TGT void tk_pk_block_avx512(const uint8_t *G, int type, int64_t nb, const tk_act *a, int64_t t0, int nt,
                             float *Y, int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan) {
-    const int kind = type == TK_Q4_0 ? 0 : type == TK_Q4_1 ? 1 : 2;
+    const int kind = type == TK_Q4_0 ? 0 : type == TK_Q4_1 ? 1 : type == TK_Q8_0 ? 2 : type == TK_Q5_0 ? 3 : 4;
 #define PKB(K, N) pkb_kern(G, nb, a, t0, N, K, Y, ldy, nrows, pf, pfspan)
-#define PKB_N(N) do { if (kind == 0) PKB(0, N); else if (kind == 1) PKB(1, N); else PKB(2, N); } while (0)
+#define PKB_N(N) do { switch (kind) { case 0: PKB(0, N); break; case 1: PKB(1, N); break; case 2: PKB(2, N); break; \
+    case 3: PKB(3, N); break; default: PKB(4, N); break; } } while (0)
     switch (nt) {
     case 8: PKB_N(8); break;
     case 7: PKB_N(7); break;

@@ -146,14 +146,14 @@ final class MatmulTests: XCTestCase {
         XCTAssertEqual(tk_matmul(w, Int32(TK_Q4_0.rawValue), 1, 33, x, 1, &y, nil), -1)
     }
 
-    /// tk_matmul_packed (row-interleaved Q4_0/Q4_1/Q8_0, vecdot_packed.c) against the same
+    /// tk_matmul_packed (row-interleaved Q4_0/Q4_1/Q8_0/Q5_0/Q5_1, vecdot_packed.c) against the same
     /// double-precision reference: rows not a multiple of the 16-row group, token counts that
     /// hit every tile width and cross the 64-token chunk, with and without a pool, with the
     /// AVX-512 VNNI kernel and the portable one.
     func testPackedMatchesReference() {
         let pool = tk_pool_create(2)
         defer { tk_pool_destroy(pool) }
-        for (i, t) in [QType.q4_0, QType.q4_1, QType.q8_0].enumerated() {
+        for (i, t) in [QType.q4_0, QType.q4_1, QType.q8_0, QType.q5_0, QType.q5_1].enumerated() {
             for (rows, cols) in [(37, 32 * 7), (16, 32), (48, 32 * 48)] {
                 var rng = SeededRNG(seed: UInt64(400 + 10 * i + rows))
                 let w = randomWeights(t, rows: rows, cols: cols, rng: &rng)
