@@ -28,7 +28,7 @@ public final class LlamaModel: LanguageModel {
     /// `.f32` is the exact reference path.
     public var activations: ActivationPrecision = .int8
     /// See `LanguageModel.batchInvariant`.
-    public var batchInvariant = false
+    public var batchInvariant = true
     /// Sees every sublayer output before its residual add (bottleneck adapters); nil: none.
     public var sublayerHook: SublayerHook?
 

@@ -26,7 +26,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Path of scripts/bench_llamacpp.py (default: next to this source tree).") var peerScript: String?
     @Option(help: "KV cache precision: f16 or f32.") var cache: String = "f16"
     @Option(help: "Batched decode: sequence counts to measure (comma-separated; empty for none).") var batch: String = "4,8"
-    @Flag(help: "Batched decode with the single-sequence kernels (bit-identical to decoding each sequence alone; slower).")
+    @Flag(help: "Batched decode with the single-sequence kernels (bit-identical to decoding each sequence alone, the library default; slower). Without it the bench measures block-order batches (batchInvariant = false).")
     var batchInvariant = false
     @Flag(help: "Print JSON.") var json = false
 

@@ -1,7 +1,8 @@
-// BatchDecodeTests.swift: decoding several sequences in one step (shared weight reads). With
-// `batchInvariant` each sequence gets exactly the logits it gets on its own (sequences at
-// different positions); by default int8 batches use the block-order kernels, whose logits must
-// stay as close to exact f32 math as single-sequence int8 decoding is, with the same argmax.
+// BatchDecodeTests.swift: decoding several sequences in one step (shared weight reads). By
+// default (`batchInvariant`) each sequence gets exactly the logits it gets on its own (sequences
+// at different positions); with batchInvariant off, int8 batches use the block-order kernels,
+// whose logits must stay as close to exact f32 math as single-sequence int8 decoding is, with
+// the same argmax.
 import Foundation
 import XCTest
 @testable import Loading
@@ -17,8 +18,7 @@ final class BatchDecodeTests: XCTestCase {
         let prompts: [[Int32]] = [[504, 3575, 282, 4649, 314], [6403, 1980, 253, 655, 28, 665, 436, 253, 1838], [1, 4093, 198]]
         let next: [Int32] = [7042, 3365, 1780]
         let V = m.vocabularySize
-        m.batchInvariant = true
-        defer { m.batchInvariant = false }
+        XCTAssertTrue(m.batchInvariant, "solo-identical batches are the default")
         for (activations, tol) in [(ActivationPrecision.f32, Float(1e-4)), (.int8, 1e-3)] {
             m.activations = activations
             var solo: [[Float]] = []
@@ -44,7 +44,7 @@ final class BatchDecodeTests: XCTestCase {
     func testBlockOrderBatchStaysAsCloseToExactAsSoloDecoding() throws {
         let loaded = try ModelLoader.load(try TestAssets.defaultModelPath(), threads: 2)
         let m = loaded.model
-        XCTAssertFalse(m.batchInvariant, "block-order batches are the default")
+        m.batchInvariant = false  // block-order batches
         let prompts: [[Int32]] = [[504, 3575, 282, 4649, 314], [6403, 1980, 253, 655, 28, 665, 436, 253, 1838], [1, 4093, 198],
                                   [28, 3000, 7, 4093, 198, 504, 11, 2, 99], [1, 2, 3]]
         let V = m.vocabularySize
