@@ -37,13 +37,23 @@ TGT static AI __m256i dot_u8s8(__m256i u, __m256i s) {
 
 #define LOADU(p) _mm256_loadu_si256((const __m256i *)(p))
 
-// ---- 32-element blocks against Q8_0 / Q8_1; KIND 0 = Q4_0, 1 = Q4_1, 2 = Q8_0 ----
+// ---- 32-element blocks against Q8_0 / Q8_1; KIND 0 = Q4_0, 1 = Q4_1, 2 = Q8_0, 3 = Q5_0, 4 = Q5_1 ----
 // Steps of 4 blocks: their f16 scales come in with one 4-lane gather and one conversion, and
 // nibbles are split with a 128-bit broadcast load + per-lane variable shift, which keeps the
 // shuffle port (the bottleneck of the one-block-at-a-time form) at ~1.5 uops per block.
 
-#define BB(K) ((K) == 0 ? 18 : (K) == 1 ? 20 : 34)  // block bytes
-#define QO(K) ((K) == 1 ? 4 : 2)                     // offset of qs in the block
+#define BB(K) ((K) == 0 ? 18 : (K) == 1 ? 20 : (K) == 2 ? 34 : (K) == 3 ? 22 : 24)  // block bytes
+#define QO(K) ((K) == 1 ? 4 : (K) == 3 ? 6 : (K) == 4 ? 8 : 2)                     // offset of qs
+#define HAS_M(K) ((K) == 1 || (K) == 4)                                              // Q4_1, Q5_1: d, m
+
+/// 0xFF in byte i where bit i of the 32 bits at x is set (ggml's bytes_from_bits_32).
+TGT static AI __m256i bytes_from_bits(const uint8_t *x) {
+    uint32_t v;
+    memcpy(&v, x, 4);
+    const __m256i shuf = _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101, 0x0000000000000000);
+    const __m256i bytes = _mm256_or_si256(_mm256_shuffle_epi8(_mm256_set1_epi32((int)v), shuf), _mm256_set1_epi64x(0x7fbfdfeff7fbfdfe));
+    return _mm256_cmpeq_epi8(bytes, _mm256_set1_epi64x(-1));
+}
 
 /// u8 weights (Q8_0: |w|, with the sign to be moved onto y) of one block.
 TGT static AI __m256i q32_x(const uint8_t *w, const int KIND, __m256i *raw) {
@@ -52,13 +62,18 @@ TGT static AI __m256i q32_x(const uint8_t *w, const int KIND, __m256i *raw) {
         return _mm256_sign_epi8(*raw, *raw);
     }
     const __m256i q = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(w + QO(KIND))));
-    return _mm256_and_si256(_mm256_srlv_epi64(q, _mm256_setr_epi64x(0, 0, 4, 4)), _mm256_set1_epi8(0x0F));
+    const __m256i nib = _mm256_and_si256(_mm256_srlv_epi64(q, _mm256_setr_epi64x(0, 0, 4, 4)), _mm256_set1_epi8(0x0F));
+    if (KIND < 3) return nib;
+    // Q5: the fifth bits (qh, after d or d/m) on top: values 0..31 (Q5_0 is stored +16)
+    return _mm256_or_si256(nib, _mm256_and_si256(bytes_from_bits(w + (KIND == 3 ? 2 : 4)), _mm256_set1_epi8(0x10)));
 }
 
 TGT static AI __m256i q32_dot(const int KIND, __m256i x, __m256i raw, const int8_t *y, const int32_t *ns) {
     if (KIND == 2) return dot_u8s8(x, _mm256_sign_epi8(LOADU(y), raw));
     __m256i p = dot_u8s8(x, LOADU(y));
-    return KIND == 0 ? _mm256_add_epi32(p, LOADU(ns)) : p;  // Q4_0 nibbles are stored +8
+    if (KIND == 0) return _mm256_add_epi32(p, LOADU(ns));                     // Q4_0 nibbles are stored +8
+    if (KIND == 3) return _mm256_add_epi32(p, _mm256_slli_epi32(LOADU(ns), 1));  // Q5_0 values are stored +16
+    return p;
 }
 
 TGT static AI void q32_n(const void *vw, const tk_act *a, int64_t t0, const int NT, const int KIND, float *out) {
@@ -73,8 +88,8 @@ TGT static AI void q32_n(const void *vw, const tk_act *a, int64_t t0, const int 
     for (int t = 0; t < NT; t++) {
         y[t] = a->qs + (t0 + t) * a->cols;
         d8[t] = a->d8 + (t0 + t) * a->nbr * 8;
-        s[t] = KIND == 1 ? a->s + (t0 + t) * a->nbr : NULL;
-        ns[t] = KIND == 0 ? a->nsum8 + (t0 + t) * a->nbr * 8 : NULL;
+        s[t] = HAS_M(KIND) ? a->s + (t0 + t) * a->nbr : NULL;
+        ns[t] = KIND == 0 || KIND == 3 ? a->nsum8 + (t0 + t) * a->nbr * 8 : NULL;
         acc0[t] = acc1[t] = _mm256_setzero_ps();
         macc[t] = _mm_setzero_ps();
     }
@@ -82,20 +97,20 @@ TGT static AI void q32_n(const void *vw, const tk_act *a, int64_t t0, const int 
     int64_t b = 0;
     for (; b + 4 <= nb; b += 4) {
         const uint8_t *wq = w + b * bb;
-        // [d0, m0, d1, m1, d2, m2, d3, m3] (m meaningful for Q4_1 only)
+        // [d0, m0, d1, m1, d2, m2, d3, m3] (m meaningful for Q4_1 and Q5_1 only)
         const __m256 dm = _mm256_cvtph_ps(_mm_i32gather_epi32((const int *)wq, gidx, 1));
         for (int k = 0; k < 4; k++) {
             __m256i raw = _mm256_setzero_si256();
             const __m256i x = q32_x(wq + k * bb, KIND, &raw);
             const __m256 dw = _mm256_permutevar8x32_ps(dm, _mm256_set1_epi32(2 * k));
             for (int t = 0; t < NT; t++) {
-                const __m256i p = q32_dot(KIND, x, raw, y[t] + (b + k) * QK, KIND == 0 ? ns[t] + (b + k) * 8 : NULL);
+                const __m256i p = q32_dot(KIND, x, raw, y[t] + (b + k) * QK, ns[t] ? ns[t] + (b + k) * 8 : NULL);
                 const __m256 d = _mm256_mul_ps(dw, _mm256_loadu_ps(d8[t] + (b + k) * 8));
                 if (k & 1) acc1[t] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(p), acc1[t]);
                 else acc0[t] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(p), acc0[t]);
             }
         }
-        if (KIND == 1) {
+        if (HAS_M(KIND)) {
             const __m128 m4 = _mm256_castps256_ps128(_mm256_permutevar8x32_ps(dm, _mm256_setr_epi32(1, 3, 5, 7, 1, 3, 5, 7)));
             for (int t = 0; t < NT; t++) macc[t] = _mm_fmadd_ps(m4, _mm_loadu_ps(s[t] + b), macc[t]);
         }
@@ -109,9 +124,9 @@ TGT static AI void q32_n(const void *vw, const tk_act *a, int64_t t0, const int 
         const __m256i x = q32_x(wq, KIND, &raw);
         const __m256 dw = _mm256_set1_ps(_cvtsh_ss(hd));
         for (int t = 0; t < NT; t++) {
-            const __m256i p = q32_dot(KIND, x, raw, y[t] + b * QK, KIND == 0 ? ns[t] + b * 8 : NULL);
+            const __m256i p = q32_dot(KIND, x, raw, y[t] + b * QK, ns[t] ? ns[t] + b * 8 : NULL);
             acc0[t] = _mm256_fmadd_ps(_mm256_mul_ps(dw, _mm256_loadu_ps(d8[t] + b * 8)), _mm256_cvtepi32_ps(p), acc0[t]);
-            if (KIND == 1) macc[t] = _mm_add_ss(macc[t], _mm_set_ss(_cvtsh_ss(hm) * s[t][b]));
+            if (HAS_M(KIND)) macc[t] = _mm_add_ss(macc[t], _mm_set_ss(_cvtsh_ss(hm) * s[t][b]));
         }
     }
     for (int t = 0; t < NT; t++) {
@@ -124,9 +139,13 @@ TGT static AI void q32_n(const void *vw, const tk_act *a, int64_t t0, const int 
 TGT static AI void q4_0_n(const void *w, const tk_act *a, int64_t t0, const int NT, float *out) { q32_n(w, a, t0, NT, 0, out); }
 TGT static AI void q4_1_n(const void *w, const tk_act *a, int64_t t0, const int NT, float *out) { q32_n(w, a, t0, NT, 1, out); }
 TGT static AI void q8_0_n(const void *w, const tk_act *a, int64_t t0, const int NT, float *out) { q32_n(w, a, t0, NT, 2, out); }
+TGT static AI void q5_0_n(const void *w, const tk_act *a, int64_t t0, const int NT, float *out) { q32_n(w, a, t0, NT, 3, out); }
+TGT static AI void q5_1_n(const void *w, const tk_act *a, int64_t t0, const int NT, float *out) { q32_n(w, a, t0, NT, 4, out); }
 NT_DISPATCH(q4_0)
 NT_DISPATCH(q4_1)
 NT_DISPATCH(q8_0)
+NT_DISPATCH(q5_0)
+NT_DISPATCH(q5_1)
 
 // ---- K-quants against Q8_K ----
 
@@ -298,6 +317,8 @@ tk_dot_fn tk_dot_avx2(int type) {
     case TK_Q4_0: return q4_0;
     case TK_Q4_1: return q4_1;
     case TK_Q8_0: return q8_0;
+    case TK_Q5_0: return q5_0;
+    case TK_Q5_1: return q5_1;
     case TK_Q4_K: return q4_K;
     case TK_Q5_K: return q5_K;
     case TK_Q6_K: return q6_K;
