@@ -1,5 +1,6 @@
 // attention.c: causal grouped-query attention of a chunk of query tokens over a KV cache, one
-// (token, head) pair per job on the pool (chunks of several tokens: attention_blocked.c). Keys/values are f32 or f16 (converted on the fly with
+// (token, head) pair per job on the pool; chunks of several tokens go to attention_blocked.c,
+// which computes the same floats. Keys/values are f32 or f16 (converted on the fly with
 // F16C/AVX-512 where the CPU has them). With an f16 cache the query and the attention weights
 // are rounded to f16 first, as llama.cpp's f16 matrix products do, so logits track llama.cpp.
 #include "tk_internal.h"
@@ -141,8 +142,8 @@ static void attn_task(void *vctx, int ith, int nth) {
 void tk_attention(float *out, const float *q, const void *k_cache, const void *v_cache, int kv_f16,
                   int64_t ntok, int64_t n_head, int64_t n_head_kv, int64_t head_dim, int64_t pos0,
                   float scale, float *scratch, int64_t scratch_stride, tk_pool *pool) {
-    // Chunks of several query rows per KV head go through BLAS blocks (attention_blocked.c);
-    // single tokens (decode) take the per-row loop below.
+    // Chunks of several query rows per KV head go through the tiled kernel (attention_blocked.c,
+    // bit-identical to the loop below); single tokens and other CPUs take the per-row loop.
     if (ntok * (n_head / n_head_kv) >= TK_ATTN_BLOCK_ROWS &&
         tk_attention_blocked(out, q, k_cache, v_cache, kv_f16, ntok, n_head, n_head_kv, head_dim, pos0, scale, pool) == 0)
         return;

@@ -44,10 +44,10 @@ HEAP_FUNCS(cand, above_min)
 HEAP_FUNCS(res, above_max)
 
 // Vectors are the f16 traversal copies (768 B at 384 dims). Prefetching whole 1.5 KB f32
-// vectors saturated the fill buffers (the prefetches themselves took half of this loop's time). The first HNSW_FIRST_LINES lines of every unvisited
-// neighbour are requested together when a node is expanded (their misses overlap), lines up
-// to HNSW_PREFETCH_LINES of the next one while a distance is computed, and the hardware
-// prefetcher follows each stream.
+// vectors saturated the fill buffers (the prefetches took half of this loop's time). The first
+// HNSW_FIRST_LINES lines of every unvisited neighbour are requested together when a node is
+// expanded (their misses overlap), lines up to HNSW_PREFETCH_LINES of the next one while a
+// distance is computed, and the hardware prefetcher follows each stream.
 #define HNSW_FIRST_LINES 2
 #define HNSW_PREFETCH_LINES 4
 #define HNSW_MAX_LINKS 256  // neighbours taken per batch

@@ -109,10 +109,6 @@ float tk_dot_f32_f16(const float *a, const uint16_t *b, int64_t n) {
     return dot_f16_c(a, b, n);
 }
 
-void tk_f32_to_f16_rows(const float *x, uint16_t *out, int64_t n) {
-    for (int64_t i = 0; i < n; i++) out[i] = tk_f32_to_f16(x[i]);
-}
-
 float tk_dot_f32(const float *a, const float *b, int64_t n) {
 #if defined(__x86_64__)
     int f = tk_cpu_features_active();

@@ -161,19 +161,30 @@ public final class LlamaModel: LanguageModel {
         return logits
     }
 
-    /// Attention of layer `l` when every segment is one token in rows 0..<segments.count (decoding
-    /// one or more sequences): one tk_attention_decode call over all their caches. False when it
-    /// does not apply (then the caller runs tk_attention per segment).
-    private func decodeAttention(layer l: Int, segments: [Segment], scale: Float) -> Bool {
-        guard segments.allSatisfy({ $0.rows.count == 1 }), segments.enumerated().allSatisfy({ $0.element.rows.lowerBound == $0.offset }),
-              let precision = segments.first?.cache.precision, segments.allSatisfy({ $0.cache.precision == precision })
-        else { return false }
-        let c = config, s = scratch
-        var keys = segments.map { UnsafeRawPointer($0.cache.layerKeys(l)) as UnsafeRawPointer? }
-        var values = segments.map { UnsafeRawPointer($0.cache.layerValues(l)) as UnsafeRawPointer? }
-        var counts = segments.map { Int64($0.cache.count + 1) }  // the new token is stored, not yet counted
-        return tk_attention_decode(s.attn, s.q, &keys, &values, &counts, Int64(segments.count), precision == .f16 ? 1 : 0,
-                                   Int64(c.heads), Int64(c.kvHeads), Int64(c.headDim), scale, pool.raw) == 0
+    /// Attention of layer `l` when every segment is one token (decoding one or more sequences):
+    /// one tk_attention_decode call over all their caches. `counts` holds each cache's positions
+    /// including the new token (`decodeCounts`). False when the kernel does not apply (then the
+    /// caller runs tk_attention per segment).
+    private func decodeAttention(layer l: Int, segments: [Segment], counts: [Int64], scale: Float) -> Bool {
+        let c = config, s = scratch, n = segments.count
+        return withUnsafeTemporaryAllocation(of: UnsafeRawPointer?.self, capacity: 2 * n) { p in
+            for (i, seg) in segments.enumerated() {
+                p[i] = UnsafeRawPointer(seg.cache.layerKeys(l))
+                p[n + i] = UnsafeRawPointer(seg.cache.layerValues(l))
+            }
+            return tk_attention_decode(s.attn, s.q, p.baseAddress!, p.baseAddress! + n, counts, Int64(n),
+                                       segments[0].cache.precision == .f16 ? 1 : 0, Int64(c.heads), Int64(c.kvHeads),
+                                       Int64(c.headDim), scale, pool.raw) == 0
+        }
+    }
+
+    /// Positions per cache after this step when every segment is one token in rows 0..<count with
+    /// one cache precision (decoding), else nil.
+    private func decodeCounts(_ segments: [Segment]) -> [Int64]? {
+        guard let precision = segments.first?.cache.precision,
+              segments.enumerated().allSatisfy({ $0.element.rows == $0.offset..<$0.offset + 1 && $0.element.cache.precision == precision })
+        else { return nil }
+        return segments.map { Int64($0.cache.count + 1) }  // the new token is stored before attention
     }
 
     /// Rows of a chunk that continue one sequence (one cache).
@@ -197,6 +208,7 @@ public final class LlamaModel: LanguageModel {
             for (t, id) in tokens.enumerated() { embedding.row(Int(id), into: s.x + t * D) }       // x: (T, D)
         }
         let scale = 1 / Float(c.headDim).squareRoot()
+        let counts = decodeCounts(segments)
         for (l, b) in blocks.enumerated() {
             b.attnNorm(s.x, tokens: T, into: s.h)                                                     // (T, D)
             b.wq(s.h, tokens: T, into: s.q, pool: pool, activations: activations)                     // (T, H·Dh)
@@ -208,7 +220,7 @@ public final class LlamaModel: LanguageModel {
                 rope.apply(s.k + r0 * kvDim, tokens: n, heads: c.kvHeads, headDim: c.headDim, firstPosition: pos0)
                 seg.cache.store(layer: l, start: pos0, tokens: n, k: s.k + r0 * kvDim, v: s.v + r0 * kvDim)
             }
-            if !decodeAttention(layer: l, segments: segments, scale: scale) {
+            if !(counts.map { decodeAttention(layer: l, segments: segments, counts: $0, scale: scale) } ?? false) {
                 for seg in segments {
                     let r0 = seg.rows.lowerBound, n = seg.rows.count, pos0 = seg.cache.count
                     tk_attention(s.attn + r0 * qDim, s.q + r0 * qDim, seg.cache.layerKeys(l), seg.cache.layerValues(l),

@@ -1,5 +1,5 @@
-// IndexTests.swift: flat search, HNSW (recall against brute force, determinism, delete,
-// persistence), BM25 against rank_bm25 and by hand, reciprocal rank fusion and MMR.
+// IndexTests.swift: flat search, HNSW (recall against brute force, exact scores on hits,
+// determinism, delete, persistence), BM25 against rank_bm25 and by hand, reciprocal rank fusion and MMR.
 import Foundation
 import Retrieval
 import XCTest
@@ -54,6 +54,22 @@ final class IndexTests: XCTestCase {
         let recall = Double(found) / Double(queries.count * 10)
         print("HNSW recall@10 (n=1200, M=12, efC=80, ef=48): \(recall)")
         XCTAssertGreaterThanOrEqual(recall, 0.95)
+    }
+
+    /// The graph is walked on f16 copies of the vectors; returned hits must carry exact f32 dot
+    /// products (Vectors.dot, the independent brute force), best first, filtered or not.
+    func testHNSWHitsAreRerankedByExactScores() {
+        let h = HNSWIndex(dimension: 64, parameters: HNSWParameters(M: 12, efConstruction: 80, efSearch: 48, seed: 3))
+        for (i, v) in data.enumerated() { h.insert(id: Int64(i), vector: v) }
+        for q in structuredVectors(count: 20, dim: 64, seed: 5) {
+            for filter in [nil, { (id: Int64) in id % 3 == 0 }] as [((Int64) -> Bool)?] {
+                let hits = h.search(q, k: 8, filter: filter)
+                XCTAssertEqual(hits.count, 8)
+                for hit in hits { XCTAssertEqual(hit.score, Vectors.dot(q, data[Int(hit.id)]), accuracy: 1e-6, "id \(hit.id)") }
+                XCTAssertEqual(hits.map(\.score), hits.map(\.score).sorted(by: >), "best first")
+                if filter != nil { XCTAssertTrue(hits.allSatisfy { $0.id % 3 == 0 }) }
+            }
+        }
     }
 
     func testHNSWIsDeterministicAndPersists() throws {

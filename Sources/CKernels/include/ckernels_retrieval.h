@@ -33,8 +33,6 @@ float tk_dot_f32(const float *a, const float *b, int64_t n);
 /// Dot product of an f32 vector with an f16 one (HNSW graph traversal reads f16 copies: half the
 /// memory traffic). AVX-512 / F16C when available; the same floats on every call path.
 float tk_dot_f32_f16(const float *a, const uint16_t *b, int64_t n);
-/// Rounds n floats to f16 (round to nearest even).
-void tk_f32_to_f16_rows(const float *x, uint16_t *out, int64_t n);
 /// out[i] = dot(q, X[i]) for the n rows of X (n, dim), row-major.
 void tk_dot_rows_f32(float *out, const float *q, const float *X, int64_t n, int64_t dim);
 /// Scales each of the n rows of x (n, dim) to unit L2 norm (rows of norm < 1e-12 are divided by 1e-12,

@@ -202,7 +202,7 @@ public final class HNSWIndex {
     func appendHalfs(_ vector: [Float]) {
         let n = vectors16.count
         vectors16.append(contentsOf: repeatElement(0, count: vector.count))
-        vectors16.withUnsafeMutableBufferPointer { h in tk_f32_to_f16_rows(vector, h.baseAddress! + n, Int64(vector.count)) }
+        vectors16.withUnsafeMutableBufferPointer { h in tk_f32_to_f16_row(vector, h.baseAddress! + n, Int64(vector.count)) }
     }
 
     /// The k of `nodes` nearest to q by exact f32 dot product, best first (ties: lower node).
