@@ -27,6 +27,7 @@
 #define PR 16                       // rows per group
 #define PK_NT 2                     // tokens per kernel call (8 lane accumulators each)
 #define PK_AHEAD 8192               // software prefetch distance in the weight stream (decode)
+#define PKB_AHEAD 16384             // the same for the block-order (batched decode) kernel
 #define TOK_CHUNK 64                // tokens per work item (prefill)
 #define ITEM_BYTES (48 * 1024)      // packed weights per work item
 
@@ -259,7 +260,7 @@ static void pk_task(void *vctx, int ith, int nth) {
                     float *Y = c->Y + t * c->rows + g * PR;
 #if defined(__x86_64__)
                     if (c->simd) {
-                        tk_pk_block_avx512(G, c->type, c->nb, c->a, t, nt, Y, c->rows, nrows, G + PK_AHEAD + ((t - t0) / step) * span, span);
+                        tk_pk_block_avx512(G, c->type, c->nb, c->a, t, nt, Y, c->rows, nrows, G + PKB_AHEAD + ((t - t0) / step) * span, span);
                         continue;
                     }
 #endif
