@@ -97,7 +97,40 @@ void tk_softmax(float *x, int64_t n) {
     for (int64_t i = 0; i < n; i++) x[i] *= inv;
 }
 
+#if defined(__x86_64__)
+// SiLU as ggml computes it on x86 (so logits track llama.cpp's): e^-x from the Arm
+// optimized-routines expf (round x·log2 e to n, b = x - n·ln 2 in two steps, degree-5 polynomial,
+// scale by 2^n with scalef, which also gives the 0/inf limits; |n| > 192 is set to 0 or inf
+// outright), then x / (1 + e^-x), times up. AVX-512 only; elsewhere the scalar formula.
+#define SW_TGT __attribute__((target("avx2,fma,avx512f")))
+SW_TGT static inline __m512 swiglu16(__m512 g, __m512 u) {
+    const __m512 x = _mm512_sub_ps(_mm512_setzero_ps(), g);
+    const __m512 r = _mm512_set1_ps(0x1.8p23f);
+    const __m512 z = _mm512_fmadd_ps(x, _mm512_set1_ps(0x1.715476p+0f), r);
+    const __m512 n = _mm512_sub_ps(z, r);
+    const __m512 b = _mm512_fnmadd_ps(n, _mm512_set1_ps(0x1.7f7d1cp-20f), _mm512_fnmadd_ps(n, _mm512_set1_ps(0x1.62e4p-1f), x));
+    const __m512 b2 = _mm512_mul_ps(b, b);
+    const __m512 hi = _mm512_fmadd_ps(_mm512_fmadd_ps(_mm512_set1_ps(0x1.0e4020p-7f), b, _mm512_set1_ps(0x1.573e2ep-5f)), b2,
+                                      _mm512_fmadd_ps(_mm512_set1_ps(0x1.555e66p-3f), b, _mm512_set1_ps(0x1.fffdb6p-2f)));
+    const __m512 p = _mm512_fmadd_ps(hi, b2, _mm512_fmadd_ps(_mm512_set1_ps(0x1.ffffecp-1f), b, _mm512_set1_ps(1.0f)));
+    __m512 e = _mm512_scalef_ps(p, n);
+    const __mmask16 far = _mm512_cmp_ps_mask(_mm512_abs_ps(n), _mm512_set1_ps(192), _CMP_GT_OQ);
+    if (far) e = _mm512_mask_blend_ps(far, e, _mm512_mask_blend_ps(_mm512_cmp_ps_mask(n, _mm512_setzero_ps(), _CMP_LE_OQ),
+                                                                   _mm512_set1_ps(INFINITY), _mm512_setzero_ps()));
+    return _mm512_mul_ps(_mm512_div_ps(g, _mm512_add_ps(_mm512_set1_ps(1.0f), e)), u);
+}
+
+SW_TGT static void swiglu_avx512(float *out, const float *gate, const float *up, int64_t n) {
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(out + i, swiglu16(_mm512_loadu_ps(gate + i), _mm512_loadu_ps(up + i)));
+    for (; i < n; i++) out[i] = gate[i] / (1.0f + expf(-gate[i])) * up[i];
+}
+#endif
+
 void tk_swiglu(float *out, const float *gate, const float *up, int64_t n) {
+#if defined(__x86_64__)
+    if (tk_cpu_features_active() & 2) { swiglu_avx512(out, gate, up, n); return; }
+#endif
     for (int64_t i = 0; i < n; i++) {
         const float g = gate[i];
         out[i] = g / (1.0f + expf(-g)) * up[i];

@@ -1,7 +1,8 @@
 // SoftmaxRopeTests.swift: tk_softmax (AVX-512 polynomial exp from 16 values, libm below) against
 // a float64 softmax, for lengths around the 16-lane boundaries and wide value ranges; tk_rope
 // (cos/sin shared by all heads) against a float64 rotation per head, normal and NeoX layouts,
-// with frequency factors and partial rotary dimensions.
+// with frequency factors and partial rotary dimensions; tk_swiglu (AVX-512 polynomial exp, scalar
+// tail and portable path) against float64 x·sigmoid(x)·up over the whole float range.
 import CKernels
 import Foundation
 import XCTest
@@ -20,6 +21,27 @@ final class SoftmaxRopeTests: XCTestCase {
                     // f32 x - max carries |x - max|·2^-24 into the exponent; the exp itself ~2 ulp
                     let tol = want * (1e-6 + 1.2e-7 * abs(Double(x0[i]) - mx)) + 1e-30
                     XCTAssertLessThan(abs(Double(x[i]) - want), tol, "n \(n) spread \(spread) [\(i)]")
+                }
+            }
+        }
+    }
+
+    func testSwigluMatchesFloat64() {
+        var rng = SeededRNG(seed: 7)
+        for mask: Int32 in [-1, 0] {
+            tk_set_cpu_features_mask(mask)
+            defer { tk_set_cpu_features_mask(-1) }
+            for n in [1, 15, 16, 17, 1536, 4099] {
+                var gate = (0..<n).map { _ in rng.boundedGauss() * 8 }
+                // the ends of the range: exp overflow/underflow, zeros, a huge positive gate
+                for (i, v) in [Float(-110), -88.5, -30, 0, -0.0, 30, 100, 3e30].enumerated() where i < n { gate[n - 1 - i] = v }
+                let up = (0..<n).map { _ in rng.boundedGauss() }
+                var out = [Float](repeating: .nan, count: n)
+                tk_swiglu(&out, gate, up, Int64(n))
+                for i in 0..<n {
+                    let g = Double(gate[i]), want = g / (1 + Foundation.exp(-g)) * Double(up[i])
+                    let tol = abs(want) * 1e-6 + 1e-37
+                    XCTAssertLessThan(abs(Double(out[i]) - want), tol, "mask \(mask) n \(n) gate \(gate[i]) [\(i)]")
                 }
             }
         }
