@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "Tokenizers"),
         .target(name: "Models", dependencies: ["NN"]),
         .target(name: "Loading", dependencies: ["Formats", "Tokenizers", "Models"]),
-        .target(name: "Generation", dependencies: ["Models", "Tokenizers"]),
+        .target(name: "Generation", dependencies: ["Models", "Tokenizers", "CKernels"]),
         .executableTarget(name: "tailor", dependencies: [
             "Loading", "Generation", "Evaluation", "Training", "Adapters", "Retrieval",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

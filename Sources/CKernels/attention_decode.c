@@ -4,8 +4,9 @@
 // it (grouped-query attention), the per-head output accumulators stay in registers across keys,
 // and jobs of all sequences spread over the pool together. Rounding as the per-row path: with an
 // f16 cache q and the probabilities are rounded to f16 (llama.cpp's f16 products); dot products
-// and sums are those of the per-row path (hsum512.h), so results are bit-identical to it. AVX-512 with head_dim a multiple of
-// 16 up to 128; otherwise each sequence runs tk_attention's per-row path.
+// and sums are those of the per-row path (hsum512.h), so results are bit-identical to it. AVX-512
+// (f16 or f32 cache), or AVX2 with an f16 cache, with head_dim a multiple of 16 up to 128;
+// otherwise each sequence runs tk_attention's per-row path.
 #include "tk_internal.h"
 #include "hsum512.h"
 #include <stdatomic.h>
@@ -48,7 +49,25 @@ TGT static AI void adec_heads(const adec_ctx *c, int64_t seq, int64_t hk, int64_
             q[g][i] = x;
         }
     }
-    for (int64_t j = 0; j < n; j++) {
+    // Scores 16 keys at a time: the keys converted to f32 once (kf, in L1), then per query head
+    // 16 fma chains from zero and hsum16x16 (the same tree as hsum16, so the same floats).
+    const __m512 vscale = _mm512_set1_ps(c->scale);
+    int64_t j = 0;
+    for (; j + 16 <= n; j += 16) {
+        __m512 kf[16][8];
+        for (int r = 0; r < 16; r++)
+            for (int i = 0; i < HD16; i++) kf[r][i] = load_row(K, (j + r) * stride + hk * hd + 16 * i, f16);
+        for (int g = 0; g < GC; g++) {
+            __m512 A[16];
+            for (int r = 0; r < 16; r++) {
+                __m512 acc = _mm512_setzero_ps();
+                for (int i = 0; i < HD16; i++) acc = _mm512_fmadd_ps(q[g][i], kf[r][i], acc);
+                A[r] = acc;
+            }
+            _mm512_storeu_ps(S + g * n + j, _mm512_mul_ps(hsum16x16(A), vscale));
+        }
+    }
+    for (; j < n; j++) {
         __m512 k[8];
         for (int i = 0; i < HD16; i++) k[i] = load_row(K, j * stride + hk * hd + 16 * i, f16);
         for (int g = 0; g < GC; g++) {
@@ -118,6 +137,95 @@ TGT static void adec_task(void *vctx, int ith, int nth) {
         }
     }
 }
+
+// AVX2 (f16 cache): the same jobs with 8-lane vectors, bit-identical to the per-row path's
+// dot_f16_avx2 / axpy_f16_avx2 (attention.c): per head one fma chain from zero over the
+// head's dims and that function's horizontal sum; outputs accumulated from zero key by key.
+// Each key row is converted once for all the query heads that share it.
+#define TGT2 __attribute__((target("avx2,fma,f16c")))
+
+TGT2 static AI float adec2_hsum8(__m256 acc) {
+    __m128 r = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
+    r = _mm_add_ps(r, _mm_movehl_ps(r, r));
+    r = _mm_add_ss(r, _mm_movehdup_ps(r));
+    return _mm_cvtss_f32(r);
+}
+
+TGT2 static AI void adec2_heads(const adec_ctx *c, int64_t seq, int64_t hk, int64_t h0, const int GC, float *S) {
+    const int64_t hd = c->head_dim, n = c->n_kv[seq], stride = c->n_head_kv * hd;
+    const uint16_t *K = c->k[seq], *V = c->v[seq];
+    float qr[6][128];
+    for (int g = 0; g < GC; g++) {  // q meets the f16 cache rounded to f16, as in the per-row path
+        memcpy(qr[g], c->q + (seq * c->n_head + h0 + g) * hd, sizeof(float) * (size_t)hd);
+        tk_round_f16_row(qr[g], hd);
+    }
+    for (int64_t j = 0; j < n; j++) {
+        const uint16_t *kr = K + j * stride + hk * hd;
+        __m256 acc[6];
+        for (int g = 0; g < GC; g++) acc[g] = _mm256_setzero_ps();
+        for (int64_t d = 0; d < hd; d += 8) {
+            const __m256 kv = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(kr + d)));
+            for (int g = 0; g < GC; g++) acc[g] = _mm256_fmadd_ps(_mm256_loadu_ps(qr[g] + d), kv, acc[g]);
+        }
+        for (int g = 0; g < GC; g++) S[g * n + j] = adec2_hsum8(acc[g]) * c->scale;
+    }
+    for (int g = 0; g < GC; g++) {
+        tk_softmax(S + g * n, n);
+        tk_round_f16_row(S + g * n, n);
+    }
+    for (int64_t d = 0; d < hd; d += 16) {  // 16 dims of every head at a time: outputs in registers
+        __m256 o[6][2];
+        for (int g = 0; g < GC; g++) o[g][0] = o[g][1] = _mm256_setzero_ps();
+        for (int64_t j = 0; j < n; j++) {
+            const uint16_t *vr = V + j * stride + hk * hd + d;
+            const __m256 v0 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)vr));
+            const __m256 v1 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(vr + 8)));
+            for (int g = 0; g < GC; g++) {
+                const __m256 p = _mm256_set1_ps(S[g * n + j]);
+                o[g][0] = _mm256_fmadd_ps(p, v0, o[g][0]);
+                o[g][1] = _mm256_fmadd_ps(p, v1, o[g][1]);
+            }
+        }
+        for (int g = 0; g < GC; g++) {
+            float *os = c->out + (seq * c->n_head + h0 + g) * hd + d;
+            _mm256_storeu_ps(os, o[g][0]);
+            _mm256_storeu_ps(os + 8, o[g][1]);
+        }
+    }
+}
+
+TGT2 static void adec2_task(void *vctx, int ith, int nth) {
+    (void)ith;
+    (void)nth;
+    adec_ctx *c = vctx;
+    const int64_t group = c->n_head / c->n_head_kv, gmax = 6;
+    int64_t maxn = 0;
+    for (int64_t s = 0; s < c->nseq; s++) maxn = c->n_kv[s] > maxn ? c->n_kv[s] : maxn;
+    const size_t need = (size_t)(gmax * maxn);
+    if (need > adec_scratch.n) {
+        free(adec_scratch.p);
+        adec_scratch.p = malloc(sizeof(float) * need);
+        adec_scratch.n = adec_scratch.p ? need : 0;
+        if (!adec_scratch.p) { atomic_store(&c->failed, 1); return; }
+    }
+    float *S = adec_scratch.p;
+    for (;;) {
+        const int64_t job = atomic_fetch_add_explicit(&c->next, 1, memory_order_relaxed);
+        if (job >= c->nseq * c->n_head_kv) return;
+        const int64_t seq = job / c->n_head_kv, hk = job % c->n_head_kv;
+        for (int64_t h0 = hk * group; h0 < (hk + 1) * group; h0 += gmax) {
+            const int64_t gc = (hk + 1) * group - h0 < gmax ? (hk + 1) * group - h0 : gmax;
+            switch (gc) {
+            case 1: adec2_heads(c, seq, hk, h0, 1, S); break;
+            case 2: adec2_heads(c, seq, hk, h0, 2, S); break;
+            case 3: adec2_heads(c, seq, hk, h0, 3, S); break;
+            case 4: adec2_heads(c, seq, hk, h0, 4, S); break;
+            case 5: adec2_heads(c, seq, hk, h0, 5, S); break;
+            default: adec2_heads(c, seq, hk, h0, 6, S); break;
+            }
+        }
+    }
+}
 #endif
 
 int tk_attention_decode(float *out, const float *q, const void *const *k_caches, const void *const *v_caches,
@@ -134,6 +242,17 @@ int tk_attention_decode(float *out, const float *q, const void *const *k_caches,
         atomic_init(&c.next, 0);
         atomic_init(&c.failed, 0);
         tk_pool_run(pool, adec_task, &c);
+        if (!atomic_load(&c.failed)) return 0;
+    } else if ((tk_cpu_features_active() & TK_CPU_AVX2) && kv_f16 && head_dim % 16 == 0 && head_dim >= 16 &&
+               head_dim <= 128 && n_head % n_head_kv == 0) {
+        adec_ctx c;
+        memset(&c, 0, sizeof c);
+        c.out = out; c.q = q; c.k = k_caches; c.v = v_caches; c.n_kv = n_kv;
+        c.nseq = nseq; c.n_head = n_head; c.n_head_kv = n_head_kv; c.head_dim = head_dim; c.kv_f16 = kv_f16;
+        c.scale = scale;
+        atomic_init(&c.next, 0);
+        atomic_init(&c.failed, 0);
+        tk_pool_run(pool, adec2_task, &c);
         if (!atomic_load(&c.failed)) return 0;
     }
 #endif

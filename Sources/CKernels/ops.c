@@ -145,3 +145,52 @@ void tk_add_bias(float *y, const float *bias, int64_t ntok, int64_t n) {
     for (int64_t t = 0; t < ntok; t++)
         for (int64_t i = 0; i < n; i++) y[t * n + i] += bias[i];
 }
+
+#if defined(__x86_64__)
+// Argmax 16 lanes at a time: each lane keeps its first maximum (strict >), then the largest value
+// with the smallest index among the lanes, which is the first maximum of the row. A NaN anywhere
+// sends the row to the scalar loop, whose comparisons define the answer then.
+SW_TGT static int64_t argmax_avx512(const float *x, int64_t n) {
+    __m512 best = _mm512_loadu_ps(x);
+    __m512i bidx = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), idx = bidx;
+    const __m512i step = _mm512_set1_epi32(16);
+    __mmask16 nan = _mm512_cmp_ps_mask(best, best, _CMP_UNORD_Q);
+    int64_t i = 16;
+    for (; i + 16 <= n; i += 16) {
+        idx = _mm512_add_epi32(idx, step);
+        const __m512 v = _mm512_loadu_ps(x + i);
+        nan |= _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+        const __mmask16 gt = _mm512_cmp_ps_mask(v, best, _CMP_GT_OQ);
+        best = _mm512_mask_mov_ps(best, gt, v);
+        bidx = _mm512_mask_mov_epi32(bidx, gt, idx);
+    }
+    if (nan) return -1;
+    float bv[16];
+    int32_t bi[16];
+    _mm512_storeu_ps(bv, best);
+    _mm512_storeu_si512(bi, bidx);
+    int64_t r = bi[0];
+    float m = bv[0];
+    for (int l = 1; l < 16; l++)
+        if (bv[l] > m || (bv[l] == m && bi[l] < r)) { m = bv[l]; r = bi[l]; }
+    for (; i < n; i++) {
+        if (x[i] != x[i]) return -1;
+        if (x[i] > m) { m = x[i]; r = i; }
+    }
+    return r;
+}
+#endif
+
+int64_t tk_argmax(const float *x, int64_t n) {
+    if (n <= 0) return -1;
+#if defined(__x86_64__)
+    if (n >= 16 && n <= INT32_MAX && (tk_cpu_features_active() & 2)) {
+        const int64_t r = argmax_avx512(x, n);
+        if (r >= 0) return r;
+    }
+#endif
+    int64_t best = 0;
+    for (int64_t i = 1; i < n; i++)
+        if (x[i] > x[best]) best = i;
+    return best;
+}

@@ -80,6 +80,11 @@ static inline int tk_pk_quant(const uint8_t *G, int type, int qb, int64_t b, int
 }
 void tk_pk_block_generic(const uint8_t *G, int type, int64_t nb, const tk_act *a, int64_t t0, int nt,
                          float *Y, int64_t ldy, int nrows);
+void tk_pk_block_avx2(const uint8_t *G, int type, int64_t nb, const tk_act *a, int64_t t0, int nt,
+                      float *Y, int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan);
+/// AVX2 lane-order (ggml sums) packed kernel; lsA: -8 x the 4-element lane sums of y (Q4_0/Q5_0).
+void tk_pk_lane_avx2(const uint8_t *G, int type, int64_t nb, const tk_act *a, const int32_t *lsA, int64_t t0,
+                     int nt, float *Y, int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan);
 void tk_pk_block_avx512(const uint8_t *G, int type, int64_t nb, const tk_act *a, int64_t t0, int nt,
                         float *Y, int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan);
 

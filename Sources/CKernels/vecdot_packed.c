@@ -17,8 +17,8 @@
 //           byte 4j+k of row L's block b (Q8_0: xor 0x80; Q5: element 4j+k's 5-bit value, so
 //           Q5 weights take 32 bytes per block and row instead of 20: 1.5x their file size)
 //   scales: nb blocks x SB bytes: d of the 16 rows (f16), then m of the 16 rows (Q4_1, Q5_1)
-// Limits: the SIMD kernel needs AVX-512 VNNI; elsewhere a portable scalar loop runs (slow:
-// callers should not pack unless tk_packed_preferred says so).
+// Limits: SIMD kernels for AVX-512 VNNI (here) and AVX2 (vecdot_packed_avx2.c); elsewhere a
+// portable scalar loop runs (slow: callers should not pack unless tk_packed_preferred says so).
 #include "tk_internal.h"
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -47,9 +47,14 @@ size_t tk_packed_bytes(int type, int64_t rows, int64_t cols) {
     return (size_t)((rows + PR - 1) / PR) * group_bytes(type, cols / QK);
 }
 
-int tk_packed_preferred(int type) {
+/// Which SIMD kernel runs the packed layout: 1 AVX-512 VNNI, 2 AVX2 (vecdot_packed_avx2.c), 0 none.
+static int packed_simd(void) {
     const int f = tk_cpu_features_active();
-    return packable(type) && (f & TK_CPU_AVX512) && (f & TK_CPU_VNNI);
+    return (f & TK_CPU_AVX512) && (f & TK_CPU_VNNI) ? 1 : (f & TK_CPU_AVX2) ? 2 : 0;
+}
+
+int tk_packed_preferred(int type) {
+    return packable(type) && packed_simd() != 0;
 }
 
 int tk_pack_weights(const void *W, int type, int64_t rows, int64_t cols, void *out) {
@@ -259,6 +264,10 @@ static void pk_task(void *vctx, int ith, int nth) {
                     const int nt = (int)(t1 - t < step ? t1 - t : step);
                     float *Y = c->Y + t * c->rows + g * PR;
 #if defined(__x86_64__)
+                    if (c->simd == 2) {
+                        tk_pk_block_avx2(G, c->type, c->nb, c->a, t, nt, Y, c->rows, nrows, G + PKB_AHEAD + ((t - t0) / step) * span, span);
+                        continue;
+                    }
                     if (c->simd) {
                         tk_pk_block_avx512(G, c->type, c->nb, c->a, t, nt, Y, c->rows, nrows, G + PKB_AHEAD + ((t - t0) / step) * span, span);
                         continue;
@@ -274,6 +283,10 @@ static void pk_task(void *vctx, int ith, int nth) {
 #if defined(__x86_64__)
                 if (c->simd) {
                     const uint8_t *pf = G + PK_AHEAD + ((t - t0) / PK_NT) * span;
+                    if (c->simd == 2) {
+                        tk_pk_lane_avx2(G, c->type, c->nb, c->a, c->lsA, t, nt, Y, c->rows, nrows, pf, span);
+                        continue;
+                    }
                     pk_avx512(G, c->type, c->nb, c->a, c->lsA, c->lsB, t, nt, Y, c->rows, nrows, pf, span);
                     continue;
                 }
@@ -328,7 +341,7 @@ int tk_matmul_packed_order(const void *P, int type, int64_t rows, int64_t cols, 
     memset(&c, 0, sizeof c);
     c.P = P;
     c.type = type;
-    c.simd = tk_packed_preferred(type);
+    c.simd = packed_simd();
     c.block_order = block_order != 0;
     c.rows = rows;
     c.nb = nb;

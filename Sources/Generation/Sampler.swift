@@ -2,6 +2,8 @@
 // repetition penalty -> top-k -> top-p -> min-p -> temperature -> draw. Temperature <= 0 is
 // greedy (argmax, ties to the lowest id). Deterministic under a seed.
 
+import CKernels
+
 public struct SamplingConfig: Sendable, Equatable, Codable {
     public var temperature: Float = 0.8
     public var topK: Int = 40
@@ -87,9 +89,13 @@ public struct Sampler {
 
     /// Index of the largest value; ties go to the lowest index.
     public static func argmax(_ v: [Float]) -> Int32 {
-        var best = 0
-        for i in 1..<v.count where v[i] > v[best] { best = i }
-        return Int32(best)
+        v.withUnsafeBufferPointer { argmax($0) }
+    }
+
+    /// Greedy choice over one logits row in place (e.g. one sequence's row of a batch).
+    public static func argmax(_ v: UnsafeBufferPointer<Float>) -> Int32 {
+        precondition(!v.isEmpty, "argmax of no logits")
+        return Int32(tk_argmax(v.baseAddress!, Int64(v.count)))
     }
 
     /// The k largest (id, logit) pairs, descending; ties by lower id first.

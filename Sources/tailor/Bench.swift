@@ -109,7 +109,9 @@ extension Bench {
         let t0 = now()
         for _ in 0..<decodeTokens {
             let logits = try m.decodeBatch(next, caches: caches)
-            next = (0..<sequences).map { i in Sampler.argmax(Array(logits[i * V..<(i + 1) * V])) }
+            next = logits.withUnsafeBufferPointer { l in
+                (0..<sequences).map { i in Sampler.argmax(UnsafeBufferPointer(rebasing: l[i * V..<(i + 1) * V])) }
+            }
         }
         return Double(sequences * decodeTokens) / (now() - t0)
     }

@@ -57,6 +57,28 @@ final class SamplerTests: XCTestCase {
         XCTAssertEqual(Sampler.argmax([0, 0, 0]), 0)
     }
 
+    /// The SIMD argmax against the plain first-maximum loop: lengths around the 16-lane blocks
+    /// and a vocabulary-sized row, values drawn from a few levels so ties are common and the
+    /// maximum lands in the tail, in the first lane or in any block; NaN rows follow the loop too.
+    func testArgmaxMatchesFirstMaximumLoop() {
+        func reference(_ v: [Float]) -> Int32 {
+            var best = 0
+            for i in 1..<v.count where v[i] > v[best] { best = i }
+            return Int32(best)
+        }
+        var rng = SystemRandomNumberGenerator()
+        for n in [1, 2, 15, 16, 17, 31, 32, 33, 47, 100, 49152] {
+            for trial in 0..<40 {
+                let levels = trial % 2 == 0 ? 4 : 1000
+                var v = (0..<n).map { _ in Float(Int.random(in: 0..<levels, using: &rng)) - Float(levels / 2) }
+                if trial % 5 == 1 { v[Int.random(in: 0..<n, using: &rng)] = .infinity }
+                if trial % 7 == 2 { v[Int.random(in: 0..<n, using: &rng)] = .nan }
+                if trial % 11 == 3 { v = v.map { _ in -.infinity } }
+                XCTAssertEqual(Sampler.argmax(v), reference(v), "n \(n) trial \(trial)")
+            }
+        }
+    }
+
     func testRepetitionPenaltyAsLlamaCpp() {
         // llama.cpp divides positive logits and multiplies negative ones by the penalty, once per distinct token
         var s = Sampler(SamplingConfig(temperature: 0, topK: 0, topP: 1, minP: 0, repetitionPenalty: 2, repetitionWindow: 2))

@@ -149,7 +149,7 @@ final class MatmulTests: XCTestCase {
     /// tk_matmul_packed (row-interleaved Q4_0/Q4_1/Q8_0/Q5_0/Q5_1, vecdot_packed.c) against the same
     /// double-precision reference: rows not a multiple of the 16-row group, token counts that
     /// hit every tile width and cross the 64-token chunk, with and without a pool, with the
-    /// AVX-512 VNNI kernel and the portable one.
+    /// AVX-512 VNNI kernels, the AVX2 ones (vecdot_packed_avx2.c) and the portable ones.
     func testPackedMatchesReference() {
         let pool = tk_pool_create(2)
         defer { tk_pool_destroy(pool) }
@@ -166,7 +166,7 @@ final class MatmulTests: XCTestCase {
                     let x = (0..<ntok * cols).map { _ in rng.boundedGauss() * (Bool.random(using: &rng) ? 1 : 0.05) }
                     let (ref, mag) = reference(t, w: w, rows: rows, cols: cols, x: x, ntok: ntok)
                     var portable: [[Float]?] = [nil, nil]
-                    for mask in [Int32(0), -1] {
+                    for mask in [Int32(0), 1, -1] {
                         tk_set_cpu_features_mask(mask)
                         for pl in [nil, pool] {
                           for order in [Int32(0), 1] {  // ggml's lane order; block order (vecdot_packed_block.c)

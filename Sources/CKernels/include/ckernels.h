@@ -88,7 +88,7 @@ void tk_huge_release(void *p, tk_huge_chunk *chunk);
 /// Row-interleaved ("packed") Q4_0/Q4_1/Q8_0 weights for fast int8 matvec/matmul (vecdot_packed.c):
 /// bytes of the packed form of a (rows, cols) matrix, or 0 if `type`/shape cannot be packed.
 size_t tk_packed_bytes(int type, int64_t rows, int64_t cols);
-/// 1 if the packed path is faster than tk_matmul for `type` on this CPU (AVX-512 VNNI present).
+/// 1 if the packed path is faster than tk_matmul for `type` on this CPU (AVX-512 VNNI or AVX2).
 int tk_packed_preferred(int type);
 /// Repacks W (rows, cols, ggml layout) into `out` (tk_packed_bytes long, 64-byte aligned).
 /// Returns 0, or -1 if the type/shape cannot be packed.
@@ -139,6 +139,9 @@ void tk_softmax(float *x, int64_t n);
 void tk_swiglu(float *out, const float *gate, const float *up, int64_t n);
 /// y[i] += x[i].
 void tk_add(float *y, const float *x, int64_t n);
+/// Index of the first largest of n values (comparisons as `x[i] > x[best]`, so with NaNs the
+/// answer is that loop's); -1 when n <= 0.
+int64_t tk_argmax(const float *x, int64_t n);
 /// y[t, i] += bias[i] for t in 0..<ntok.
 void tk_add_bias(float *y, const float *bias, int64_t ntok, int64_t n);
 

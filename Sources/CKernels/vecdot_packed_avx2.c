@@ -1,0 +1,212 @@
+// vecdot_packed_avx2.c: the packed Q4_0/Q4_1/Q8_0/Q5_0/Q5_1 kernels (layout in vecdot_packed.c)
+// for x86 CPUs with AVX2 but without AVX-512 VNNI (Zen 1-3, Haswell to Skylake client). A
+// 64-byte chunk of a 16-row group is taken as two 32-byte halves, rows 0-7 and rows 8-15; each
+// half is one ymm of 8 rows x 4 quant bytes, dotted with the token's 4 activation bytes
+// broadcast: maddubs + madd(1) give each row's 4-element integer sum in its own lane, so there
+// are no horizontal sums and no shuffles, and the loads stream.
+//
+// Two orders, as on AVX-512:
+// - lane order (tk_pk_lane_avx2; single-sequence decode and prefill): ggml's x86 vec_dot sums,
+//   8 lanes of 4 consecutive elements with their own float accumulators of d_w*d_y*isum_lane,
+//   ggml's hsum_float_8 tree, then the m_w*s_y sum; the same floats as the AVX-512 kernel.
+// - block order (tk_pk_block_avx2; batched decode): one int sum per row and block (the int16
+//   pair sums of the 8 chunks are added before one madd where they cannot overflow), scaled once
+//   by d_w*d_y, as vecdot_packed_block.c.
+// Byte-wide values: Q8_0 is stored w ^ 0x80; maddubs would saturate on w + 128, so it is taken
+// back to w and dotted as |w| against y with w's sign (ggml's AVX2 trick; |w| <= 128 and
+// |y| <= 127 keep the pair sums below 2^15). Q5 values are 0..31. Q4 high nibbles are shifted
+// down (maddubs would saturate on 16*hi).
+#include "tk_internal.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define TGT __attribute__((target("avx2,fma,f16c")))
+#define AI __attribute__((always_inline)) inline
+#define PK2_HINT _MM_HINT_T0
+
+TGT static AI __m256i b4(const int8_t *p) {
+    int32_t v;
+    memcpy(&v, p, 4);
+    return _mm256_set1_epi32(v);
+}
+
+/// int32 lane i = sum of the 4 products u8 u[4i+k] * s8 s[4i+k].
+TGT static AI __m256i dot4(__m256i u, __m256i s) {
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1));
+}
+
+/// Q8_0 chunk (stored w ^ 0x80) against broadcast y bytes: maddubs pair sums of |w| * sign(w)y.
+TGT static AI __m256i q8_pairs(__m256i stored, __m256i y) {
+    const __m256i w = _mm256_xor_si256(stored, _mm256_set1_epi8((char)0x80));
+    return _mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(y, w));
+}
+
+TGT static AI void prefetch_share(const uint8_t *pf, int64_t pfspan, int64_t b, int64_t nb) {
+    const uintptr_t lo = ((uintptr_t)pf + (uintptr_t)(b * pfspan / nb) + 63) & ~(uintptr_t)63;
+    const uintptr_t hi = (uintptr_t)pf + (uintptr_t)((b + 1) * pfspan / nb);
+    for (uintptr_t l = lo; l < hi; l += 64) _mm_prefetch((const char *)l, PK2_HINT);
+}
+
+TGT static AI void store_rows(float *Y, __m256 r, int n) {
+    if (n >= 8) { _mm256_storeu_ps(Y, r); return; }
+    float t[8];
+    _mm256_storeu_ps(t, r);
+    for (int i = 0; i < n; i++) Y[i] = t[i];
+}
+
+/// Lane order, rows 8H..8H+7 of group G, token t. KIND 0 = Q4_0, 1 = Q4_1, 2 = Q8_0, 3 = Q5_0,
+/// 4 = Q5_1. lsA: -8 times the 4-element lane sums of y (the Q4_0 / Q5_0 offsets).
+TGT static AI void pk2_lane(const uint8_t *G, int64_t nb, const tk_act *a, const int32_t *lsA, int64_t t,
+                            const int KIND, int H, float *Y, int n, const uint8_t *pf, int64_t pfspan) {
+    const int qb = KIND >= 2 ? 512 : 256, sb = KIND == 1 || KIND == 4 ? 64 : 32;
+    const uint8_t *S = G + nb * qb;
+    const int8_t *y = a->qs + t * a->cols;
+    const float *d8 = a->d8 + t * a->nbr * 8;
+    const float *s = KIND == 1 || KIND == 4 ? a->s + t * a->nbr : NULL;
+    const int32_t *la = KIND == 0 || KIND == 3 ? lsA + t * a->nbr * 8 : NULL;
+    __m256 A[8], summ = _mm256_setzero_ps();
+    for (int k = 0; k < 8; k++) A[k] = _mm256_setzero_ps();
+    const __m256i m4 = _mm256_set1_epi8(0x0F);
+    for (int64_t b = 0; b < nb; b++) {
+        const uint8_t *Q = G + b * qb + 32 * H;
+        const int8_t *yb = y + b * QK;
+        if (pf) prefetch_share(pf, pfspan, b, nb);
+        const __m256 dd = _mm256_mul_ps(_mm256_cvtph_ps(_mm_load_si128((const __m128i *)(S + b * sb + 16 * H))),
+                                        _mm256_set1_ps(d8[b * 8]));
+        if (KIND >= 2) {
+            for (int j = 0; j < 8; j++) {
+                const __m256i w = _mm256_load_si256((const __m256i *)(Q + 64 * j));
+                __m256i c = KIND == 2 ? _mm256_madd_epi16(q8_pairs(w, b4(yb + 4 * j)), _mm256_set1_epi16(1))
+                                      : dot4(w, b4(yb + 4 * j));
+                if (KIND == 3) c = _mm256_add_epi32(c, _mm256_set1_epi32(2 * la[b * 8 + j]));
+                A[j] = _mm256_fmadd_ps(dd, _mm256_cvtepi32_ps(c), A[j]);
+            }
+        } else {
+            for (int j = 0; j < 4; j++) {
+                const __m256i w = _mm256_load_si256((const __m256i *)(Q + 64 * j));
+                __m256i cl = dot4(_mm256_and_si256(w, m4), b4(yb + 4 * j));
+                __m256i ch = dot4(_mm256_and_si256(_mm256_srli_epi16(w, 4), m4), b4(yb + 16 + 4 * j));
+                if (KIND == 0) {
+                    cl = _mm256_add_epi32(cl, _mm256_set1_epi32(la[b * 8 + j]));
+                    ch = _mm256_add_epi32(ch, _mm256_set1_epi32(la[b * 8 + 4 + j]));
+                }
+                A[j] = _mm256_fmadd_ps(dd, _mm256_cvtepi32_ps(cl), A[j]);
+                A[4 + j] = _mm256_fmadd_ps(dd, _mm256_cvtepi32_ps(ch), A[4 + j]);
+            }
+        }
+        if (KIND == 1 || KIND == 4) {
+            const __m256 mv = _mm256_cvtph_ps(_mm_load_si128((const __m128i *)(S + b * sb + 32 + 16 * H)));
+            summ = _mm256_fmadd_ps(mv, _mm256_set1_ps(s[b]), summ);
+        }
+    }
+    // ggml's hsum_float_8 order over the lanes, then + the m terms
+    __m256 r = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(A[0], A[4]), _mm256_add_ps(A[2], A[6])),
+                             _mm256_add_ps(_mm256_add_ps(A[1], A[5]), _mm256_add_ps(A[3], A[7])));
+    if (KIND == 1 || KIND == 4) r = _mm256_add_ps(r, summ);
+    store_rows(Y, r, n);
+}
+
+TGT void tk_pk_lane_avx2(const uint8_t *G, int type, int64_t nb, const tk_act *a, const int32_t *lsA, int64_t t0,
+                         int nt, float *Y, int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan) {
+    const int kind = type == TK_Q4_0 ? 0 : type == TK_Q4_1 ? 1 : type == TK_Q8_0 ? 2 : type == TK_Q5_0 ? 3 : 4;
+    for (int t = 0; t < nt; t++)
+        for (int H = 0; H < 2 && 8 * H < nrows; H++) {
+            const uint8_t *p = t == 0 && H == 0 ? pf : NULL;  // the first pass streams; the rest hit L1
+            float *y = Y + t * ldy + 8 * H;
+            const int n = nrows - 8 * H;
+            switch (kind) {
+            case 0: pk2_lane(G, nb, a, lsA, t0 + t, 0, H, y, n, p, pfspan); break;
+            case 1: pk2_lane(G, nb, a, lsA, t0 + t, 1, H, y, n, p, pfspan); break;
+            case 2: pk2_lane(G, nb, a, lsA, t0 + t, 2, H, y, n, p, pfspan); break;
+            case 3: pk2_lane(G, nb, a, lsA, t0 + t, 3, H, y, n, p, pfspan); break;
+            default: pk2_lane(G, nb, a, lsA, t0 + t, 4, H, y, n, p, pfspan); break;
+            }
+        }
+}
+
+/// Block order, rows 8H..8H+7 of group G, tokens t0..t0+NT-1 (NT <= 4): the weights of a block
+/// are unpacked once for all NT tokens.
+TGT static AI void pk2_block(const uint8_t *G, int64_t nb, const tk_act *a, int64_t t0, const int NT, const int KIND,
+                             int H, float *Y, int64_t ldy, int n, const uint8_t *pf, int64_t pfspan) {
+    const int qb = KIND >= 2 ? 512 : 256, sb = KIND == 1 || KIND == 4 ? 64 : 32;
+    const uint8_t *S = G + nb * qb;
+    const int8_t *y[4];
+    const float *d8[4], *s[4];
+    const int32_t *ns[4];
+    __m256 acc[4];
+    for (int t = 0; t < NT; t++) {
+        y[t] = a->qs + (t0 + t) * a->cols;
+        d8[t] = a->d8 + (t0 + t) * a->nbr * 8;
+        s[t] = KIND == 1 || KIND == 4 ? a->s + (t0 + t) * a->nbr : NULL;
+        ns[t] = KIND == 0 || KIND == 3 ? a->nsum8 + (t0 + t) * a->nbr * 8 : NULL;
+        acc[t] = _mm256_setzero_ps();
+    }
+    const __m256i m4 = _mm256_set1_epi8(0x0F), one = _mm256_set1_epi16(1);
+    for (int64_t b = 0; b < nb; b++) {
+        const uint8_t *Q = G + b * qb + 32 * H;
+        if (pf) prefetch_share(pf, pfspan, b, nb);
+        const __m256 dv = _mm256_cvtph_ps(_mm_load_si128((const __m128i *)(S + b * sb + 16 * H)));
+        const __m256 mv = KIND == 1 || KIND == 4 ? _mm256_cvtph_ps(_mm_load_si128((const __m128i *)(S + b * sb + 32 + 16 * H))) : dv;
+        __m256i w[8];
+        if (KIND >= 2) {
+            for (int j = 0; j < 8; j++) w[j] = _mm256_load_si256((const __m256i *)(Q + 64 * j));
+        } else {
+            for (int j = 0; j < 4; j++) {
+                const __m256i v = _mm256_load_si256((const __m256i *)(Q + 64 * j));
+                w[j] = _mm256_and_si256(v, m4);                            // elements 4j..4j+3
+                w[4 + j] = _mm256_and_si256(_mm256_srli_epi16(v, 4), m4);  // elements 16+4j..
+            }
+        }
+        for (int t = 0; t < NT; t++) {
+            const int8_t *yb = y[t] + b * QK;
+            __m256i c;
+            if (KIND == 2) {  // pair sums up to 2*128*127: widen each chunk
+                c = _mm256_setzero_si256();
+                for (int j = 0; j < 8; j++) c = _mm256_add_epi32(c, _mm256_madd_epi16(q8_pairs(w[j], b4(yb + 4 * j)), one));
+            } else if (KIND >= 3) {  // Q5: pair sums up to 2*31*127, four of them fit in int16
+                __m256i p0 = _mm256_maddubs_epi16(w[0], b4(yb)), p1 = _mm256_maddubs_epi16(w[4], b4(yb + 16));
+                for (int j = 1; j < 4; j++) {
+                    p0 = _mm256_add_epi16(p0, _mm256_maddubs_epi16(w[j], b4(yb + 4 * j)));
+                    p1 = _mm256_add_epi16(p1, _mm256_maddubs_epi16(w[4 + j], b4(yb + 16 + 4 * j)));
+                }
+                c = _mm256_add_epi32(_mm256_madd_epi16(p0, one), _mm256_madd_epi16(p1, one));
+            } else {  // Q4: pair sums up to 2*15*127, all eight fit in int16
+                __m256i p = _mm256_maddubs_epi16(w[0], b4(yb));
+                for (int j = 1; j < 8; j++) {
+                    const int e = j < 4 ? 4 * j : 16 + 4 * (j - 4);
+                    p = _mm256_add_epi16(p, _mm256_maddubs_epi16(w[j], b4(yb + e)));
+                }
+                c = _mm256_madd_epi16(p, one);
+            }
+            // Q4_0 (-8) and Q5_0 (stored +16): 8 or 16 times -sum(y of the block)
+            if (KIND == 0 || KIND == 3) c = _mm256_add_epi32(c, _mm256_set1_epi32((KIND == 0 ? 8 : 16) * ns[t][b * 8]));
+            const __m256 dd = _mm256_mul_ps(dv, _mm256_set1_ps(d8[t][b * 8]));
+            acc[t] = _mm256_fmadd_ps(dd, _mm256_cvtepi32_ps(c), acc[t]);
+            if (KIND == 1 || KIND == 4) acc[t] = _mm256_fmadd_ps(mv, _mm256_set1_ps(s[t][b]), acc[t]);
+        }
+    }
+    for (int t = 0; t < NT; t++) store_rows(Y + t * ldy, acc[t], n);
+}
+
+TGT void tk_pk_block_avx2(const uint8_t *G, int type, int64_t nb, const tk_act *a, int64_t t0, int nt,
+                          float *Y, int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan) {
+    const int kind = type == TK_Q4_0 ? 0 : type == TK_Q4_1 ? 1 : type == TK_Q8_0 ? 2 : type == TK_Q5_0 ? 3 : 4;
+#define PB2(K, N) pk2_block(G, nb, a, t, N, K, H, Y + (t - t0) * ldy + 8 * H, ldy, nrows - 8 * H, p, pfspan)
+#define PB2_N(N) do { switch (kind) { case 0: PB2(0, N); break; case 1: PB2(1, N); break; case 2: PB2(2, N); break; \
+    case 3: PB2(3, N); break; default: PB2(4, N); break; } } while (0)
+    for (int64_t t = t0; t < t0 + nt; t += 4) {
+        const int m = (int)(t0 + nt - t < 4 ? t0 + nt - t : 4);
+        for (int H = 0; H < 2 && 8 * H < nrows; H++) {
+            const uint8_t *p = t == t0 && H == 0 ? pf : NULL;
+            switch (m) {
+            case 4: PB2_N(4); break;
+            case 3: PB2_N(3); break;
+            case 2: PB2_N(2); break;
+            default: PB2_N(1); break;
+            }
+        }
+    }
+#undef PB2_N
+#undef PB2
+}
+#endif
