@@ -1,7 +1,7 @@
-// SoftmaxRopeTests.swift: tk_softmax (AVX-512 polynomial exp from 16 values, libm below) against
+// SoftmaxRopeTests.swift: tk_softmax (AVX-512 / AVX2 polynomial exp, libm below 16 / 8 values) against
 // a float64 softmax, for lengths around the 16-lane boundaries and wide value ranges; tk_rope
 // (cos/sin shared by all heads) against a float64 rotation per head, normal and NeoX layouts,
-// with frequency factors and partial rotary dimensions; tk_swiglu (AVX-512 polynomial exp, scalar
+// with frequency factors and partial rotary dimensions; tk_swiglu (AVX-512 / AVX2 polynomial exp, scalar
 // tail and portable path) against float64 x·sigmoid(x)·up over the whole float range.
 import CKernels
 import Foundation
@@ -10,7 +10,10 @@ import XCTest
 final class SoftmaxRopeTests: XCTestCase {
     func testSoftmaxMatchesFloat64() {
         var rng = SeededRNG(seed: 5)
-        for n in [1, 2, 15, 16, 17, 31, 32, 33, 100, 257, 1000] {
+        defer { tk_set_cpu_features_mask(-1) }
+        for mask: Int32 in [-1, 1, 0] {  // 1: the AVX2 path
+        tk_set_cpu_features_mask(mask)
+        for n in [1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33, 100, 257, 1000] {
             for spread: Float in [0.1, 5, 60] {
                 var x = (0..<n).map { _ in rng.boundedGauss() * spread }
                 let x0 = x
@@ -20,15 +23,16 @@ final class SoftmaxRopeTests: XCTestCase {
                     let want = e[i] / sum
                     // f32 x - max carries |x - max|·2^-24 into the exponent; the exp itself ~2 ulp
                     let tol = want * (1e-6 + 1.2e-7 * abs(Double(x0[i]) - mx)) + 1e-30
-                    XCTAssertLessThan(abs(Double(x[i]) - want), tol, "n \(n) spread \(spread) [\(i)]")
+                    XCTAssertLessThan(abs(Double(x[i]) - want), tol, "mask \(mask) n \(n) spread \(spread) [\(i)]")
                 }
             }
+        }
         }
     }
 
     func testSwigluMatchesFloat64() {
         var rng = SeededRNG(seed: 7)
-        for mask: Int32 in [-1, 0] {
+        for mask: Int32 in [-1, 1, 0] {  // 1: the AVX2 path
             tk_set_cpu_features_mask(mask)
             defer { tk_set_cpu_features_mask(-1) }
             for n in [1, 15, 16, 17, 1536, 4099] {
