@@ -7,8 +7,8 @@
 // tokens (rows: every query head of that KV head, token-major); its keys and values are
 // converted to f32 once per job, scores are computed 16 keys at a time with the tree applied to
 // 16 chains at once, and outputs 4 rows at a time with their accumulators in registers. Jobs
-// are taken heaviest first from an atomic counter. AVX-512 with head_dim a multiple of 16 up to
-// 128; otherwise tk_attention runs its per-row path. Scratch: per pool thread, grown once.
+// are taken heaviest first from an atomic counter. AVX-512, or AVX2 with an f16 cache, with
+// head_dim a multiple of 16 up to 128; otherwise tk_attention runs its per-row path. Scratch: per pool thread, grown once.
 #include "tk_internal.h"
 #include "hsum512.h"
 #include <stdatomic.h>
@@ -37,6 +37,20 @@ static void load_rows(float *dst, const void *src, int64_t n, int64_t hd, int64_
         if (f16) tk_f16_to_f32_row((const uint16_t *)src + j * stride, dst + j * hd, hd);
         else memcpy(dst + j * hd, (const float *)src + j * stride, sizeof(float) * (size_t)hd);
     }
+}
+
+/// This pool thread's scratch for a job of c (grown once); NULL and c->failed set when out of memory.
+static float *ablk_scratch_for(ablk_ctx *c) {
+    const int64_t hd = c->head_dim, group = c->n_head / c->n_head_kv;
+    const int64_t maxrows = ABLK_T * group, maxkeys = c->pos0 + c->ntok;
+    const size_t need = (size_t)(2 * maxkeys * hd + maxrows * (maxkeys + hd) + 16);
+    if (need > ablk_scratch.n) {
+        free(ablk_scratch.p);
+        ablk_scratch.p = malloc(sizeof(float) * need);
+        ablk_scratch.n = ablk_scratch.p ? need : 0;
+        if (!ablk_scratch.p) atomic_store(&c->failed, 1);
+    }
+    return ablk_scratch.p;
 }
 
 /// Scores of one query row q over keys [0, n) of K (n, 16*HD16): s[j] = tree(fma chain) * scale.
@@ -120,14 +134,9 @@ TGT static void ablk_task(void *vctx, int ith, int nth) {
     ablk_ctx *c = vctx;
     const int64_t hd = c->head_dim, group = c->n_head / c->n_head_kv;
     const int64_t maxrows = ABLK_T * group, maxkeys = c->pos0 + c->ntok;
-    const size_t need = (size_t)(2 * maxkeys * hd + maxrows * (maxkeys + hd) + 16);
-    if (need > ablk_scratch.n) {
-        free(ablk_scratch.p);
-        ablk_scratch.p = malloc(sizeof(float) * need);
-        ablk_scratch.n = ablk_scratch.p ? need : 0;
-        if (!ablk_scratch.p) { atomic_store(&c->failed, 1); return; }
-    }
-    float *K = ablk_scratch.p, *V = K + maxkeys * hd, *Q = V + maxkeys * hd, *S = Q + maxrows * hd;
+    float *K = ablk_scratch_for(c);
+    if (!K) return;
+    float *V = K + maxkeys * hd, *Q = V + maxkeys * hd, *S = Q + maxrows * hd;
     for (;;) {
         const int64_t job = atomic_fetch_add_explicit(&c->next, 1, memory_order_relaxed);
         if (job >= c->n_tiles * c->n_head_kv) return;
@@ -144,13 +153,126 @@ TGT static void ablk_task(void *vctx, int ith, int nth) {
         }
     }
 }
+
+// AVX2 with an f16 cache: the same tiles with 8-lane vectors and the per-row AVX2 path's sums
+// (attention.c dot_f16_avx2: one 8-lane fma chain, then lanes i + (i+4), 0 + 2 and 1 + 3, then
+// those two), applied to 8 keys at once by hsum8x8; outputs 16 dims of 4 rows at a time.
+#define TGT2 __attribute__((target("avx2,fma,f16c")))
+
+/// out lane k = dot_f16_avx2's horizontal sum of A[k] (the same pairings, so the same floats).
+TGT2 static AI __m256 hsum8x8(const __m256 *A) {
+    __m256 B[4], E[2];
+    for (int m = 0; m < 4; m++)  // i + (i+4): key 2m in lanes 0-3, key 2m+1 in lanes 4-7
+        B[m] = _mm256_add_ps(_mm256_permute2f128_ps(A[2 * m], A[2 * m + 1], 0x20), _mm256_permute2f128_ps(A[2 * m], A[2 * m + 1], 0x31));
+    for (int m = 0; m < 2; m++)  // 0 + 2 and 1 + 3: per 128-bit half [key a: 2 sums, key b: 2 sums]
+        E[m] = _mm256_add_ps(_mm256_shuffle_ps(B[2 * m], B[2 * m + 1], 0x44), _mm256_shuffle_ps(B[2 * m], B[2 * m + 1], 0xEE));
+    // the last pair: half 0 holds keys 0, 2, 4, 6 and half 1 keys 1, 3, 5, 7
+    const __m256 H = _mm256_add_ps(_mm256_shuffle_ps(E[0], E[1], 0x88), _mm256_shuffle_ps(E[0], E[1], 0xDD));
+    return _mm256_permutevar8x32_ps(H, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+}
+
+TGT2 static AI float hsum8_1(__m256 acc) {
+    __m128 r = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
+    r = _mm_add_ps(r, _mm_movehl_ps(r, r));
+    r = _mm_add_ss(r, _mm_movehdup_ps(r));
+    return _mm_cvtss_f32(r);
+}
+
+TGT2 static AI void scores_row2(const float *q, const float *K, int64_t n, int64_t hd, float scale, float *s) {
+    int64_t j = 0;
+    const __m256 vs = _mm256_set1_ps(scale);
+    for (; j + 8 <= n; j += 8) {
+        __m256 A[8];
+        for (int k = 0; k < 8; k++) {
+            const float *kr = K + (j + k) * hd;
+            __m256 acc = _mm256_setzero_ps();
+            for (int64_t d = 0; d < hd; d += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(q + d), _mm256_loadu_ps(kr + d), acc);
+            A[k] = acc;
+        }
+        _mm256_storeu_ps(s + j, _mm256_mul_ps(hsum8x8(A), vs));
+    }
+    for (; j < n; j++) {
+        __m256 acc = _mm256_setzero_ps();
+        for (int64_t d = 0; d < hd; d += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(q + d), _mm256_loadu_ps(K + j * hd + d), acc);
+        s[j] = hsum8_1(acc) * scale;
+    }
+}
+
+TGT2 static AI void outputs_rows2(const float *S, int64_t lds, const float *V, int64_t nmax, const int R, int64_t hd,
+                                  float *const *out) {
+    for (int64_t d = 0; d < hd; d += 16) {
+        __m256 o[PV_ROWS][2];
+        for (int r = 0; r < R; r++) o[r][0] = o[r][1] = _mm256_setzero_ps();
+        for (int64_t j = 0; j < nmax; j++) {
+            const __m256 v0 = _mm256_loadu_ps(V + j * hd + d), v1 = _mm256_loadu_ps(V + j * hd + d + 8);
+            for (int r = 0; r < R; r++) {
+                const __m256 p = _mm256_set1_ps(S[r * lds + j]);
+                o[r][0] = _mm256_fmadd_ps(p, v0, o[r][0]);
+                o[r][1] = _mm256_fmadd_ps(p, v1, o[r][1]);
+            }
+        }
+        for (int r = 0; r < R; r++) {
+            _mm256_storeu_ps(out[r] + d, o[r][0]);
+            _mm256_storeu_ps(out[r] + d + 8, o[r][1]);
+        }
+    }
+}
+
+TGT2 static void tile2(ablk_ctx *c, int64_t tile_i, int64_t hk, float *K, float *V, float *Q, float *S) {
+    const int64_t hd = c->head_dim, group = c->n_head / c->n_head_kv, qld = c->n_head * hd;
+    const int64_t t0 = tile_i * ABLK_T, nt = c->ntok - t0 < ABLK_T ? c->ntok - t0 : ABLK_T;
+    const int64_t rows = nt * group, nk = c->pos0 + t0 + nt;
+    load_rows(K, (const uint16_t *)c->k + hk * hd, nk, hd, c->kv_stride, 1);
+    load_rows(V, (const uint16_t *)c->v + hk * hd, nk, hd, c->kv_stride, 1);
+    for (int64_t r = 0; r < rows; r++) {
+        float *qr = Q + r * hd;
+        memcpy(qr, c->q + (t0 + r / group) * qld + (hk * group + r % group) * hd, sizeof(float) * (size_t)hd);
+        tk_round_f16_row(qr, hd);
+        float *s = S + r * nk;
+        const int64_t n = c->pos0 + t0 + r / group + 1;
+        scores_row2(qr, K, n, hd, c->scale, s);
+        tk_softmax(s, n);
+        tk_round_f16_row(s, n);
+        if (nk > n) memset(s + n, 0, sizeof(float) * (size_t)(nk - n));
+    }
+    for (int64_t r0 = 0; r0 < rows; r0 += PV_ROWS) {
+        const int R = (int)(rows - r0 < PV_ROWS ? rows - r0 : PV_ROWS);
+        float *out[PV_ROWS];
+        for (int r = 0; r < R; r++) out[r] = c->out + (t0 + (r0 + r) / group) * qld + (hk * group + (r0 + r) % group) * hd;
+        const int64_t nmax = c->pos0 + t0 + (r0 + R - 1) / group + 1;
+        switch (R) {
+        case 4: outputs_rows2(S + r0 * nk, nk, V, nmax, 4, hd, out); break;
+        case 3: outputs_rows2(S + r0 * nk, nk, V, nmax, 3, hd, out); break;
+        case 2: outputs_rows2(S + r0 * nk, nk, V, nmax, 2, hd, out); break;
+        default: outputs_rows2(S + r0 * nk, nk, V, nmax, 1, hd, out); break;
+        }
+    }
+}
+
+TGT2 static void ablk2_task(void *vctx, int ith, int nth) {
+    (void)ith;
+    (void)nth;
+    ablk_ctx *c = vctx;
+    const int64_t hd = c->head_dim, group = c->n_head / c->n_head_kv;
+    const int64_t maxrows = ABLK_T * group, maxkeys = c->pos0 + c->ntok;
+    float *K = ablk_scratch_for(c);
+    if (!K) return;
+    float *V = K + maxkeys * hd, *Q = V + maxkeys * hd, *S = Q + maxrows * hd;
+    for (;;) {
+        const int64_t job = atomic_fetch_add_explicit(&c->next, 1, memory_order_relaxed);
+        if (job >= c->n_tiles * c->n_head_kv) return;
+        tile2(c, c->n_tiles - 1 - job / c->n_head_kv, job % c->n_head_kv, K, V, Q, S);
+    }
+}
 #endif
 
 int tk_attention_blocked(float *out, const float *q, const void *k_cache, const void *v_cache, int kv_f16,
                          int64_t ntok, int64_t n_head, int64_t n_head_kv, int64_t head_dim, int64_t pos0,
                          float scale, tk_pool *pool) {
 #if defined(__x86_64__)
-    if (!(tk_cpu_features_active() & TK_CPU_AVX512) || head_dim % 16 != 0 || head_dim < 16 || head_dim > 128 ||
+    const int f = tk_cpu_features_active();
+    const int avx2 = !(f & TK_CPU_AVX512) && (f & TK_CPU_AVX2) && kv_f16;  // the per-row AVX2 path is f16 only
+    if (!((f & TK_CPU_AVX512) || avx2) || head_dim % 16 != 0 || head_dim < 16 || head_dim > 128 ||
         n_head % n_head_kv != 0)
         return -1;
     ablk_ctx c;
@@ -161,7 +283,7 @@ int tk_attention_blocked(float *out, const float *q, const void *k_cache, const 
     c.n_tiles = (ntok + ABLK_T - 1) / ABLK_T;
     atomic_init(&c.next, 0);
     atomic_init(&c.failed, 0);
-    tk_pool_run(pool, ablk_task, &c);
+    tk_pool_run(pool, avx2 ? ablk2_task : ablk_task, &c);
     return atomic_load(&c.failed) ? -1 : 0;
 #else
     (void)out; (void)q; (void)k_cache; (void)v_cache; (void)kv_f16; (void)ntok; (void)n_head; (void)n_head_kv;
