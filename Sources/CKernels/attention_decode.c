@@ -143,6 +143,7 @@ TGT static void adec_task(void *vctx, int ith, int nth) {
 // head's dims and that function's horizontal sum; outputs accumulated from zero key by key.
 // Each key row is converted once for all the query heads that share it.
 #define TGT2 __attribute__((target("avx2,fma,f16c")))
+#define ADEC2_AHEAD 8  // keys ahead to prefetch (a prefetch past the cache's end is harmless)
 
 TGT2 static AI float adec2_hsum8(__m256 acc) {
     __m128 r = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
@@ -161,6 +162,9 @@ TGT2 static AI void adec2_heads(const adec_ctx *c, int64_t seq, int64_t hk, int6
     }
     for (int64_t j = 0; j < n; j++) {
         const uint16_t *kr = K + j * stride + hk * hd;
+        // the cache rows are strided (all KV heads interleaved) and mostly not in cache: fetch ahead
+        _mm_prefetch((const char *)(kr + ADEC2_AHEAD * stride), _MM_HINT_T0);
+        _mm_prefetch((const char *)(kr + ADEC2_AHEAD * stride + hd - 1), _MM_HINT_T0);
         __m256 acc[6];
         for (int g = 0; g < GC; g++) acc[g] = _mm256_setzero_ps();
         for (int64_t d = 0; d < hd; d += 8) {
@@ -178,6 +182,7 @@ TGT2 static AI void adec2_heads(const adec_ctx *c, int64_t seq, int64_t hk, int6
         for (int g = 0; g < GC; g++) o[g][0] = o[g][1] = _mm256_setzero_ps();
         for (int64_t j = 0; j < n; j++) {
             const uint16_t *vr = V + j * stride + hk * hd + d;
+            _mm_prefetch((const char *)(vr + ADEC2_AHEAD * stride), _MM_HINT_T0);
             const __m256 v0 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)vr));
             const __m256 v1 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(vr + 8)));
             for (int g = 0; g < GC; g++) {
