@@ -233,11 +233,14 @@ TGT static void pk_avx512(const uint8_t *G, int type, int64_t nb, const tk_act *
 typedef struct {
     const uint8_t *P;
     int type, simd, block_order;  // block_order: one float sum per block (vecdot_packed_block.c)
-    int64_t rows, nb, ntok, ngroups, groups_per_item, n_gitems, n_items;
+    int nmat;                  // matrices sharing the activations (one pool run for all)
+    const uint8_t *Pm[TK_PACKED_MAX_MATS];
+    float *Ym[TK_PACKED_MAX_MATS];
+    int64_t rowsm[TK_PACKED_MAX_MATS], ngroupsm[TK_PACKED_MAX_MATS], item0[TK_PACKED_MAX_MATS + 1];
+    int64_t nb, ntok, groups_per_item, n_gitems, n_items;  // n_gitems: group items of all matrices
     size_t gb;
     const tk_act *a;
     const int32_t *lsA, *lsB;  // Q4_0/Q8_0: -8 and -128 times the 4-element lane sums of y
-    float *Y;
     _Atomic int64_t next;
 } pk_ctx;
 
@@ -249,12 +252,15 @@ static void pk_task(void *vctx, int ith, int nth) {
         const int64_t item = atomic_fetch_add_explicit(&c->next, 1, memory_order_relaxed);
         if (item >= c->n_items) return;
         const int64_t tc = item / c->n_gitems, gi = item % c->n_gitems;
-        const int64_t g0 = gi * c->groups_per_item;
-        const int64_t g1 = g0 + c->groups_per_item < c->ngroups ? g0 + c->groups_per_item : c->ngroups;
+        int m = 0;
+        while (gi >= c->item0[m + 1]) m++;
+        const int64_t rows = c->rowsm[m], ngroups = c->ngroupsm[m];
+        const int64_t g0 = (gi - c->item0[m]) * c->groups_per_item;
+        const int64_t g1 = g0 + c->groups_per_item < ngroups ? g0 + c->groups_per_item : ngroups;
         const int64_t t0 = tc * TOK_CHUNK, t1 = t0 + TOK_CHUNK < c->ntok ? t0 + TOK_CHUNK : c->ntok;
         for (int64_t g = g0; g < g1; g++) {
-            const uint8_t *G = c->P + (size_t)g * c->gb;
-            const int nrows = (int)(c->rows - g * PR < PR ? c->rows - g * PR : PR);
+            const uint8_t *G = c->Pm[m] + (size_t)g * c->gb;
+            const int nrows = (int)(rows - g * PR < PR ? rows - g * PR : PR);
             // The weight stream ahead is prefetched in equal shares over the passes (token pairs)
             // over this group, so memory stays busy while later passes compute from L1.
             const int step = c->block_order ? PKB_NT : PK_NT;
@@ -262,36 +268,36 @@ static void pk_task(void *vctx, int ith, int nth) {
             if (c->block_order) {
                 for (int64_t t = t0; t < t1; t += step) {
                     const int nt = (int)(t1 - t < step ? t1 - t : step);
-                    float *Y = c->Y + t * c->rows + g * PR;
+                    float *Y = c->Ym[m] + t * rows + g * PR;
 #if defined(__x86_64__)
                     if (c->simd == 2) {
-                        tk_pk_block_avx2(G, c->type, c->nb, c->a, t, nt, Y, c->rows, nrows, G + PKB_AHEAD + ((t - t0) / step) * span, span);
+                        tk_pk_block_avx2(G, c->type, c->nb, c->a, t, nt, Y, rows, nrows, G + PKB_AHEAD + ((t - t0) / step) * span, span);
                         continue;
                     }
                     if (c->simd) {
-                        tk_pk_block_avx512(G, c->type, c->nb, c->a, t, nt, Y, c->rows, nrows, G + PKB_AHEAD + ((t - t0) / step) * span, span);
+                        tk_pk_block_avx512(G, c->type, c->nb, c->a, t, nt, Y, rows, nrows, G + PKB_AHEAD + ((t - t0) / step) * span, span);
                         continue;
                     }
 #endif
-                    tk_pk_block_generic(G, c->type, c->nb, c->a, t, nt, Y, c->rows, nrows);
+                    tk_pk_block_generic(G, c->type, c->nb, c->a, t, nt, Y, rows, nrows);
                 }
                 continue;
             }
             for (int64_t t = t0; t < t1; t += PK_NT) {
                 const int nt = (int)(t1 - t < PK_NT ? t1 - t : PK_NT);
-                float *Y = c->Y + t * c->rows + g * PR;
+                float *Y = c->Ym[m] + t * rows + g * PR;
 #if defined(__x86_64__)
                 if (c->simd) {
                     const uint8_t *pf = G + PK_AHEAD + ((t - t0) / PK_NT) * span;
                     if (c->simd == 2) {
-                        tk_pk_lane_avx2(G, c->type, c->nb, c->a, c->lsA, t, nt, Y, c->rows, nrows, pf, span);
+                        tk_pk_lane_avx2(G, c->type, c->nb, c->a, c->lsA, t, nt, Y, rows, nrows, pf, span);
                         continue;
                     }
-                    pk_avx512(G, c->type, c->nb, c->a, c->lsA, c->lsB, t, nt, Y, c->rows, nrows, pf, span);
+                    pk_avx512(G, c->type, c->nb, c->a, c->lsA, c->lsB, t, nt, Y, rows, nrows, pf, span);
                     continue;
                 }
 #endif
-                pk_generic(G, c->type, c->nb, c->a, t, nt, Y, c->rows, nrows);
+                pk_generic(G, c->type, c->nb, c->a, t, nt, Y, rows, nrows);
             }
         }
     }
@@ -306,7 +312,14 @@ int tk_matmul_packed(const void *P, int type, int64_t rows, int64_t cols, const 
 
 int tk_matmul_packed_order(const void *P, int type, int64_t rows, int64_t cols, const float *X, int64_t ntok,
                            float *Y, tk_pool *pool, int block_order) {
-    if (!tk_packed_bytes(type, rows, cols) || ntok < 0 || ((uintptr_t)P & 63)) return -1;
+    return tk_matmul_packed_multi(&P, &rows, 1, type, cols, X, ntok, &Y, pool, block_order);
+}
+
+int tk_matmul_packed_multi(const void *const *P, const int64_t *rows, int nmat, int type, int64_t cols, const float *X,
+                           int64_t ntok, float *const *Y, tk_pool *pool, int block_order) {
+    if (nmat < 1 || nmat > TK_PACKED_MAX_MATS || ntok < 0) return -1;
+    for (int m = 0; m < nmat; m++)
+        if (!tk_packed_bytes(type, rows[m], cols) || ((uintptr_t)P[m] & 63)) return -1;
     if (ntok == 0) return 0;
     const int atype = tk_vec_dot_type(type);
     const int64_t nb = cols / QK;
@@ -339,27 +352,35 @@ int tk_matmul_packed_order(const void *P, int type, int64_t rows, int64_t cols, 
 
     pk_ctx c;
     memset(&c, 0, sizeof c);
-    c.P = P;
     c.type = type;
     c.simd = packed_simd();
     c.block_order = block_order != 0;
-    c.rows = rows;
     c.nb = nb;
     c.ntok = ntok;
-    c.ngroups = (rows + PR - 1) / PR;
     c.gb = group_bytes(type, c.nb);
     c.a = &a;
     c.lsA = lsA;
     c.lsB = lsB;
-    c.Y = Y;
+    c.nmat = nmat;
+    int64_t total_groups = 0;
+    for (int m = 0; m < nmat; m++) {
+        c.Pm[m] = P[m];
+        c.Ym[m] = Y[m];
+        c.rowsm[m] = rows[m];
+        c.ngroupsm[m] = (rows[m] + PR - 1) / PR;
+        total_groups += c.ngroupsm[m];
+    }
     const int nth = tk_pool_size(pool);
     int64_t gpi = (int64_t)(ITEM_BYTES / c.gb);
     if (gpi < 1) gpi = 1;
-    const int64_t balance = (c.ngroups + 4 * nth - 1) / (4 * nth);  // >= 4 items per thread
+    const int64_t balance = (total_groups + 4 * nth - 1) / (4 * nth);  // >= 4 items per thread
     if (nth > 1 && gpi > balance) gpi = balance;
     if (gpi < 1) gpi = 1;
     c.groups_per_item = gpi;
-    c.n_gitems = (c.ngroups + gpi - 1) / gpi;
+    c.item0[0] = 0;
+    for (int m = 0; m < nmat; m++) c.item0[m + 1] = c.item0[m] + (c.ngroupsm[m] + gpi - 1) / gpi;
+    for (int m = nmat + 1; m <= TK_PACKED_MAX_MATS; m++) c.item0[m] = INT64_MAX;
+    c.n_gitems = c.item0[nmat];
     c.n_items = c.n_gitems * ((ntok + TOK_CHUNK - 1) / TOK_CHUNK);
     atomic_init(&c.next, 0);
     tk_pool_run(nth > 1 ? pool : NULL, pk_task, &c);

@@ -211,9 +211,8 @@ public final class LlamaModel: LanguageModel {
         let counts = decodeCounts(segments)
         for (l, b) in blocks.enumerated() {
             b.attnNorm(s.x, tokens: T, into: s.h)                                                     // (T, D)
-            b.wq(s.h, tokens: T, into: s.q, pool: pool, activations: activations)                     // (T, H·Dh)
-            b.wk(s.h, tokens: T, into: s.k, pool: pool, activations: activations)                     // (T, Hkv·Dh)
-            b.wv(s.h, tokens: T, into: s.v, pool: pool, activations: activations)                     // (T, Hkv·Dh)
+            // q (T, H·Dh), k and v (T, Hkv·Dh): one packed call where the three share a type
+            Linear.apply([b.wq, b.wk, b.wv], s.h, tokens: T, into: [s.q, s.k, s.v], pool: pool, activations: activations)
             for seg in segments {
                 let r0 = seg.rows.lowerBound, n = seg.rows.count, pos0 = seg.cache.count
                 rope.apply(s.q + r0 * qDim, tokens: n, heads: c.heads, headDim: c.headDim, firstPosition: pos0)
@@ -232,8 +231,7 @@ public final class LlamaModel: LanguageModel {
             sublayerHook?.sublayerOutput(layer: l, sublayer: .attention, s.h, tokens: T)
             tk_add(s.x, s.h, Int64(T * D))
             b.ffnNorm(s.x, tokens: T, into: s.h)
-            b.gate(s.h, tokens: T, into: s.gate, pool: pool, activations: activations)                // (T, F)
-            b.up(s.h, tokens: T, into: s.up, pool: pool, activations: activations)                    // (T, F)
+            Linear.apply([b.gate, b.up], s.h, tokens: T, into: [s.gate, s.up], pool: pool, activations: activations) // (T, F) each
             tk_swiglu(s.gate, s.gate, s.up, Int64(T * c.ffnDim))
             b.down(s.gate, tokens: T, into: s.h, pool: pool, activations: activations)                // (T, D)
             sublayerHook?.sublayerOutput(layer: l, sublayer: .mlp, s.h, tokens: T)

@@ -89,6 +89,38 @@ public struct WeightMatrix: @unchecked Sendable {
         correction?.add(x, tokens: tokens, into: y)
     }
 
+    /// y_i = x · W_iᵀ for matrices that read the same x (the Q, K and V projections; gate and
+    /// up): one packed call that quantizes x once and runs all their rows in one pool run when
+    /// they are all packed with one type and width, else one `matmul` each. Same results either way.
+    public static func matmul(_ ms: [WeightMatrix], _ x: UnsafePointer<Float>, tokens: Int,
+                              into ys: [UnsafeMutablePointer<Float>], pool: ThreadPool?,
+                              activations: ActivationPrecision = .int8) {
+        precondition(ms.count == ys.count, "one output per matrix")
+        let first = ms.first
+        let shared = activations != .f32 && ms.count >= 2 && ms.count <= Int(TK_PACKED_MAX_MATS)
+            && ms.allSatisfy { $0.packed != nil && $0.type == first!.type && $0.cols == first!.cols }
+        guard shared, let first else {
+            for (m, y) in zip(ms, ys) { m.matmul(x, tokens: tokens, into: y, pool: pool, activations: activations) }
+            return
+        }
+        let rc = withUnsafeTemporaryAllocation(of: UnsafeRawPointer?.self, capacity: ms.count) { p in
+            withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Float>?.self, capacity: ms.count) { y in
+                withUnsafeTemporaryAllocation(of: Int64.self, capacity: ms.count) { r in
+                    for i in ms.indices {
+                        p[i] = UnsafeRawPointer(ms[i].packed!.pointer)
+                        y[i] = ys[i]
+                        r[i] = Int64(ms[i].rows)
+                    }
+                    return tk_matmul_packed_multi(p.baseAddress!, r.baseAddress!, Int32(ms.count), first.type.rawValue,
+                                                  Int64(first.cols), x, Int64(tokens), y.baseAddress!, pool?.raw,
+                                                  activations == .int8Blocked ? 1 : 0)
+                }
+            }
+        }
+        precondition(rc == 0, "packed matmul failed for \(first.type) (\(ms.map(\.rows)), \(first.cols))")
+        for (m, y) in zip(ms, ys) { m.correction?.add(x, tokens: tokens, into: y) }
+    }
+
     /// Dequantizes row `i` into `out` (cols floats).
     public func row(_ i: Int, into out: UnsafeMutablePointer<Float>) {
         precondition(i >= 0 && i < rows, "row \(i) out of range 0..<\(rows)")

@@ -189,6 +189,57 @@ final class MatmulTests: XCTestCase {
         }
     }
 
+    /// tk_matmul_packed_multi (several matrices reading the same activations in one call) gives
+    /// exactly what separate tk_matmul_packed_order calls give, for every packable type, both
+    /// orders, with and without a pool; bad arguments are rejected.
+    func testPackedMultiEqualsSeparateCalls() {
+        let pool = tk_pool_create(2)
+        defer { tk_pool_destroy(pool) }
+        for (i, t) in [QType.q4_0, QType.q4_1, QType.q8_0, QType.q5_0, QType.q5_1].enumerated() {
+            let cols = 32 * 6, rowsList = [37, 16, 80, 5]
+            var rng = SeededRNG(seed: UInt64(900 + i))
+            let packs: [UnsafeMutableRawPointer] = rowsList.map { rows in
+                let w = randomWeights(t, rows: rows, cols: cols, rng: &rng)
+                let p = UnsafeMutableRawPointer.allocate(byteCount: tk_packed_bytes(t.id, Int64(rows), Int64(cols)), alignment: 64)
+                XCTAssertEqual(w.withUnsafeBytes { tk_pack_weights($0.baseAddress, t.id, Int64(rows), Int64(cols), p) }, 0)
+                return p
+            }
+            defer { packs.forEach { $0.deallocate() } }
+            for ntok in [1, 3, 70] {
+                let x = (0..<ntok * cols).map { _ in rng.boundedGauss() }
+                for nmat in 2...4 {
+                    for pl in [nil, pool] {
+                        for order in [Int32(0), 1] {
+                            let want = (0..<nmat).map { m -> [Float] in
+                                var y = [Float](repeating: .nan, count: ntok * rowsList[m])
+                                XCTAssertEqual(tk_matmul_packed_order(packs[m], t.id, Int64(rowsList[m]), Int64(cols), x, Int64(ntok), &y, pl, order), 0)
+                                return y
+                            }
+                            let outs = (0..<nmat).map { m in UnsafeMutablePointer<Float>.allocate(capacity: ntok * rowsList[m]) }
+                            defer { outs.forEach { $0.deallocate() } }
+                            var ps: [UnsafeRawPointer?] = packs.prefix(nmat).map { UnsafeRawPointer($0) }
+                            var ys: [UnsafeMutablePointer<Float>?] = outs
+                            var rows = rowsList.prefix(nmat).map { Int64($0) }
+                            XCTAssertEqual(tk_matmul_packed_multi(&ps, &rows, Int32(nmat), t.id, Int64(cols), x, Int64(ntok), &ys, pl, order), 0)
+                            for m in 0..<nmat {
+                                XCTAssertEqual(Array(UnsafeBufferPointer(start: outs[m], count: ntok * rowsList[m])), want[m],
+                                               "\(t.name) matrix \(m) of \(nmat) ntok \(ntok) order \(order)")
+                            }
+                            if nmat == 2 {  // more matrices than the limit, or a misaligned one: rejected
+                                var five = [UnsafeRawPointer?](repeating: ps[0], count: 5)
+                                var fiveRows = [Int64](repeating: rows[0], count: 5)
+                                var fiveY = [UnsafeMutablePointer<Float>?](repeating: outs[0], count: 5)
+                                XCTAssertEqual(tk_matmul_packed_multi(&five, &fiveRows, 5, t.id, Int64(cols), x, Int64(ntok), &fiveY, pl, order), -1)
+                                var bad: [UnsafeRawPointer?] = [ps[0], ps[1]! + 4]
+                                XCTAssertEqual(tk_matmul_packed_multi(&bad, &rows, 2, t.id, Int64(cols), x, Int64(ntok), &ys, pl, order), -1)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     func testPackedRejectsWhatItCannotPack() {
         XCTAssertEqual(tk_packed_bytes(QType.q4_K.id, 16, 256), 0)
         XCTAssertEqual(tk_packed_bytes(QType.f16.id, 16, 64), 0)

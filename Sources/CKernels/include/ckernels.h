@@ -102,6 +102,12 @@ int tk_matmul_packed(const void *P, int type, int64_t rows, int64_t cols, const 
 /// for several tokens, results within int8-path rounding noise of the lane order (not equal).
 int tk_matmul_packed_order(const void *P, int type, int64_t rows, int64_t cols, const float *X, int64_t ntok,
                            float *Y, tk_pool *pool, int block_order);
+#define TK_PACKED_MAX_MATS 4
+/// tk_matmul_packed_order for up to TK_PACKED_MAX_MATS matrices of one type and width that read
+/// the same activations X (e.g. the Q, K and V projections): X is quantized once and all their
+/// row groups share one pool run. Y[m] is (ntok, rows[m]). Results equal separate calls.
+int tk_matmul_packed_multi(const void *const *P, const int64_t *rows, int nmat, int type, int64_t cols, const float *X,
+                           int64_t ntok, float *const *Y, tk_pool *pool, int block_order);
 
 /// Quantizes n f32 weights (a whole number of blocks) into `type` with ggml's reference
 /// algorithms (what llama-quantize writes without an imatrix): Q4_0, Q4_1, Q5_0, Q5_1, Q8_0,
