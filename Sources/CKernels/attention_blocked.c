@@ -53,6 +53,55 @@ static float *ablk_scratch_for(ablk_ctx *c) {
     return ablk_scratch.p;
 }
 
+/// One query row's scores over keys [0, n) of K (n, hd), and R (<= PV_ROWS) rows of outputs:
+/// the ISA-specific halves of a tile (AVX-512 per head width, AVX2).
+typedef void (*ablk_scores_fn)(const float *q, const float *K, int64_t n, int64_t hd, float scale, float *s);
+typedef void (*ablk_outputs_fn)(const float *S, int64_t lds, const float *V, int64_t nmax, int R, int64_t hd,
+                                float *const *out);
+
+/// One job: the tile's keys and values as f32, then per row q rounded (f16 cache), scores,
+/// softmax, probabilities rounded, zeros past the causal end; then outputs PV_ROWS rows at a time.
+static void tile_run(ablk_ctx *c, int64_t tile_i, int64_t hk, float *K, float *V, float *Q, float *S,
+                     ablk_scores_fn scores, ablk_outputs_fn outputs) {
+    const int64_t hd = c->head_dim, group = c->n_head / c->n_head_kv, qld = c->n_head * hd;
+    const size_t esz = c->kv_f16 ? 2 : 4;
+    const int64_t t0 = tile_i * ABLK_T, nt = c->ntok - t0 < ABLK_T ? c->ntok - t0 : ABLK_T;
+    const int64_t rows = nt * group, nk = c->pos0 + t0 + nt;
+    load_rows(K, (const char *)c->k + (size_t)(hk * hd) * esz, nk, hd, c->kv_stride, (int)c->kv_f16);
+    load_rows(V, (const char *)c->v + (size_t)(hk * hd) * esz, nk, hd, c->kv_stride, (int)c->kv_f16);
+    for (int64_t r = 0; r < rows; r++) {  // row r = token t0 + r / group, head hk*group + r % group
+        float *qr = Q + r * hd;
+        memcpy(qr, c->q + (t0 + r / group) * qld + (hk * group + r % group) * hd, sizeof(float) * (size_t)hd);
+        if (c->kv_f16) tk_round_f16_row(qr, hd);
+        float *s = S + r * nk;
+        const int64_t n = c->pos0 + t0 + r / group + 1;  // causal
+        scores(qr, K, n, hd, c->scale, s);
+        tk_softmax(s, n);
+        if (c->kv_f16) tk_round_f16_row(s, n);
+        if (nk > n) memset(s + n, 0, sizeof(float) * (size_t)(nk - n));
+    }
+    for (int64_t r0 = 0; r0 < rows; r0 += PV_ROWS) {
+        const int R = (int)(rows - r0 < PV_ROWS ? rows - r0 : PV_ROWS);
+        float *out[PV_ROWS];
+        for (int r = 0; r < R; r++) out[r] = c->out + (t0 + (r0 + r) / group) * qld + (hk * group + (r0 + r) % group) * hd;
+        outputs(S + r0 * nk, nk, V, c->pos0 + t0 + (r0 + R - 1) / group + 1, R, hd, out);
+    }
+}
+
+/// Takes jobs (heaviest tiles first) until none is left.
+static void ablk_jobs(ablk_ctx *c, ablk_scores_fn scores, ablk_outputs_fn outputs) {
+    const int64_t hd = c->head_dim, group = c->n_head / c->n_head_kv;
+    const int64_t maxrows = ABLK_T * group, maxkeys = c->pos0 + c->ntok;
+    float *K = ablk_scratch_for(c);
+    if (!K) return;
+    float *V = K + maxkeys * hd, *Q = V + maxkeys * hd, *S = Q + maxrows * hd;
+    for (;;) {
+        const int64_t job = atomic_fetch_add_explicit(&c->next, 1, memory_order_relaxed);
+        if (job >= c->n_tiles * c->n_head_kv) return;
+        tile_run(c, c->n_tiles - 1 - job / c->n_head_kv, job % c->n_head_kv, K, V, Q, S, scores, outputs);
+    }
+}
+
 /// Scores of one query row q over keys [0, n) of K (n, 16*HD16): s[j] = tree(fma chain) * scale.
 TGT static AI void scores_row(const float *q, const float *K, int64_t n, const int HD16, float scale, float *s) {
     __m512 qv[8];
@@ -96,62 +145,31 @@ TGT static AI void outputs_rows(const float *S, int64_t lds, const float *V, int
         for (int i = 0; i < HD16; i++) _mm512_storeu_ps(out[r] + 16 * i, o[r][i]);
 }
 
-TGT static void tile(ablk_ctx *c, int64_t tile_i, int64_t hk, float *K, float *V, float *Q, float *S, const int HD16) {
-    const int64_t hd = c->head_dim, group = c->n_head / c->n_head_kv, qld = c->n_head * hd;
-    const size_t esz = c->kv_f16 ? 2 : 4;
-    const int64_t t0 = tile_i * ABLK_T, nt = c->ntok - t0 < ABLK_T ? c->ntok - t0 : ABLK_T;
-    const int64_t rows = nt * group, nk = c->pos0 + t0 + nt;
-    load_rows(K, (const char *)c->k + (size_t)(hk * hd) * esz, nk, hd, c->kv_stride, (int)c->kv_f16);
-    load_rows(V, (const char *)c->v + (size_t)(hk * hd) * esz, nk, hd, c->kv_stride, (int)c->kv_f16);
-    for (int64_t r = 0; r < rows; r++) {  // row r = token t0 + r / group, head hk*group + r % group
-        float *qr = Q + r * hd;
-        memcpy(qr, c->q + (t0 + r / group) * qld + (hk * group + r % group) * hd, sizeof(float) * (size_t)hd);
-        if (c->kv_f16) tk_round_f16_row(qr, hd);
-        float *s = S + r * nk;
-        const int64_t n = c->pos0 + t0 + r / group + 1;  // causal
-        scores_row(qr, K, n, HD16, c->scale, s);
-        tk_softmax(s, n);
-        if (c->kv_f16) tk_round_f16_row(s, n);
-        if (nk > n) memset(s + n, 0, sizeof(float) * (size_t)(nk - n));
+#define ABLK_FNS(H)                                                                                  \
+    TGT static void scores_##H(const float *q, const float *K, int64_t n, int64_t hd, float scale, float *s) { \
+        (void)hd;                                                                                    \
+        scores_row(q, K, n, H, scale, s);                                                            \
+    }                                                                                                \
+    TGT static void outputs_##H(const float *S, int64_t lds, const float *V, int64_t nmax, int R, int64_t hd, \
+                                float *const *out) {                                                 \
+        (void)hd;                                                                                    \
+        switch (R) {                                                                                 \
+        case 4: outputs_rows(S, lds, V, nmax, 4, H, out); break;                                     \
+        case 3: outputs_rows(S, lds, V, nmax, 3, H, out); break;                                     \
+        case 2: outputs_rows(S, lds, V, nmax, 2, H, out); break;                                     \
+        default: outputs_rows(S, lds, V, nmax, 1, H, out); break;                                    \
+        }                                                                                            \
     }
-    for (int64_t r0 = 0; r0 < rows; r0 += PV_ROWS) {
-        const int R = (int)(rows - r0 < PV_ROWS ? rows - r0 : PV_ROWS);
-        float *out[PV_ROWS];
-        for (int r = 0; r < R; r++) out[r] = c->out + (t0 + (r0 + r) / group) * qld + (hk * group + (r0 + r) % group) * hd;
-        const int64_t nmax = c->pos0 + t0 + (r0 + R - 1) / group + 1;
-        switch (R) {
-        case 4: outputs_rows(S + r0 * nk, nk, V, nmax, 4, HD16, out); break;
-        case 3: outputs_rows(S + r0 * nk, nk, V, nmax, 3, HD16, out); break;
-        case 2: outputs_rows(S + r0 * nk, nk, V, nmax, 2, HD16, out); break;
-        default: outputs_rows(S + r0 * nk, nk, V, nmax, 1, HD16, out); break;
-        }
-    }
-}
+ABLK_FNS(1) ABLK_FNS(2) ABLK_FNS(3) ABLK_FNS(4) ABLK_FNS(5) ABLK_FNS(6) ABLK_FNS(7) ABLK_FNS(8)
+#undef ABLK_FNS
+static const ablk_scores_fn ablk_scores512[8] = { scores_1, scores_2, scores_3, scores_4, scores_5, scores_6, scores_7, scores_8 };
+static const ablk_outputs_fn ablk_outputs512[8] = { outputs_1, outputs_2, outputs_3, outputs_4, outputs_5, outputs_6, outputs_7, outputs_8 };
 
-TGT static void ablk_task(void *vctx, int ith, int nth) {
+static void ablk_task(void *vctx, int ith, int nth) {
     (void)ith;
     (void)nth;
     ablk_ctx *c = vctx;
-    const int64_t hd = c->head_dim, group = c->n_head / c->n_head_kv;
-    const int64_t maxrows = ABLK_T * group, maxkeys = c->pos0 + c->ntok;
-    float *K = ablk_scratch_for(c);
-    if (!K) return;
-    float *V = K + maxkeys * hd, *Q = V + maxkeys * hd, *S = Q + maxrows * hd;
-    for (;;) {
-        const int64_t job = atomic_fetch_add_explicit(&c->next, 1, memory_order_relaxed);
-        if (job >= c->n_tiles * c->n_head_kv) return;
-        const int64_t tile_i = c->n_tiles - 1 - job / c->n_head_kv, hk = job % c->n_head_kv;
-        switch (hd / 16) {
-        case 1: tile(c, tile_i, hk, K, V, Q, S, 1); break;
-        case 2: tile(c, tile_i, hk, K, V, Q, S, 2); break;
-        case 3: tile(c, tile_i, hk, K, V, Q, S, 3); break;
-        case 4: tile(c, tile_i, hk, K, V, Q, S, 4); break;
-        case 5: tile(c, tile_i, hk, K, V, Q, S, 5); break;
-        case 6: tile(c, tile_i, hk, K, V, Q, S, 6); break;
-        case 7: tile(c, tile_i, hk, K, V, Q, S, 7); break;
-        default: tile(c, tile_i, hk, K, V, Q, S, 8); break;
-        }
-    }
+    ablk_jobs(c, ablk_scores512[c->head_dim / 16 - 1], ablk_outputs512[c->head_dim / 16 - 1]);
 }
 
 // AVX2 with an f16 cache: the same tiles with 8-lane vectors and the per-row AVX2 path's sums
@@ -218,51 +236,23 @@ TGT2 static AI void outputs_rows2(const float *S, int64_t lds, const float *V, i
     }
 }
 
-TGT2 static void tile2(ablk_ctx *c, int64_t tile_i, int64_t hk, float *K, float *V, float *Q, float *S) {
-    const int64_t hd = c->head_dim, group = c->n_head / c->n_head_kv, qld = c->n_head * hd;
-    const int64_t t0 = tile_i * ABLK_T, nt = c->ntok - t0 < ABLK_T ? c->ntok - t0 : ABLK_T;
-    const int64_t rows = nt * group, nk = c->pos0 + t0 + nt;
-    load_rows(K, (const uint16_t *)c->k + hk * hd, nk, hd, c->kv_stride, 1);
-    load_rows(V, (const uint16_t *)c->v + hk * hd, nk, hd, c->kv_stride, 1);
-    for (int64_t r = 0; r < rows; r++) {
-        float *qr = Q + r * hd;
-        memcpy(qr, c->q + (t0 + r / group) * qld + (hk * group + r % group) * hd, sizeof(float) * (size_t)hd);
-        tk_round_f16_row(qr, hd);
-        float *s = S + r * nk;
-        const int64_t n = c->pos0 + t0 + r / group + 1;
-        scores_row2(qr, K, n, hd, c->scale, s);
-        tk_softmax(s, n);
-        tk_round_f16_row(s, n);
-        if (nk > n) memset(s + n, 0, sizeof(float) * (size_t)(nk - n));
-    }
-    for (int64_t r0 = 0; r0 < rows; r0 += PV_ROWS) {
-        const int R = (int)(rows - r0 < PV_ROWS ? rows - r0 : PV_ROWS);
-        float *out[PV_ROWS];
-        for (int r = 0; r < R; r++) out[r] = c->out + (t0 + (r0 + r) / group) * qld + (hk * group + (r0 + r) % group) * hd;
-        const int64_t nmax = c->pos0 + t0 + (r0 + R - 1) / group + 1;
-        switch (R) {
-        case 4: outputs_rows2(S + r0 * nk, nk, V, nmax, 4, hd, out); break;
-        case 3: outputs_rows2(S + r0 * nk, nk, V, nmax, 3, hd, out); break;
-        case 2: outputs_rows2(S + r0 * nk, nk, V, nmax, 2, hd, out); break;
-        default: outputs_rows2(S + r0 * nk, nk, V, nmax, 1, hd, out); break;
-        }
+TGT2 static void scores2(const float *q, const float *K, int64_t n, int64_t hd, float scale, float *s) {
+    scores_row2(q, K, n, hd, scale, s);
+}
+
+TGT2 static void outputs2(const float *S, int64_t lds, const float *V, int64_t nmax, int R, int64_t hd, float *const *out) {
+    switch (R) {
+    case 4: outputs_rows2(S, lds, V, nmax, 4, hd, out); break;
+    case 3: outputs_rows2(S, lds, V, nmax, 3, hd, out); break;
+    case 2: outputs_rows2(S, lds, V, nmax, 2, hd, out); break;
+    default: outputs_rows2(S, lds, V, nmax, 1, hd, out); break;
     }
 }
 
-TGT2 static void ablk2_task(void *vctx, int ith, int nth) {
+static void ablk2_task(void *vctx, int ith, int nth) {
     (void)ith;
     (void)nth;
-    ablk_ctx *c = vctx;
-    const int64_t hd = c->head_dim, group = c->n_head / c->n_head_kv;
-    const int64_t maxrows = ABLK_T * group, maxkeys = c->pos0 + c->ntok;
-    float *K = ablk_scratch_for(c);
-    if (!K) return;
-    float *V = K + maxkeys * hd, *Q = V + maxkeys * hd, *S = Q + maxrows * hd;
-    for (;;) {
-        const int64_t job = atomic_fetch_add_explicit(&c->next, 1, memory_order_relaxed);
-        if (job >= c->n_tiles * c->n_head_kv) return;
-        tile2(c, c->n_tiles - 1 - job / c->n_head_kv, job % c->n_head_kv, K, V, Q, S);
-    }
+    ablk_jobs(vctx, scores2, outputs2);
 }
 #endif
 

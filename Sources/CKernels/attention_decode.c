@@ -25,6 +25,21 @@ typedef struct {
 
 static _Thread_local struct { float *p; size_t n; } adec_scratch;
 
+/// This pool thread's score rows for gmax query heads over the longest cache (grown once);
+/// NULL and c->failed set when out of memory.
+static float *adec_scores_scratch(adec_ctx *c, int64_t gmax) {
+    int64_t maxn = 0;
+    for (int64_t s = 0; s < c->nseq; s++) maxn = c->n_kv[s] > maxn ? c->n_kv[s] : maxn;
+    const size_t need = (size_t)(gmax * maxn);
+    if (need > adec_scratch.n) {
+        free(adec_scratch.p);
+        adec_scratch.p = malloc(sizeof(float) * need);
+        adec_scratch.n = adec_scratch.p ? need : 0;
+        if (!adec_scratch.p) atomic_store(&c->failed, 1);
+    }
+    return adec_scratch.p;
+}
+
 #if defined(__x86_64__)
 #define TGT __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq")))
 #define AI __attribute__((always_inline)) inline
@@ -113,16 +128,8 @@ TGT static void adec_task(void *vctx, int ith, int nth) {
     adec_ctx *c = vctx;
     const int64_t group = c->n_head / c->n_head_kv, hd16 = c->head_dim / 16;
     const int64_t gmax = 20 / hd16 < 1 ? 1 : 20 / hd16 < 6 ? 20 / hd16 : 6;  // query heads per pass: q, outputs in registers
-    int64_t maxn = 0;
-    for (int64_t s = 0; s < c->nseq; s++) maxn = c->n_kv[s] > maxn ? c->n_kv[s] : maxn;
-    const size_t need = (size_t)(gmax * maxn);
-    if (need > adec_scratch.n) {
-        free(adec_scratch.p);
-        adec_scratch.p = malloc(sizeof(float) * need);
-        adec_scratch.n = adec_scratch.p ? need : 0;
-        if (!adec_scratch.p) { atomic_store(&c->failed, 1); return; }
-    }
-    float *S = adec_scratch.p;
+    float *S = adec_scores_scratch(c, gmax);
+    if (!S) return;
     for (;;) {
         const int64_t job = atomic_fetch_add_explicit(&c->next, 1, memory_order_relaxed);
         if (job >= c->nseq * c->n_head_kv) return;
@@ -204,16 +211,8 @@ TGT2 static void adec2_task(void *vctx, int ith, int nth) {
     (void)nth;
     adec_ctx *c = vctx;
     const int64_t group = c->n_head / c->n_head_kv, gmax = 6;
-    int64_t maxn = 0;
-    for (int64_t s = 0; s < c->nseq; s++) maxn = c->n_kv[s] > maxn ? c->n_kv[s] : maxn;
-    const size_t need = (size_t)(gmax * maxn);
-    if (need > adec_scratch.n) {
-        free(adec_scratch.p);
-        adec_scratch.p = malloc(sizeof(float) * need);
-        adec_scratch.n = adec_scratch.p ? need : 0;
-        if (!adec_scratch.p) { atomic_store(&c->failed, 1); return; }
-    }
-    float *S = adec_scratch.p;
+    float *S = adec_scores_scratch(c, gmax);
+    if (!S) return;
     for (;;) {
         const int64_t job = atomic_fetch_add_explicit(&c->next, 1, memory_order_relaxed);
         if (job >= c->nseq * c->n_head_kv) return;
@@ -237,8 +236,10 @@ int tk_attention_decode(float *out, const float *q, const void *const *k_caches,
                         const int64_t *n_kv, int64_t nseq, int kv_f16, int64_t n_head, int64_t n_head_kv,
                         int64_t head_dim, float scale, tk_pool *pool) {
 #if defined(__x86_64__)
-    if ((tk_cpu_features_active() & TK_CPU_AVX512) && head_dim % 16 == 0 && head_dim >= 16 && head_dim <= 128 &&
-        n_head % n_head_kv == 0) {
+    const int f = tk_cpu_features_active();
+    const int shape = head_dim % 16 == 0 && head_dim >= 16 && head_dim <= 128 && n_head % n_head_kv == 0;
+    void (*task)(void *, int, int) = !shape ? NULL : (f & TK_CPU_AVX512) ? adec_task : (f & TK_CPU_AVX2) && kv_f16 ? adec2_task : NULL;
+    if (task) {
         adec_ctx c;
         memset(&c, 0, sizeof c);
         c.out = out; c.q = q; c.k = k_caches; c.v = v_caches; c.n_kv = n_kv;
@@ -246,18 +247,7 @@ int tk_attention_decode(float *out, const float *q, const void *const *k_caches,
         c.scale = scale;
         atomic_init(&c.next, 0);
         atomic_init(&c.failed, 0);
-        tk_pool_run(pool, adec_task, &c);
-        if (!atomic_load(&c.failed)) return 0;
-    } else if ((tk_cpu_features_active() & TK_CPU_AVX2) && kv_f16 && head_dim % 16 == 0 && head_dim >= 16 &&
-               head_dim <= 128 && n_head % n_head_kv == 0) {
-        adec_ctx c;
-        memset(&c, 0, sizeof c);
-        c.out = out; c.q = q; c.k = k_caches; c.v = v_caches; c.n_kv = n_kv;
-        c.nseq = nseq; c.n_head = n_head; c.n_head_kv = n_head_kv; c.head_dim = head_dim; c.kv_f16 = kv_f16;
-        c.scale = scale;
-        atomic_init(&c.next, 0);
-        atomic_init(&c.failed, 0);
-        tk_pool_run(pool, adec2_task, &c);
+        tk_pool_run(pool, task, &c);
         if (!atomic_load(&c.failed)) return 0;
     }
 #endif
