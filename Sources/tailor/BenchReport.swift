@@ -1,6 +1,15 @@
 // BenchReport.swift: samples, medians, the peer runner and the printed table for `tailor bench`.
 import Foundation
 import Tensor
+import CKernels
+
+/// The int8 kernel set dispatch picks on this CPU (what the figures measure).
+enum Int8Kernels {
+    static var name: String {
+        let f = tk_cpu_features_active()
+        return f & 2 != 0 && f & 4 != 0 ? "AVX-512 VNNI" : f & 2 != 0 ? "AVX-512 (AVX2 packed)" : f & 1 != 0 ? "AVX2" : "portable"
+    }
+}
 
 struct BenchSample: Codable {
     var prefillTPS: Double
@@ -35,7 +44,7 @@ struct BenchReport: Codable {
     var weightBytesPerToken: Int = 0
 
     func printReport() {
-        print("model \(model), threads \(threads), OPENBLAS_CORETYPE=\(openblasCoretype ?? "(unset)"), BLAS kernels \(BLASKernels.coreName)")
+        print("model \(model), threads \(threads), OPENBLAS_CORETYPE=\(openblasCoretype ?? "(unset)"), BLAS kernels \(BLASKernels.coreName), int8 kernels \(Int8Kernels.name)")
         var rows = [["", "tailor"] + (peer != nil ? ["llama.cpp", "ratio"] : [])]
         func row(_ name: String, _ a: Double, _ b: Double?, _ fmt: String, higherIsBetter: Bool = true) {
             var r = [name, String(format: fmt, a)]
