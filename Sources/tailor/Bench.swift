@@ -41,6 +41,7 @@ struct Bench: ParsableCommand {
         try reportingErrors {
             let threads = model.threads ?? ThreadPoolDefaults.threads
             let loaded = try ModelLoader.load(model.model, threads: threads)
+            model.configure(loaded.model)
             loaded.model.batchInvariant = batchInvariant
             let path = try ModelLoader.resolve(model.model).path
             let precision = KVCache.Precision(rawValue: cache)!
@@ -68,7 +69,7 @@ struct Bench: ParsableCommand {
                                      openblasCoretype: ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"],
                                      tailor: .median(ours), peer: theirs.isEmpty ? nil : .median(theirs), peerName: peer,
                                      peerVersion: theirs.last?.version, batched: batched,
-                                     weightBytesPerToken: try decodeWeightBytes(path))
+                                     weightBytesPerToken: try decodeWeightBytes(path), sums: model.sums.rawValue)
             if json {
                 let enc = JSONEncoder(); enc.outputFormatting = [.prettyPrinted, .sortedKeys]
                 print(String(decoding: try enc.encode(report), as: UTF8.self))

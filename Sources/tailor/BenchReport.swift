@@ -42,9 +42,11 @@ struct BenchReport: Codable {
     var batched: [BatchedSample] = []
     /// Weight bytes read per decode step (decodeWeightBytes); × decode tok/s = achieved GB/s.
     var weightBytesPerToken: Int = 0
+    /// `--sums`: ggml (llama.cpp's order) or block.
+    var sums: String = "ggml"
 
     func printReport() {
-        print("model \(model), threads \(threads), OPENBLAS_CORETYPE=\(openblasCoretype ?? "(unset)"), BLAS kernels \(BLASKernels.coreName), int8 kernels \(Int8Kernels.name)")
+        print("model \(model), threads \(threads), OPENBLAS_CORETYPE=\(openblasCoretype ?? "(unset)"), BLAS kernels \(BLASKernels.coreName), int8 kernels \(Int8Kernels.name), sums \(sums)")
         var rows = [["", "tailor"] + (peer != nil ? ["llama.cpp", "ratio"] : [])]
         func row(_ name: String, _ a: Double, _ b: Double?, _ fmt: String, higherIsBetter: Bool = true) {
             var r = [name, String(format: fmt, a)]

@@ -38,6 +38,7 @@ struct Chat: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let loaded = try AdapterLoading.load(model.model, threads: model.threads, adapter: adapter)
+            model.configure(loaded.model)
             guard let source = loaded.chatTemplate else { throw CLIError("\(loaded.name): the model has no chat template; use `tailor generate`") }
             let session = ChatSession(loaded: loaded, template: try ChatTemplate(source: source), maxTokens: n,
                                       sampling: temp == 0 ? .greedy : SamplingConfig(temperature: temp, seed: seed), reuse: !noReuse)

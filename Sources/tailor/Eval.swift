@@ -89,6 +89,7 @@ struct Eval: ParsableCommand {
             if !calibrations.isEmpty { options.labelCalibrations = calibrations.compactMap { LabelCalibration(parsing: $0) } }
             if !contentFree.isEmpty { options.contentFreeInputs = contentFree }
             let loaded = try AdapterLoading.load(model.model, threads: model.threads, adapter: adapter)
+            model.configure(loaded.model)
             let evalModel = try EvalModel(name: loaded.name, model: loaded.model, tokenizer: loaded.tokenizer,
                                           chatTemplateSource: loaded.chatTemplate)
             let runner = EvalRunner(model: evalModel, card: card, train: pool, options: options, embedder: try shotEmbedder())

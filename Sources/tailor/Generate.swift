@@ -42,6 +42,7 @@ struct Generate: ParsableCommand {
         try reportingErrors {
             guard !prompt.isEmpty else { throw GenerationError.emptyPrompt }
             let loaded = try AdapterLoading.load(model.model, threads: model.threads, adapter: adapter)
+            model.configure(loaded.model)
             let tok = loaded.tokenizer
             let ids = tok.encode(prompt, addSpecial: true, parseSpecial: !noParseSpecial)
             var options = GenerationOptions(

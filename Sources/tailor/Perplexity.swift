@@ -27,6 +27,7 @@ struct Perplexity: ParsableCommand {
             }
             let text = String(decoding: data, as: UTF8.self)
             let loaded = try ModelLoader.load(model.model, threads: model.threads)
+            model.configure(loaded.model)
             var bar = ProgressBar(enabled: !quiet && !json)
             let r = try PerplexityEvaluator.run(model: loaded.model, tokenizer: loaded.tokenizer, text: text, context: ctx) { done, total in
                 bar.update(done: done, total: total, label: "perplexity", unit: "chunks")

@@ -47,6 +47,14 @@ final class GenerateCLITests: XCTestCase {
         XCTAssertNotNil(timings["generation_tokens_per_second"] as? Double)
         XCTAssertNotNil(obj["text"] as? String)
         XCTAssertEqual(r.stdout.split(separator: "\n").count, 1, "one JSON object")
+        // `--sums block` changes only float rounding: the same tokens where llama.cpp's margin is clear
+        let rb = try CLI.run(["generate", "-m", m, "-p", c.prompt, "-n", "\(clear)", "--temp", "0", "--json", "--sums", "block"])
+        XCTAssertEqual(rb.status, 0, rb.stderr)
+        let ob = try JSONSerialization.jsonObject(with: Data(rb.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(ob["tokens"] as? [Int], Array(c.f16.greedy24_ids.prefix(clear)).map(Int.init))
+        let bad = try CLI.run(["generate", "-m", m, "-p", "x", "--sums", "lanes"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("--sums"), bad.stderr)
     }
 
     func testGenerateStopsAtEndOfTurnUnlessIgnored() throws {

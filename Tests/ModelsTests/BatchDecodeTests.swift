@@ -94,4 +94,37 @@ final class BatchDecodeTests: XCTestCase {
         XCTAssertTrue(differs, "block order should not equal lane order bit for bit (is the kernel in use?)")
         XCTAssertLessThan(worstBatch, max(0.6, 1.5 * worstSolo), "batched int8 drifted from exact math more than solo int8 does")
     }
+
+    /// `.int8Blocked` for a single sequence (`tailor --sums block`): a whole prompt in one chunk
+    /// and the same prompt token by token through the cache give the same floats (each token's
+    /// block sums do not depend on the others), and the logits stay as close to exact f32 math as
+    /// the default order's, with exact's greedy token off near-ties.
+    func testBlockSumsForOneSequenceAreChunkInvariantAndAsCloseToExact() throws {
+        let loaded = try ModelLoader.load(try TestAssets.defaultModelPath(), threads: 2)
+        let m = loaded.model
+        defer { m.activations = .int8 }
+        let prompts: [[Int32]] = [[504, 3575, 282, 4649, 314, 6403, 1980, 253, 655, 28, 665, 436], [1, 4093, 198, 28, 3000, 7, 4093]]
+        for p in prompts {
+            func last(_ a: ActivationPrecision) throws -> [Float] {
+                m.activations = a
+                return try m.forward(p, cache: m.makeCache(capacity: 32, precision: .f16), allLogits: false)
+            }
+            let exact = try last(.f32), lane = try last(.int8), block = try last(.int8Blocked)
+            m.activations = .int8Blocked
+            let c = m.makeCache(capacity: 32, precision: .f16)
+            var stepwise: [Float] = []
+            for t in p { stepwise = try m.forward([t], cache: c, allLogits: false) }
+            XCTAssertEqual(stepwise, block, "block sums: token by token vs one chunk")
+            var dLane: Float = 0, dBlock: Float = 0
+            for j in exact.indices {
+                dLane = max(dLane, abs(lane[j] - exact[j]))
+                dBlock = max(dBlock, abs(block[j] - exact[j]))
+            }
+            print("prompt of \(p.count): max |ggml order - exact| \(dLane), max |block order - exact| \(dBlock)")
+            XCTAssertNotEqual(block, lane, "block order should differ from the ggml order (is the kernel in use?)")
+            XCTAssertLessThan(dBlock, max(0.6, 1.5 * dLane), "block sums drifted from exact math more than the ggml order")
+            let sorted = exact.sorted(by: >)
+            if sorted[0] - sorted[1] > 0.5 { XCTAssertEqual(Sampler.argmax(block), Sampler.argmax(exact)) }
+        }
+    }
 }
