@@ -40,6 +40,23 @@ static float *adec_scores_scratch(adec_ctx *c, int64_t gmax) {
     return adec_scratch.p;
 }
 
+/// Query heads h0..h0+gc-1 (all reading KV head hk) of sequence seq: the ISA-specific kernel.
+typedef void (*adec_heads_fn)(const adec_ctx *c, int64_t seq, int64_t hk, int64_t h0, int64_t gc, float *S);
+
+/// Takes (sequence, KV head) jobs until none is left; each runs its query heads gmax at a time.
+static void adec_jobs(adec_ctx *c, int64_t gmax, adec_heads_fn heads) {
+    const int64_t group = c->n_head / c->n_head_kv;
+    float *S = adec_scores_scratch(c, gmax);
+    if (!S) return;
+    for (;;) {
+        const int64_t job = atomic_fetch_add_explicit(&c->next, 1, memory_order_relaxed);
+        if (job >= c->nseq * c->n_head_kv) return;
+        const int64_t seq = job / c->n_head_kv, hk = job % c->n_head_kv;
+        for (int64_t h0 = hk * group; h0 < (hk + 1) * group; h0 += gmax)
+            heads(c, seq, hk, h0, (hk + 1) * group - h0 < gmax ? (hk + 1) * group - h0 : gmax, S);
+    }
+}
+
 #if defined(__x86_64__)
 #define TGT __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq")))
 #define AI __attribute__((always_inline)) inline
@@ -122,27 +139,21 @@ TGT static AI void adec_heads(const adec_ctx *c, int64_t seq, int64_t hk, int64_
         }                                                                                           \
     } while (0)
 
-TGT static void adec_task(void *vctx, int ith, int nth) {
+TGT static void adec_heads512(const adec_ctx *c, int64_t seq, int64_t hk, int64_t h0, int64_t gc, float *S) {
+    switch (c->head_dim / 16) {
+    case 1: ADEC_HD(1); break; case 2: ADEC_HD(2); break; case 3: ADEC_HD(3); break;
+    case 4: ADEC_HD(4); break; case 5: ADEC_HD(5); break; case 6: ADEC_HD(6); break;
+    case 7: ADEC_HD(7); break; default: ADEC_HD(8); break;
+    }
+}
+
+static void adec_task(void *vctx, int ith, int nth) {
     (void)ith;
     (void)nth;
     adec_ctx *c = vctx;
-    const int64_t group = c->n_head / c->n_head_kv, hd16 = c->head_dim / 16;
+    const int64_t hd16 = c->head_dim / 16;
     const int64_t gmax = 20 / hd16 < 1 ? 1 : 20 / hd16 < 6 ? 20 / hd16 : 6;  // query heads per pass: q, outputs in registers
-    float *S = adec_scores_scratch(c, gmax);
-    if (!S) return;
-    for (;;) {
-        const int64_t job = atomic_fetch_add_explicit(&c->next, 1, memory_order_relaxed);
-        if (job >= c->nseq * c->n_head_kv) return;
-        const int64_t seq = job / c->n_head_kv, hk = job % c->n_head_kv;
-        for (int64_t h0 = hk * group; h0 < (hk + 1) * group; h0 += gmax) {
-            const int64_t gc = (hk + 1) * group - h0 < gmax ? (hk + 1) * group - h0 : gmax;
-            switch (hd16) {
-            case 1: ADEC_HD(1); break; case 2: ADEC_HD(2); break; case 3: ADEC_HD(3); break;
-            case 4: ADEC_HD(4); break; case 5: ADEC_HD(5); break; case 6: ADEC_HD(6); break;
-            case 7: ADEC_HD(7); break; default: ADEC_HD(8); break;
-            }
-        }
-    }
+    adec_jobs(c, gmax, adec_heads512);
 }
 
 // AVX2 (f16 cache): the same jobs with 8-lane vectors, bit-identical to the per-row path's
@@ -206,29 +217,21 @@ TGT2 static AI void adec2_heads(const adec_ctx *c, int64_t seq, int64_t hk, int6
     }
 }
 
-TGT2 static void adec2_task(void *vctx, int ith, int nth) {
+TGT2 static void adec2_heads_n(const adec_ctx *c, int64_t seq, int64_t hk, int64_t h0, int64_t gc, float *S) {
+    switch (gc) {
+    case 1: adec2_heads(c, seq, hk, h0, 1, S); break;
+    case 2: adec2_heads(c, seq, hk, h0, 2, S); break;
+    case 3: adec2_heads(c, seq, hk, h0, 3, S); break;
+    case 4: adec2_heads(c, seq, hk, h0, 4, S); break;
+    case 5: adec2_heads(c, seq, hk, h0, 5, S); break;
+    default: adec2_heads(c, seq, hk, h0, 6, S); break;
+    }
+}
+
+static void adec2_task(void *vctx, int ith, int nth) {
     (void)ith;
     (void)nth;
-    adec_ctx *c = vctx;
-    const int64_t group = c->n_head / c->n_head_kv, gmax = 6;
-    float *S = adec_scores_scratch(c, gmax);
-    if (!S) return;
-    for (;;) {
-        const int64_t job = atomic_fetch_add_explicit(&c->next, 1, memory_order_relaxed);
-        if (job >= c->nseq * c->n_head_kv) return;
-        const int64_t seq = job / c->n_head_kv, hk = job % c->n_head_kv;
-        for (int64_t h0 = hk * group; h0 < (hk + 1) * group; h0 += gmax) {
-            const int64_t gc = (hk + 1) * group - h0 < gmax ? (hk + 1) * group - h0 : gmax;
-            switch (gc) {
-            case 1: adec2_heads(c, seq, hk, h0, 1, S); break;
-            case 2: adec2_heads(c, seq, hk, h0, 2, S); break;
-            case 3: adec2_heads(c, seq, hk, h0, 3, S); break;
-            case 4: adec2_heads(c, seq, hk, h0, 4, S); break;
-            case 5: adec2_heads(c, seq, hk, h0, 5, S); break;
-            default: adec2_heads(c, seq, hk, h0, 6, S); break;
-            }
-        }
-    }
+    adec_jobs(vctx, 6, adec2_heads_n);
 }
 #endif
 
