@@ -8,7 +8,8 @@
 // converted to f32 once per job, scores are computed 16 keys at a time with the tree applied to
 // 16 chains at once, and outputs 4 rows at a time with their accumulators in registers. Jobs
 // are taken heaviest first from an atomic counter. AVX-512, or AVX2 with an f16 cache, with
-// head_dim a multiple of 16 up to 128; otherwise tk_attention runs its per-row path. Scratch: per pool thread, grown once.
+// head_dim a multiple of 16 up to 128; otherwise tk_attention runs its per-row path. Scratch:
+// per pool thread, grown once.
 #include "tk_internal.h"
 #include "hsum512.h"
 #include <stdatomic.h>

@@ -231,9 +231,8 @@ TGT static void pk_avx512(const uint8_t *G, int type, int64_t nb, const tk_act *
 #endif
 
 typedef struct {
-    const uint8_t *P;
     int type, simd, block_order;  // block_order: one float sum per block (vecdot_packed_block.c)
-    int nmat;                  // matrices sharing the activations (one pool run for all)
+    // the matrices sharing the activations (one pool run for all); item0[m]: their first group item
     const uint8_t *Pm[TK_PACKED_MAX_MATS];
     float *Ym[TK_PACKED_MAX_MATS];
     int64_t rowsm[TK_PACKED_MAX_MATS], ngroupsm[TK_PACKED_MAX_MATS], item0[TK_PACKED_MAX_MATS + 1];
@@ -361,7 +360,6 @@ int tk_matmul_packed_multi(const void *const *P, const int64_t *rows, int nmat, 
     c.a = &a;
     c.lsA = lsA;
     c.lsB = lsB;
-    c.nmat = nmat;
     int64_t total_groups = 0;
     for (int m = 0; m < nmat; m++) {
         c.Pm[m] = P[m];
@@ -379,7 +377,6 @@ int tk_matmul_packed_multi(const void *const *P, const int64_t *rows, int nmat, 
     c.groups_per_item = gpi;
     c.item0[0] = 0;
     for (int m = 0; m < nmat; m++) c.item0[m + 1] = c.item0[m] + (c.ngroupsm[m] + gpi - 1) / gpi;
-    for (int m = nmat + 1; m <= TK_PACKED_MAX_MATS; m++) c.item0[m] = INT64_MAX;
     c.n_gitems = c.item0[nmat];
     c.n_items = c.n_gitems * ((ntok + TOK_CHUNK - 1) / TOK_CHUNK);
     atomic_init(&c.next, 0);

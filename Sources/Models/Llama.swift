@@ -13,6 +13,18 @@ public final class LlamaModel: LanguageModel {
         let wq: Linear, wk: Linear, wv: Linear, wo: Linear
         let ffnNorm: RMSNorm
         let gate: Linear, up: Linear, down: Linear
+        /// [wq, wk, wv] and [gate, up]: the projections that read the same input, applied together.
+        let qkv: LinearGroup, gateUp: LinearGroup
+
+        init(attnNorm: RMSNorm, wq: Linear, wk: Linear, wv: Linear, wo: Linear, ffnNorm: RMSNorm,
+             gate: Linear, up: Linear, down: Linear) {
+            self.attnNorm = attnNorm
+            self.wq = wq; self.wk = wk; self.wv = wv; self.wo = wo
+            self.ffnNorm = ffnNorm
+            self.gate = gate; self.up = up; self.down = down
+            qkv = LinearGroup([wq, wk, wv])
+            gateUp = LinearGroup([gate, up])
+        }
     }
 
     public let config: LlamaConfig
@@ -211,8 +223,7 @@ public final class LlamaModel: LanguageModel {
         let counts = decodeCounts(segments)
         for (l, b) in blocks.enumerated() {
             b.attnNorm(s.x, tokens: T, into: s.h)                                                     // (T, D)
-            // q (T, H·Dh), k and v (T, Hkv·Dh): one packed call where the three share a type
-            Linear.apply([b.wq, b.wk, b.wv], s.h, tokens: T, into: [s.q, s.k, s.v], pool: pool, activations: activations)
+            b.qkv(s.h, tokens: T, into: s.qkvOut, pool: pool, activations: activations)               // q (T, H·Dh), k, v (T, Hkv·Dh)
             for seg in segments {
                 let r0 = seg.rows.lowerBound, n = seg.rows.count, pos0 = seg.cache.count
                 rope.apply(s.q + r0 * qDim, tokens: n, heads: c.heads, headDim: c.headDim, firstPosition: pos0)
@@ -231,7 +242,7 @@ public final class LlamaModel: LanguageModel {
             sublayerHook?.sublayerOutput(layer: l, sublayer: .attention, s.h, tokens: T)
             tk_add(s.x, s.h, Int64(T * D))
             b.ffnNorm(s.x, tokens: T, into: s.h)
-            Linear.apply([b.gate, b.up], s.h, tokens: T, into: [s.gate, s.up], pool: pool, activations: activations) // (T, F) each
+            b.gateUp(s.h, tokens: T, into: s.gateUpOut, pool: pool, activations: activations)         // (T, F) each
             tk_swiglu(s.gate, s.gate, s.up, Int64(T * c.ffnDim))
             b.down(s.gate, tokens: T, into: s.h, pool: pool, activations: activations)                // (T, D)
             sublayerHook?.sublayerOutput(layer: l, sublayer: .mlp, s.h, tokens: T)
@@ -249,6 +260,8 @@ final class Scratch {
     static let chunk = 256
     let x, h, q, k, v, attn, gate, up, scores: UnsafeMutablePointer<Float>
     let scoreStride: Int
+    /// [q, k, v] and [gate, up]: the outputs of the blocks' LinearGroups.
+    let qkvOut: [UnsafeMutablePointer<Float>], gateUpOut: [UnsafeMutablePointer<Float>]
     private var all: [UnsafeMutablePointer<Float>] = []
 
     init(config c: LlamaConfig, threads: Int) {
@@ -263,6 +276,8 @@ final class Scratch {
         attn = alloc(T * c.heads * c.headDim); gate = alloc(T * c.ffnDim); up = alloc(T * c.ffnDim)
         scoreStride = c.contextLength + T
         scores = alloc(threads * scoreStride)
+        qkvOut = [q, k, v]
+        gateUpOut = [gate, up]
         all = [x, h, q, k, v, attn, gate, up, scores]
     }
 

@@ -17,23 +17,34 @@ public struct Linear: Sendable {
     public var inFeatures: Int { weight.cols }
     public var outFeatures: Int { weight.rows }
 
-    /// y_i = x · W_iᵀ + b_i for layers that read the same x, through `WeightMatrix.matmul(_:...)`
-    /// (one packed call for all of them where it applies; results equal separate calls).
-    public static func apply(_ layers: [Linear], _ x: UnsafePointer<Float>, tokens: Int, into ys: [UnsafeMutablePointer<Float>],
-                             pool: ThreadPool?, activations: ActivationPrecision = .int8) {
-        WeightMatrix.matmul(layers.map(\.weight), x, tokens: tokens, into: ys, pool: pool, activations: activations)
-        for (l, y) in zip(layers, ys) {
-            if let bias = l.bias {
-                bias.withUnsafeBufferPointer { tk_add_bias(y, $0.baseAddress, Int64(tokens), Int64(l.weight.rows)) }
-            }
-        }
-    }
-
     public func callAsFunction(_ x: UnsafePointer<Float>, tokens: Int, into y: UnsafeMutablePointer<Float>, pool: ThreadPool?,
                                activations: ActivationPrecision = .int8) {
         weight.matmul(x, tokens: tokens, into: y, pool: pool, activations: activations)
         if let bias {
             bias.withUnsafeBufferPointer { tk_add_bias(y, $0.baseAddress, Int64(tokens), Int64(weight.rows)) }
+        }
+    }
+}
+
+/// Layers that read the same input (the Q, K and V projections; gate and up), applied together:
+/// y_i = x · W_iᵀ + b_i through `WeightMatrix.matmul(_:...)`, one packed call for all of them where
+/// it applies (results equal separate calls). Built once; applying it allocates nothing.
+public struct LinearGroup: Sendable {
+    public let layers: [Linear]
+    private let weights: [WeightMatrix]
+
+    public init(_ layers: [Linear]) {
+        self.layers = layers
+        weights = layers.map(\.weight)
+    }
+
+    public func callAsFunction(_ x: UnsafePointer<Float>, tokens: Int, into ys: [UnsafeMutablePointer<Float>], pool: ThreadPool?,
+                               activations: ActivationPrecision = .int8) {
+        WeightMatrix.matmul(weights, x, tokens: tokens, into: ys, pool: pool, activations: activations)
+        for (l, y) in zip(layers, ys) {
+            if let bias = l.bias {
+                bias.withUnsafeBufferPointer { tk_add_bias(y, $0.baseAddress, Int64(tokens), Int64(l.weight.rows)) }
+            }
         }
     }
 }
