@@ -6,8 +6,17 @@
 #include <string.h>
 
 void tk_rmsnorm(float *y, const float *x, const float *w, int64_t n, float eps) {
-    double ss = 0.0;  // llama.cpp accumulates the sum of squares in double (ggml_float)
-    for (int64_t i = 0; i < n; i++) ss += (double)x[i] * (double)x[i];
+    // llama.cpp accumulates the sum of squares in double (ggml_float). 16 independent partial
+    // sums (the compiler keeps them in vector registers) instead of one chain of n dependent
+    // adds: a double sum of float squares is exact to ~1e-16 in any order, far below the float
+    // rounding of the mean that follows.
+    double part[16] = {0};
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int k = 0; k < 16; k++) part[k] += (double)x[i + k] * (double)x[i + k];
+    double ss = 0.0;
+    for (; i < n; i++) ss += (double)x[i] * (double)x[i];
+    for (int k = 0; k < 16; k++) ss += part[k];
     const float scale = 1.0f / sqrtf((float)(ss / (double)n) + eps);
     if (w) for (int64_t i = 0; i < n; i++) y[i] = x[i] * scale * w[i];
     else for (int64_t i = 0; i < n; i++) y[i] = x[i] * scale;
@@ -31,6 +40,34 @@ void tk_rope(float *x, int64_t nheads, int64_t head_dim, int64_t n_rot, int64_t 
             v[b] = x0 * s + x1 * c;
         }
         theta *= theta_scale;
+    }
+}
+
+void tk_rope_cos_sin(float *cs, int64_t n_rot, int64_t pos, float freq_base, float freq_scale, const float *freq_factors) {
+    // tk_rope's arithmetic exactly (the same theta sequence, the same cos/sin floats)
+    const float theta_scale = powf(freq_base, -2.0f / (float)n_rot);
+    const int64_t half = n_rot / 2;
+    float theta = (float)pos;
+    for (int64_t i = 0; i < half; i++) {
+        const float ff = freq_factors ? freq_factors[i] : 1.0f;
+        const float t = freq_scale * theta / ff;
+        cs[i] = cosf(t);
+        cs[half + i] = sinf(t);
+        theta *= theta_scale;
+    }
+}
+
+void tk_rope_apply(float *x, int64_t nheads, int64_t head_dim, int64_t n_rot, const float *cs, int neox) {
+    const int64_t half = n_rot / 2;
+    for (int64_t h = 0; h < nheads; h++) {
+        float *v = x + h * head_dim;
+        for (int64_t i = 0; i < half; i++) {
+            const float c = cs[i], s = cs[half + i];
+            const int64_t a = neox ? i : 2 * i, b = neox ? i + half : 2 * i + 1;
+            const float x0 = v[a], x1 = v[b];
+            v[a] = x0 * c - x1 * s;
+            v[b] = x0 * s + x1 * c;
+        }
     }
 }
 

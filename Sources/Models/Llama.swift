@@ -221,13 +221,17 @@ public final class LlamaModel: LanguageModel {
         }
         let scale = 1 / Float(c.headDim).squareRoot()
         let counts = decodeCounts(segments)
+        for seg in segments {  // RoPE cos/sin of every row's position, once for all layers
+            rope.table(into: s.rope + seg.rows.lowerBound * rope.dimensions, tokens: seg.rows.count, firstPosition: seg.cache.count)
+        }
         for (l, b) in blocks.enumerated() {
             b.attnNorm(s.x, tokens: T, into: s.h)                                                     // (T, D)
             b.qkv(s.h, tokens: T, into: s.qkvOut, pool: pool, activations: activations)               // q (T, H·Dh), k, v (T, Hkv·Dh)
             for seg in segments {
                 let r0 = seg.rows.lowerBound, n = seg.rows.count, pos0 = seg.cache.count
-                rope.apply(s.q + r0 * qDim, tokens: n, heads: c.heads, headDim: c.headDim, firstPosition: pos0)
-                rope.apply(s.k + r0 * kvDim, tokens: n, heads: c.kvHeads, headDim: c.headDim, firstPosition: pos0)
+                let cs = UnsafePointer(s.rope + r0 * rope.dimensions)
+                rope.apply(s.q + r0 * qDim, tokens: n, heads: c.heads, headDim: c.headDim, table: cs)
+                rope.apply(s.k + r0 * kvDim, tokens: n, heads: c.kvHeads, headDim: c.headDim, table: cs)
                 seg.cache.store(layer: l, start: pos0, tokens: n, k: s.k + r0 * kvDim, v: s.v + r0 * kvDim)
             }
             if !(counts.map { decodeAttention(layer: l, segments: segments, counts: $0, scale: scale) } ?? false) {
@@ -258,7 +262,7 @@ public final class LlamaModel: LanguageModel {
 /// Reused activation buffers for one chunk of tokens.
 final class Scratch {
     static let chunk = 256
-    let x, h, q, k, v, attn, gate, up, scores: UnsafeMutablePointer<Float>
+    let x, h, q, k, v, attn, gate, up, scores, rope: UnsafeMutablePointer<Float>
     let scoreStride: Int
     /// [q, k, v] and [gate, up]: the outputs of the blocks' LinearGroups.
     let qkvOut: [UnsafeMutablePointer<Float>], gateUpOut: [UnsafeMutablePointer<Float>]
@@ -276,9 +280,10 @@ final class Scratch {
         attn = alloc(T * c.heads * c.headDim); gate = alloc(T * c.ffnDim); up = alloc(T * c.ffnDim)
         scoreStride = c.contextLength + T
         scores = alloc(threads * scoreStride)
+        rope = alloc(T * c.headDim)  // cos/sin per row; rotary dimensions <= head size
         qkvOut = [q, k, v]
         gateUpOut = [gate, up]
-        all = [x, h, q, k, v, attn, gate, up, scores]
+        all = [x, h, q, k, v, attn, gate, up, scores, rope]
     }
 
     deinit { for p in all { p.deallocate() } }

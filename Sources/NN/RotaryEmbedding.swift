@@ -30,6 +30,25 @@ public struct RotaryEmbedding: Sendable {
             }
         }
     }
+
+    /// Writes the cos/sin table of positions firstPosition ..< firstPosition + tokens, `dimensions`
+    /// floats per position, for `apply(_:tokens:heads:headDim:table:)`: every layer rotates the
+    /// same positions, so the table is computed once per forward pass instead of once per layer.
+    public func table(into cs: UnsafeMutablePointer<Float>, tokens: Int, firstPosition: Int) {
+        frequencyFactors.withOptionalPointer { f in
+            for t in 0..<tokens {
+                tk_rope_cos_sin(cs + t * dimensions, Int64(dimensions), Int64(firstPosition + t), base, positionScale, f)
+            }
+        }
+    }
+
+    /// `apply` with a table from `table(into:tokens:firstPosition:)` (the same floats).
+    public func apply(_ x: UnsafeMutablePointer<Float>, tokens: Int, heads: Int, headDim: Int, table cs: UnsafePointer<Float>) {
+        for t in 0..<tokens {
+            tk_rope_apply(x + t * heads * headDim, Int64(heads), Int64(headDim), Int64(dimensions), cs + t * dimensions,
+                          order == .neox ? 1 : 0)
+        }
+    }
 }
 
 extension Optional where Wrapped == [Float] {

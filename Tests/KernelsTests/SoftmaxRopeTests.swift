@@ -2,7 +2,9 @@
 // a float64 softmax, for lengths around the 16-lane boundaries and wide value ranges; tk_rope
 // (cos/sin shared by all heads) against a float64 rotation per head, normal and NeoX layouts,
 // with frequency factors and partial rotary dimensions; tk_swiglu (AVX-512 / AVX2 polynomial exp, scalar
-// tail and portable path) against float64 x·sigmoid(x)·up over the whole float range.
+// tail and portable path) against float64 x·sigmoid(x)·up over the whole float range (and the
+// cos/sin table path equal to tk_rope bit for bit); tk_rmsnorm
+// (16 partial double sums) against a float64 RMS norm, lengths around the 16-element boundary.
 import CKernels
 import Foundation
 import XCTest
@@ -51,6 +53,28 @@ final class SoftmaxRopeTests: XCTestCase {
         }
     }
 
+    func testRMSNormMatchesFloat64() {
+        var rng = SeededRNG(seed: 8)
+        for n in [1, 5, 15, 16, 17, 33, 576, 2049] {
+            for spread: Float in [1e-3, 1, 300] {
+                let x = (0..<n).map { _ in rng.boundedGauss() * spread }
+                let w = (0..<n).map { _ in 0.5 + rng.boundedGauss() }
+                let eps: Float = 1e-5
+                let ms = x.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(n)
+                let scale = 1 / (ms + Double(eps)).squareRoot()
+                for weighted in [true, false] {
+                    var y = [Float](repeating: .nan, count: n)
+                    if weighted { tk_rmsnorm(&y, x, w, Int64(n), eps) } else { tk_rmsnorm(&y, x, nil, Int64(n), eps) }
+                    for i in 0..<n {
+                        let want = Double(x[i]) * scale * (weighted ? Double(w[i]) : 1)
+                        // the mean is rounded to float, then 1/sqrt and two float products: a few ulp
+                        XCTAssertLessThan(abs(Double(y[i]) - want), abs(want) * 5e-7 + 1e-30, "n \(n) spread \(spread) [\(i)]")
+                    }
+                }
+            }
+        }
+    }
+
     func testRopeMatchesFloat64Rotation() {
         var rng = SeededRNG(seed: 6)
         for (heads, hd, nRot, neox, factors) in [(3, 64, 64, 0, false), (9, 64, 64, 1, false), (2, 32, 16, 1, true), (4, 48, 48, 0, true)] {
@@ -71,6 +95,12 @@ final class SoftmaxRopeTests: XCTestCase {
                 }
                 for d in nRot..<hd { XCTAssertEqual(x[h * hd + d], x0[h * hd + d], "unrotated dimension \(d)") }
             }
+            // the per-forward table (tk_rope_cos_sin once, tk_rope_apply per layer) gives tk_rope's floats
+            var cs = [Float](repeating: .nan, count: nRot), y = x0
+            if let ff { tk_rope_cos_sin(&cs, Int64(nRot), Int64(pos), base, fscale, ff) }
+            else { tk_rope_cos_sin(&cs, Int64(nRot), Int64(pos), base, fscale, nil) }
+            tk_rope_apply(&y, Int64(heads), Int64(hd), Int64(nRot), cs, Int32(neox))
+            XCTAssertEqual(y, x, "table path vs tk_rope, heads \(heads) nRot \(nRot) neox \(neox)")
         }
     }
 }

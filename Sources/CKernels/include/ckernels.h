@@ -139,6 +139,11 @@ void tk_rmsnorm(float *y, const float *x, const float *w, int64_t n, float eps);
 /// positions (linear scaling); freq_factors (n_rot/2 entries, may be NULL) divide frequencies.
 void tk_rope(float *x, int64_t nheads, int64_t head_dim, int64_t n_rot, int64_t pos,
              float freq_base, float freq_scale, const float *freq_factors, int neox);
+/// tk_rope's cos/sin for position pos, computed once for reuse by every layer: cs[0..n_rot/2) =
+/// cos, cs[n_rot/2..n_rot) = sin, the same floats tk_rope uses.
+void tk_rope_cos_sin(float *cs, int64_t n_rot, int64_t pos, float freq_base, float freq_scale, const float *freq_factors);
+/// tk_rope with a table from tk_rope_cos_sin (bit-identical to tk_rope at that position).
+void tk_rope_apply(float *x, int64_t nheads, int64_t head_dim, int64_t n_rot, const float *cs, int neox);
 /// In-place softmax over n values.
 void tk_softmax(float *x, int64_t n);
 /// out[i] = silu(gate[i]) * up[i].
