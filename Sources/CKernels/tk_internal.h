@@ -88,6 +88,16 @@ void tk_pk_lane_avx2(const uint8_t *G, int type, int64_t nb, const tk_act *a, co
 void tk_pk_block_avx512(const uint8_t *G, int type, int64_t nb, const tk_act *a, int64_t t0, int nt,
                         float *Y, int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan);
 
+/// Packed K-quants (vecdot_packed_k.c): Q4_K and Q6_K in 16-row groups, ggml's lane order.
+int tk_pkk_type(int type);
+size_t tk_pkk_sb_bytes(int type);  // bytes of one super-block of a 16-row group
+void tk_pkk_pack(const void *W, int type, int64_t rows, int64_t cols, void *out);
+void tk_pkk_generic(const uint8_t *G, int type, int64_t nsb, const tk_act *a, int64_t t0, int nt,
+                    float *Y, int64_t ldy, int nrows);
+/// ls32: Q6_K's 32 x pair sums of each 4 activations (int16 pairs), (ntok, cols / 4).
+void tk_pkk_avx512(const uint8_t *G, int type, int64_t nsb, const tk_act *a, const int32_t *ls32, int64_t t0,
+                   int nt, float *Y, int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan);
+
 #define TK_NT 4  // max tokens per dot-kernel call
 /// out[i] = dot(weight row w, activation row t0+i) for i < nt (1 <= nt <= TK_NT).
 typedef void (*tk_dot_fn)(const void *w, const tk_act *a, int64_t t0, int nt, float *out);

@@ -28,6 +28,9 @@
 #define PK_NT 2                     // tokens per kernel call (8 lane accumulators each)
 #define PK_AHEAD 8192               // software prefetch distance in the weight stream (decode)
 #define PKB_AHEAD 16384             // the same for the block-order (batched decode) kernel
+#ifndef PKK_AHEAD
+#define PKK_AHEAD 8192              // the same for the K-quant kernels (vecdot_packed_k.c, into L2)
+#endif
 #define TOK_CHUNK 64                // tokens per work item (prefill)
 #define ITEM_BYTES (48 * 1024)      // packed weights per work item
 
@@ -43,6 +46,10 @@ static size_t group_bytes(int type, int64_t nb) {
 }
 
 size_t tk_packed_bytes(int type, int64_t rows, int64_t cols) {
+    if (tk_pkk_type(type)) {  // K-quants: vecdot_packed_k.c
+        if (rows <= 0 || cols <= 0 || cols % QK_K != 0) return 0;
+        return (size_t)((rows + PR - 1) / PR) * (size_t)(cols / QK_K) * tk_pkk_sb_bytes(type);
+    }
     if (!packable(type) || rows <= 0 || cols <= 0 || cols % QK != 0) return 0;
     return (size_t)((rows + PR - 1) / PR) * group_bytes(type, cols / QK);
 }
@@ -54,12 +61,17 @@ static int packed_simd(void) {
 }
 
 int tk_packed_preferred(int type) {
+    if (tk_pkk_type(type)) return packed_simd() == 1;  // K-quants: AVX-512 VNNI kernel only
     return packable(type) && packed_simd() != 0;
 }
 
 int tk_pack_weights(const void *W, int type, int64_t rows, int64_t cols, void *out) {
     const size_t total = tk_packed_bytes(type, rows, cols);
     if (!total) return -1;
+    if (tk_pkk_type(type)) {
+        tk_pkk_pack(W, type, rows, cols, out);
+        return 0;
+    }
     memset(out, 0, total);
     const int64_t nb = cols / QK, bb = tk_type_block_bytes(type);
     const int qb = qbytes(type), sb = sbytes(type), nq = bytewide(type) ? 32 : 16;
@@ -264,6 +276,21 @@ static void pk_task(void *vctx, int ith, int nth) {
             // over this group, so memory stays busy while later passes compute from L1.
             const int step = c->block_order ? PKB_NT : PK_NT;
             const int64_t passes = (t1 - t0 + step - 1) / step, span = (int64_t)c->gb / passes;
+            if (tk_pkk_type(c->type)) {  // K-quants (vecdot_packed_k.c): ggml's lane order, 2 tokens a pass
+                for (int64_t t = t0; t < t1; t += PK_NT) {
+                    const int nt = (int)(t1 - t < PK_NT ? t1 - t : PK_NT);
+                    float *Y = c->Ym[m] + t * rows + g * PR;
+#if defined(__x86_64__)
+                    if (c->simd == 1) {
+                        tk_pkk_avx512(G, c->type, c->nb, c->a, c->lsA, t, nt, Y, rows, nrows,
+                                      G + PKK_AHEAD + ((t - t0) / PK_NT) * span, span);
+                        continue;
+                    }
+#endif
+                    tk_pkk_generic(G, c->type, c->nb, c->a, t, nt, Y, rows, nrows);
+                }
+                continue;
+            }
             if (c->block_order) {
                 for (int64_t t = t0; t < t1; t += step) {
                     const int nt = (int)(t1 - t < step ? t1 - t : step);
@@ -320,10 +347,12 @@ int tk_matmul_packed_multi(const void *const *P, const int64_t *rows, int nmat, 
     for (int m = 0; m < nmat; m++)
         if (!tk_packed_bytes(type, rows[m], cols) || ((uintptr_t)P[m] & 63)) return -1;
     if (ntok == 0) return 0;
-    const int atype = tk_vec_dot_type(type);
-    const int64_t nb = cols / QK;
+    const int atype = tk_vec_dot_type(type), kq = tk_pkk_type(type);
+    if (kq) block_order = 0;  // K-quants have the lane-order kernel only
+    const int64_t nb = kq ? cols / QK_K : cols / QK;
     const size_t abytes = (tk_act_bytes(atype, cols, ntok) + 63) & ~(size_t)63;
-    const size_t lbytes = type == TK_Q4_1 || type == TK_Q5_1 || block_order ? 0 : (size_t)ntok * nb * 8 * sizeof(int32_t);
+    const size_t lbytes = type == TK_Q4_1 || type == TK_Q5_1 || type == TK_Q4_K || block_order ? 0
+                        : (size_t)ntok * (cols / 4) * sizeof(int32_t);
     const size_t need = abytes + 2 * lbytes;
     if (need > pk_scratch.n) {
         free(pk_scratch.p);
@@ -336,7 +365,17 @@ int tk_matmul_packed_multi(const void *const *P, const int64_t *rows, int nmat, 
     tk_act_init(&a, atype, cols, ntok, pk_scratch.p);
     tk_act_quantize(&a, type, X, 0, ntok);
     int32_t *lsA = NULL, *lsB = NULL;
-    if (lbytes) {  // lane sums of 4 consecutive quantized activations, scaled for the offsets
+    if (type == TK_Q6_K) {  // 32 x the pair sums of each 4 activations, as an int16 pair (ggml's maddubs(32, y))
+        lsA = (int32_t *)((uint8_t *)pk_scratch.p + abytes);
+        for (int64_t t = 0; t < ntok; t++) {
+            const int8_t *q = a.qs + t * cols;
+            for (int64_t i = 0; i < cols / 4; i++) {
+                const uint16_t lo = (uint16_t)(int16_t)(32 * (q[4 * i] + q[4 * i + 1]));
+                const uint16_t hi = (uint16_t)(int16_t)(32 * (q[4 * i + 2] + q[4 * i + 3]));
+                lsA[t * (cols / 4) + i] = (int32_t)((uint32_t)lo | (uint32_t)hi << 16);
+            }
+        }
+    } else if (lbytes) {  // lane sums of 4 consecutive quantized activations, scaled for the offsets
         lsA = (int32_t *)((uint8_t *)pk_scratch.p + abytes);
         lsB = lsA + ntok * nb * 8;
         for (int64_t t = 0; t < ntok; t++) {
@@ -356,7 +395,7 @@ int tk_matmul_packed_multi(const void *const *P, const int64_t *rows, int nmat, 
     c.block_order = block_order != 0;
     c.nb = nb;
     c.ntok = ntok;
-    c.gb = group_bytes(type, c.nb);
+    c.gb = kq ? (size_t)nb * tk_pkk_sb_bytes(type) : group_bytes(type, c.nb);
     c.a = &a;
     c.lsA = lsA;
     c.lsB = lsB;

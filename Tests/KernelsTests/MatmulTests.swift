@@ -146,15 +146,16 @@ final class MatmulTests: XCTestCase {
         XCTAssertEqual(tk_matmul(w, Int32(TK_Q4_0.rawValue), 1, 33, x, 1, &y, nil), -1)
     }
 
-    /// tk_matmul_packed (row-interleaved Q4_0/Q4_1/Q8_0/Q5_0/Q5_1, vecdot_packed.c) against the same
+    /// tk_matmul_packed (row-interleaved Q4_0/Q4_1/Q8_0/Q5_0/Q5_1 in vecdot_packed.c, Q4_K/Q6_K in vecdot_packed_k.c) against the same
     /// double-precision reference: rows not a multiple of the 16-row group, token counts that
     /// hit every tile width and cross the 64-token chunk, with and without a pool, with the
     /// AVX-512 VNNI kernels, the AVX2 ones (vecdot_packed_avx2.c) and the portable ones.
     func testPackedMatchesReference() {
         let pool = tk_pool_create(2)
         defer { tk_pool_destroy(pool) }
-        for (i, t) in [QType.q4_0, QType.q4_1, QType.q8_0, QType.q5_0, QType.q5_1].enumerated() {
-            for (rows, cols) in [(37, 32 * 7), (16, 32), (48, 32 * 48)] {
+        for (i, t) in [QType.q4_0, QType.q4_1, QType.q8_0, QType.q5_0, QType.q5_1, QType.q4_K, QType.q6_K].enumerated() {
+            let shapes = t.blockElems == 256 ? [(37, 256 * 3), (16, 256), (48, 256 * 6)] : [(37, 32 * 7), (16, 32), (48, 32 * 48)]
+            for (rows, cols) in shapes {
                 var rng = SeededRNG(seed: UInt64(400 + 10 * i + rows))
                 let w = randomWeights(t, rows: rows, cols: cols, rng: &rng)
                 let n = tk_packed_bytes(t.id, Int64(rows), Int64(cols))
@@ -169,7 +170,7 @@ final class MatmulTests: XCTestCase {
                     for mask in [Int32(0), 1, -1] {
                         tk_set_cpu_features_mask(mask)
                         for pl in [nil, pool] {
-                          for order in [Int32(0), 1] {  // ggml's lane order; block order (vecdot_packed_block.c)
+                          for order in [Int32(0), 1] {  // ggml's lane order; block order (vecdot_packed_block.c; K-quants: lane order either way)
                             var y = [Float](repeating: .nan, count: ntok * rows)
                             XCTAssertEqual(tk_matmul_packed_order(p, t.id, Int64(rows), Int64(cols), x, Int64(ntok), &y, pl, order), 0)
                             // SIMD and portable kernels of one order sum alike: bit-identical results.
@@ -195,8 +196,8 @@ final class MatmulTests: XCTestCase {
     func testPackedMultiEqualsSeparateCalls() {
         let pool = tk_pool_create(2)
         defer { tk_pool_destroy(pool) }
-        for (i, t) in [QType.q4_0, QType.q4_1, QType.q8_0, QType.q5_0, QType.q5_1].enumerated() {
-            let cols = 32 * 6, rowsList = [37, 16, 80, 5]
+        for (i, t) in [QType.q4_0, QType.q4_1, QType.q8_0, QType.q5_0, QType.q5_1, QType.q4_K, QType.q6_K].enumerated() {
+            let cols = t.blockElems == 256 ? 256 * 2 : 32 * 6, rowsList = [37, 16, 80, 5]
             var rng = SeededRNG(seed: UInt64(900 + i))
             let packs: [UnsafeMutableRawPointer] = rowsList.map { rows in
                 let w = randomWeights(t, rows: rows, cols: cols, rng: &rng)
@@ -241,12 +242,13 @@ final class MatmulTests: XCTestCase {
     }
 
     func testPackedRejectsWhatItCannotPack() {
-        XCTAssertEqual(tk_packed_bytes(QType.q4_K.id, 16, 256), 0)
+        XCTAssertEqual(tk_packed_bytes(QType.q4_K.id, 16, 288), 0)  // K-quant rows: a multiple of 256
+        XCTAssertEqual(tk_packed_bytes(QType.q5_K.id, 16, 256), 0)
         XCTAssertEqual(tk_packed_bytes(QType.f16.id, 16, 64), 0)
         XCTAssertEqual(tk_packed_bytes(QType.q4_0.id, 16, 33), 0)
         let w = [UInt8](repeating: 0, count: 16 * 18), x = [Float](repeating: 1, count: 32)
         var y = [Float](repeating: 0, count: 16)
-        XCTAssertEqual(tk_pack_weights(w, QType.q4_K.id, 16, 256, &y), -1)
+        XCTAssertEqual(tk_pack_weights(w, QType.q5_K.id, 16, 256, &y), -1)
         let p = UnsafeMutableRawPointer.allocate(byteCount: 4096, alignment: 64)
         defer { p.deallocate() }
         XCTAssertEqual(tk_matmul_packed(p + 4, QType.q4_0.id, 16, 32, x, 1, &y, nil), -1)  // misaligned

@@ -1,0 +1,304 @@
+// vecdot_packed_k.c: Q4_K and Q6_K weights repacked 16 rows at a time (the K-quant counterpart of
+// vecdot_packed.c): one zmm load holds the same 4 quant bytes of one super-block for 16 rows
+// (lane = row), maddubs against the token's 4 activation bytes broadcast gives each row's pair
+// sums in its own lane, and vpdpwssd applies the row's 6-bit sub-block scale (an int16 pair per
+// lane) and accumulates, so 16 outputs come out of one register with no horizontal sums.
+//
+// Sums follow ggml's x86 (AVX2) vec_dot_q4_K_q8_K / vec_dot_q6_K_q8_K exactly: per row 8 int32
+// lanes, lane k holding the scaled products of elements {4k..4k+3} of every 32-element chunk
+// (exact integers), one float accumulator per lane (d_w*d_y*lane per super-block, fma), ggml's
+// hsum_float_8 tree at the end; Q4_K's mins as ggml's 4 lanes (m_2i*ysum_2i + m_2i+1*ysum_2i+1,
+// times -d_y*dmin_w, fma), reduced (m0+m2)+(m1+m3). The portable kernel does the same float
+// operations in the same order, so SIMD and portable results are bit-identical (MatmulTests).
+//
+// Layouts (per 16-row group and super-block; rows past the matrix are zero):
+//   Q4_K, 2368 bytes (file: 16 x 144 = 2304):
+//     quants  2048: chunk 4k+g (k = 0..7 lane, g = 0..3 64-element group), lane L, byte i:
+//                   qs[32g + 4k + i] of row L (low nibble: element 64g+4k+i, sub-block 2g;
+//                   high nibble: element 64g+32+4k+i, sub-block 2g+1)
+//     scales   128: [j][L] 6-bit scale j of row L
+//     mins     128: [i][L][2] mins 2i and 2i+1 of row L
+//     d, dmin   64: 16 f16 each
+//   Q6_K, 3392 bytes (file: 16 x 210 = 3360; 32 bytes of padding keep groups 64-aligned):
+//     quants  3072: for half h (0, 1) and lane k (0..7), 3 chunks of 64 bytes, lane L, byte i:
+//                   A = ql[64h + 4k + i], B = ql[64h + 32 + 4k + i], H = qh[32h + 4k + i] of row L
+//                   (element 128h + 32c + 4k + i of chunk c = 0..3: A low, B low, A high, B high
+//                   nibble, with the 2 high bits c of H)
+//     scales   256: [s][L] int8 scale s (16 elements each) of row L
+//     d         32: 16 f16
+// Limits: an AVX-512 VNNI kernel (callers pack K-quants only where tk_packed_preferred says so)
+// and a portable loop; rows must be a multiple of 256 elements.
+#include "tk_internal.h"
+#include <math.h>
+
+#define PR 16
+#define Q4K_GB 2368
+#define Q6K_GB 3392
+
+int tk_pkk_type(int type) { return type == TK_Q4_K || type == TK_Q6_K; }
+
+size_t tk_pkk_sb_bytes(int type) { return type == TK_Q4_K ? Q4K_GB : type == TK_Q6_K ? Q6K_GB : 0; }
+
+/// ggml's get_scale_min_k4: 6-bit scale and min j of a Q4_K/Q5_K super-block.
+static void scale_min_k4(int j, const uint8_t *q, uint8_t *d, uint8_t *m) {
+    if (j < 4) {
+        *d = q[j] & 63;
+        *m = q[j + 4] & 63;
+    } else {
+        *d = (uint8_t)((q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4));
+        *m = (uint8_t)((q[j + 4] >> 4) | ((q[j] >> 6) << 4));
+    }
+}
+
+void tk_pkk_pack(const void *W, int type, int64_t rows, int64_t cols, void *out) {
+    const int64_t nsb = cols / QK_K;
+    const size_t sbb = tk_pkk_sb_bytes(type), gb = (size_t)nsb * sbb;
+    memset(out, 0, (size_t)((rows + PR - 1) / PR) * gb);
+    for (int64_t r = 0; r < rows; r++) {
+        const int L = (int)(r % PR);
+        for (int64_t b = 0; b < nsb; b++) {
+            uint8_t *P = (uint8_t *)out + (size_t)(r / PR) * gb + (size_t)b * sbb;
+            if (type == TK_Q4_K) {
+                const blk_q4_K *x = (const blk_q4_K *)W + r * nsb + b;
+                for (int k = 0; k < 8; k++)
+                    for (int g = 0; g < 4; g++) memcpy(P + (4 * k + g) * 64 + 4 * L, x->qs + 32 * g + 4 * k, 4);
+                for (int j = 0; j < 8; j++) {
+                    uint8_t sc, mn;
+                    scale_min_k4(j, x->scales, &sc, &mn);
+                    P[2048 + 16 * j + L] = sc;
+                    P[2176 + 32 * (j / 2) + 2 * L + (j % 2)] = mn;
+                }
+                memcpy(P + 2304 + 2 * L, &x->d, 2);
+                memcpy(P + 2336 + 2 * L, &x->dmin, 2);
+            } else {
+                const blk_q6_K *x = (const blk_q6_K *)W + r * nsb + b;
+                for (int h = 0; h < 2; h++)
+                    for (int k = 0; k < 8; k++) {
+                        uint8_t *C = P + (h * 8 + k) * 192 + 4 * L;
+                        memcpy(C, x->ql + 64 * h + 4 * k, 4);
+                        memcpy(C + 64, x->ql + 64 * h + 32 + 4 * k, 4);
+                        memcpy(C + 128, x->qh + 32 * h + 4 * k, 4);
+                    }
+                for (int s = 0; s < 16; s++) P[3072 + 16 * s + L] = (uint8_t)x->scales[s];
+                memcpy(P + 3328 + 2 * L, &x->d, 2);
+            }
+        }
+    }
+}
+
+/// Quant of element e (0..255) of row L in super-block P (Q4_K: 0..15; Q6_K: 0..63, offset kept).
+static int pkk_quant(const uint8_t *P, int type, int L, int e) {
+    if (type == TK_Q4_K) {
+        const int g = e / 64, r = e % 64, hi = r >= 32, k = (r % 32) / 4, i = r % 4;
+        const uint8_t w = P[(4 * k + g) * 64 + 4 * L + i];
+        return hi ? w >> 4 : w & 15;
+    }
+    const int h = e / 128, r = e % 128, c = r / 32, k = (r % 32) / 4, i = r % 4;
+    const uint8_t *C = P + (h * 8 + k) * 192 + 4 * L + i;
+    const int lo = c == 0 ? (C[0] & 15) : c == 1 ? (C[64] & 15) : c == 2 ? (C[0] >> 4) : (C[64] >> 4);
+    return lo | (((C[128] >> (2 * c)) & 3) << 4);
+}
+
+void tk_pkk_generic(const uint8_t *G, int type, int64_t nsb, const tk_act *a, int64_t t0, int nt,
+                    float *Y, int64_t ldy, int nrows) {
+    const size_t sbb = tk_pkk_sb_bytes(type);
+    for (int t = 0; t < nt; t++) {
+        const int8_t *y = a->qs + (t0 + t) * a->cols;
+        const float *dy = a->d8 + (t0 + t) * a->nbr;
+        const int16_t *bs = a->bsums + (t0 + t) * a->nbr * 16;
+        for (int L = 0; L < nrows; L++) {
+            float A[8] = {0}, M[4] = {0};
+            for (int64_t b = 0; b < nsb; b++) {
+                const uint8_t *P = G + (size_t)b * sbb;
+                const int8_t *yb = y + b * QK_K;
+                int32_t lane[8] = {0};
+                for (int e = 0; e < QK_K; e++) {
+                    const int k = (e % 32) / 4;
+                    if (type == TK_Q4_K) lane[k] += P[2048 + 16 * (e / 32) + L] * pkk_quant(P, type, L, e) * yb[e];
+                    else lane[k] += (int8_t)P[3072 + 16 * (e / 16) + L] * (pkk_quant(P, type, L, e) - 32) * yb[e];
+                }
+                tk_half hd;
+                memcpy(&hd, P + (type == TK_Q4_K ? 2304 : 3328) + 2 * L, 2);
+                const float dd = tk_h2f(hd) * dy[b];
+                for (int k = 0; k < 8; k++) A[k] = fmaf(dd, (float)lane[k], A[k]);
+                if (type == TK_Q4_K) {
+                    tk_half hm;
+                    memcpy(&hm, P + 2336 + 2 * L, 2);
+                    const float dm = tk_h2f(hm) * -dy[b];
+                    for (int i = 0; i < 4; i++) {
+                        const int32_t ys0 = bs[b * 16 + 4 * i] + bs[b * 16 + 4 * i + 1];
+                        const int32_t ys1 = bs[b * 16 + 4 * i + 2] + bs[b * 16 + 4 * i + 3];
+                        const int32_t p = P[2176 + 32 * i + 2 * L] * ys0 + P[2176 + 32 * i + 2 * L + 1] * ys1;
+                        M[i] = fmaf(dm, (float)p, M[i]);
+                    }
+                }
+            }
+            float r = ((A[0] + A[4]) + (A[2] + A[6])) + ((A[1] + A[5]) + (A[3] + A[7]));
+            if (type == TK_Q4_K) r += (M[0] + M[2]) + (M[1] + M[3]);
+            Y[t * ldy + L] = r;
+        }
+    }
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define TGT __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni")))
+#define AI __attribute__((always_inline)) inline
+#define PKK_NT 2
+// The weight stream is prefetched into L2 (T1): with T0 the prefetches of a 3.4 KB Q6_K
+// super-block group fill the L1 miss buffers and stall the kernel (49152 x 1024 Q6_K from
+// memory, 1 thread: 13.6 GB/s with T0, 9.5 without prefetch, 32 with T1 at 8 KB ahead; row
+// kernel 19-24).
+#define PKK_HINT _MM_HINT_T1
+
+TGT static AI __m512i bcast4(const int8_t *p) {
+    int32_t v;
+    memcpy(&v, p, 4);
+    return _mm512_set1_epi32(v);
+}
+
+/// 16 bytes (one per row) -> 16 int32 lanes holding the byte as an int16 pair (x, x).
+TGT static AI __m512i pair16(const uint8_t *p, const int is_signed) {
+    static const int16_t dup[32] __attribute__((aligned(64))) = {0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7,
+                                                                  8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15};
+    const __m128i b = _mm_loadu_si128((const __m128i *)p);
+    const __m256i w = is_signed ? _mm256_cvtepi8_epi16(b) : _mm256_cvtepu8_epi16(b);
+    return _mm512_permutexvar_epi16(_mm512_load_si512((const void *)dup), _mm512_castsi256_si512(w));
+}
+
+TGT static AI void pf_share(const uint8_t *pf, int64_t pfspan, int64_t b, int64_t nsb) {
+    if (!pf) return;
+    const uintptr_t lo = ((uintptr_t)pf + (uintptr_t)(b * pfspan / nsb) + 63) & ~(uintptr_t)63;
+    const uintptr_t hi = (uintptr_t)pf + (uintptr_t)((b + 1) * pfspan / nsb);
+    for (uintptr_t l = lo; l < hi; l += 64) _mm_prefetch((const char *)l, PKK_HINT);
+}
+
+TGT static AI __m512 hsum8_tree(const __m512 *A) {
+    return _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(A[0], A[4]), _mm512_add_ps(A[2], A[6])),
+                         _mm512_add_ps(_mm512_add_ps(A[1], A[5]), _mm512_add_ps(A[3], A[7])));
+}
+
+TGT static AI void pkk4_kern(const uint8_t *G, int64_t nsb, const tk_act *a, int64_t t0, const int NT,
+                             float *Y, int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan) {
+    const int8_t *y[PKK_NT];
+    const float *dy[PKK_NT];
+    const int16_t *bs[PKK_NT];
+    __m512 A[PKK_NT][8], M[PKK_NT][4];
+    for (int t = 0; t < NT; t++) {
+        y[t] = a->qs + (t0 + t) * a->cols;
+        dy[t] = a->d8 + (t0 + t) * a->nbr;
+        bs[t] = a->bsums + (t0 + t) * a->nbr * 16;
+        for (int k = 0; k < 8; k++) A[t][k] = _mm512_setzero_ps();
+        for (int i = 0; i < 4; i++) M[t][i] = _mm512_setzero_ps();
+    }
+    const __m512i m4 = _mm512_set1_epi8(0x0F);
+    for (int64_t b = 0; b < nsb; b++) {
+        const uint8_t *P = G + (size_t)b * Q4K_GB;
+        pf_share(pf, pfspan, b, nsb);
+        __m512i S[8];
+        for (int j = 0; j < 8; j++) S[j] = pair16(P + 2048 + 16 * j, 0);
+        const __m512 dv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(P + 2304)));
+        __m512 dd[PKK_NT];
+        for (int t = 0; t < NT; t++) dd[t] = _mm512_mul_ps(dv, _mm512_set1_ps(dy[t][b]));
+        for (int k = 0; k < 8; k++) {
+            __m512i c[PKK_NT];
+            for (int t = 0; t < NT; t++) c[t] = _mm512_setzero_si512();
+            for (int g = 0; g < 4; g++) {
+                const __m512i w = _mm512_load_si512((const void *)(P + (4 * k + g) * 64));
+                const __m512i lo = _mm512_and_si512(w, m4), hi = _mm512_and_si512(_mm512_srli_epi16(w, 4), m4);
+                for (int t = 0; t < NT; t++) {
+                    const int8_t *yb = y[t] + b * QK_K + 64 * g + 4 * k;
+                    c[t] = _mm512_dpwssd_epi32(c[t], _mm512_maddubs_epi16(lo, bcast4(yb)), S[2 * g]);
+                    c[t] = _mm512_dpwssd_epi32(c[t], _mm512_maddubs_epi16(hi, bcast4(yb + 32)), S[2 * g + 1]);
+                }
+            }
+            for (int t = 0; t < NT; t++) A[t][k] = _mm512_fmadd_ps(dd[t], _mm512_cvtepi32_ps(c[t]), A[t][k]);
+        }
+        const __m512 mv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(P + 2336)));
+        for (int t = 0; t < NT; t++) {
+            const __m512 dm = _mm512_mul_ps(mv, _mm512_set1_ps(-dy[t][b]));
+            // ggml's q8s: the 8 sub-block sums of y (pairs of bsums), as 4 int16 pairs
+            int32_t ys[4];
+            _mm_storeu_si128((__m128i *)ys, _mm_hadd_epi16(_mm_loadu_si128((const __m128i *)(bs[t] + b * 16)),
+                                                           _mm_loadu_si128((const __m128i *)(bs[t] + b * 16 + 8))));
+            for (int i = 0; i < 4; i++) {
+                const __m512i mp = _mm512_cvtepu8_epi16(_mm256_load_si256((const __m256i *)(P + 2176 + 32 * i)));
+                const __m512i p = _mm512_dpwssd_epi32(_mm512_setzero_si512(), mp, _mm512_set1_epi32(ys[i]));
+                M[t][i] = _mm512_fmadd_ps(dm, _mm512_cvtepi32_ps(p), M[t][i]);
+            }
+        }
+    }
+    const __mmask16 msk = (__mmask16)((1u << nrows) - 1);
+    for (int t = 0; t < NT; t++) {
+        const __m512 m = _mm512_add_ps(_mm512_add_ps(M[t][0], M[t][2]), _mm512_add_ps(M[t][1], M[t][3]));
+        _mm512_mask_storeu_ps(Y + t * ldy, msk, _mm512_add_ps(hsum8_tree(A[t]), m));
+    }
+}
+
+/// Q6_K; ls32: per token, 32 x the pair sums of each 4 activations as an int16 pair (ggml's
+/// maddubs(32, y), subtracted from maddubs(q, y) for the stored +32 offset).
+TGT static AI void pkk6_kern(const uint8_t *G, int64_t nsb, const tk_act *a, const int32_t *ls32, int64_t t0,
+                             const int NT, float *Y, int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan) {
+    const int8_t *y[PKK_NT];
+    const float *dy[PKK_NT];
+    const int32_t *l32[PKK_NT];
+    __m512 A[PKK_NT][8];
+    for (int t = 0; t < NT; t++) {
+        y[t] = a->qs + (t0 + t) * a->cols;
+        dy[t] = a->d8 + (t0 + t) * a->nbr;
+        l32[t] = ls32 + (t0 + t) * (a->cols / 4);
+        for (int k = 0; k < 8; k++) A[t][k] = _mm512_setzero_ps();
+    }
+    const __m512i m4 = _mm512_set1_epi8(0x0F), m3 = _mm512_set1_epi8(3);
+    for (int64_t b = 0; b < nsb; b++) {
+        const uint8_t *P = G + (size_t)b * Q6K_GB;
+        pf_share(pf, pfspan, b, nsb);
+        const __m512 dv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(P + 3328)));
+        __m512 dd[PKK_NT];
+        for (int t = 0; t < NT; t++) dd[t] = _mm512_mul_ps(dv, _mm512_set1_ps(dy[t][b]));
+        for (int e = 0; e < 2; e++) {  // lanes 0..3 use the even scales of each 32-element chunk, 4..7 the odd
+            __m512i S[2][4];
+            for (int h = 0; h < 2; h++)
+                for (int c = 0; c < 4; c++) S[h][c] = pair16(P + 3072 + 16 * (8 * h + 2 * c + e), 1);
+            for (int k = 4 * e; k < 4 * e + 4; k++) {
+                __m512i acc[PKK_NT];
+                for (int t = 0; t < NT; t++) acc[t] = _mm512_setzero_si512();
+                for (int h = 0; h < 2; h++) {
+                    const uint8_t *C = P + (h * 8 + k) * 192;
+                    const __m512i la = _mm512_load_si512((const void *)C), lb = _mm512_load_si512((const void *)(C + 64));
+                    const __m512i hb = _mm512_load_si512((const void *)(C + 128));
+                    __m512i q[4];
+                    q[0] = _mm512_or_si512(_mm512_and_si512(la, m4), _mm512_slli_epi16(_mm512_and_si512(hb, m3), 4));
+                    q[1] = _mm512_or_si512(_mm512_and_si512(lb, m4), _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(hb, 2), m3), 4));
+                    q[2] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(la, 4), m4),
+                                           _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(hb, 4), m3), 4));
+                    q[3] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(lb, 4), m4),
+                                           _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(hb, 6), m3), 4));
+                    for (int t = 0; t < NT; t++) {
+                        const int64_t e0 = b * QK_K + 128 * h + 4 * k;  // element of chunk 0
+                        for (int c = 0; c < 4; c++) {
+                            const __m512i p16 = _mm512_sub_epi16(_mm512_maddubs_epi16(q[c], bcast4(y[t] + e0 + 32 * c)),
+                                                                 _mm512_set1_epi32(l32[t][(e0 + 32 * c) / 4]));
+                            acc[t] = _mm512_dpwssd_epi32(acc[t], p16, S[h][c]);
+                        }
+                    }
+                }
+                for (int t = 0; t < NT; t++) A[t][k] = _mm512_fmadd_ps(dd[t], _mm512_cvtepi32_ps(acc[t]), A[t][k]);
+            }
+        }
+    }
+    const __mmask16 msk = (__mmask16)((1u << nrows) - 1);
+    for (int t = 0; t < NT; t++) _mm512_mask_storeu_ps(Y + t * ldy, msk, hsum8_tree(A[t]));
+}
+
+TGT void tk_pkk_avx512(const uint8_t *G, int type, int64_t nsb, const tk_act *a, const int32_t *ls32, int64_t t0,
+                       int nt, float *Y, int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan) {
+    if (type == TK_Q4_K) {
+        if (nt >= 2) pkk4_kern(G, nsb, a, t0, 2, Y, ldy, nrows, pf, pfspan);
+        else pkk4_kern(G, nsb, a, t0, 1, Y, ldy, nrows, pf, pfspan);
+    } else {
+        if (nt >= 2) pkk6_kern(G, nsb, a, ls32, t0, 2, Y, ldy, nrows, pf, pfspan);
+        else pkk6_kern(G, nsb, a, ls32, t0, 1, Y, ldy, nrows, pf, pfspan);
+    }
+}
+#endif
