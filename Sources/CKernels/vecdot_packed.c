@@ -351,7 +351,7 @@ int tk_matmul_packed_multi(const void *const *P, const int64_t *rows, int nmat, 
     if (kq) block_order = 0;  // K-quants have the lane-order kernel only
     const int64_t nb = kq ? cols / QK_K : cols / QK;
     const size_t abytes = (tk_act_bytes(atype, cols, ntok) + 63) & ~(size_t)63;
-    const size_t lbytes = type == TK_Q4_1 || type == TK_Q5_1 || type == TK_Q4_K || block_order ? 0
+    const size_t lbytes = type == TK_Q4_1 || type == TK_Q5_1 || type == TK_Q4_K || type == TK_Q5_K || block_order ? 0
                         : (size_t)ntok * (cols / 4) * sizeof(int32_t);
     const size_t need = abytes + 2 * lbytes;
     if (need > pk_scratch.n) {

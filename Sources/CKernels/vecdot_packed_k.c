@@ -1,14 +1,15 @@
-// vecdot_packed_k.c: Q4_K and Q6_K weights repacked 16 rows at a time (the K-quant counterpart of
+// vecdot_packed_k.c: Q4_K, Q5_K and Q6_K weights repacked 16 rows at a time (the K-quant counterpart of
 // vecdot_packed.c): one zmm load holds the same 4 quant bytes of one super-block for 16 rows
 // (lane = row), maddubs against the token's 4 activation bytes broadcast gives each row's pair
 // sums in its own lane, and vpdpwssd applies the row's 6-bit sub-block scale (an int16 pair per
 // lane) and accumulates, so 16 outputs come out of one register with no horizontal sums.
 //
-// Sums follow ggml's x86 (AVX2) vec_dot_q4_K_q8_K / vec_dot_q6_K_q8_K exactly: per row 8 int32
+// Sums follow ggml's x86 (AVX2) vec_dot_q{4,5,6}_K_q8_K exactly: per row 8 int32
 // lanes, lane k holding the scaled products of elements {4k..4k+3} of every 32-element chunk
 // (exact integers), one float accumulator per lane (d_w*d_y*lane per super-block, fma), ggml's
 // hsum_float_8 tree at the end; Q4_K's mins as ggml's 4 lanes (m_2i*ysum_2i + m_2i+1*ysum_2i+1,
-// times -d_y*dmin_w, fma), reduced (m0+m2)+(m1+m3). The portable kernel does the same float
+// times -d_y*dmin_w, fma), reduced (m0+m2)+(m1+m3); Q5_K's as one float per row (the 4 lanes'
+// integer sum times -d_y*dmin_w, fma), added last. The portable kernel does the same float
 // operations in the same order, so SIMD and portable results are bit-identical (MatmulTests).
 //
 // Layouts (per 16-row group and super-block; rows past the matrix are zero):
@@ -19,6 +20,9 @@
 //     scales   128: [j][L] 6-bit scale j of row L
 //     mins     128: [i][L][2] mins 2i and 2i+1 of row L
 //     d, dmin   64: 16 f16 each
+//   Q5_K, 2880 bytes (file: 16 x 176 = 2816): the Q4_K layout with, after the 2048 quant bytes,
+//     high bits 512: chunk k, lane L, byte i: qh[4k + i] of row L (bit 2g: element 64g+4k+i,
+//                    bit 2g+1: element 64g+32+4k+i), then scales, mins, d, dmin as in Q4_K
 //   Q6_K, 3392 bytes (file: 16 x 210 = 3360; 32 bytes of padding keep groups 64-aligned):
 //     quants  3072: for half h (0, 1) and lane k (0..7), 3 chunks of 64 bytes, lane L, byte i:
 //                   A = ql[64h + 4k + i], B = ql[64h + 32 + 4k + i], H = qh[32h + 4k + i] of row L
@@ -33,11 +37,19 @@
 
 #define PR 16
 #define Q4K_GB 2368
+#define Q5K_GB 2880
 #define Q6K_GB 3392
+// Q4_K / Q5_K offsets of the scales, mins, d and dmin in a super-block group
+#define K45_SC(q5) ((q5) ? 2560 : 2048)
+#define K45_MN(q5) (K45_SC(q5) + 128)
+#define K45_D(q5) (K45_SC(q5) + 256)
+#define K45_DM(q5) (K45_SC(q5) + 288)
 
-int tk_pkk_type(int type) { return type == TK_Q4_K || type == TK_Q6_K; }
+int tk_pkk_type(int type) { return type == TK_Q4_K || type == TK_Q5_K || type == TK_Q6_K; }
 
-size_t tk_pkk_sb_bytes(int type) { return type == TK_Q4_K ? Q4K_GB : type == TK_Q6_K ? Q6K_GB : 0; }
+size_t tk_pkk_sb_bytes(int type) {
+    return type == TK_Q4_K ? Q4K_GB : type == TK_Q5_K ? Q5K_GB : type == TK_Q6_K ? Q6K_GB : 0;
+}
 
 /// ggml's get_scale_min_k4: 6-bit scale and min j of a Q4_K/Q5_K super-block.
 static void scale_min_k4(int j, const uint8_t *q, uint8_t *d, uint8_t *m) {
@@ -58,18 +70,24 @@ void tk_pkk_pack(const void *W, int type, int64_t rows, int64_t cols, void *out)
         const int L = (int)(r % PR);
         for (int64_t b = 0; b < nsb; b++) {
             uint8_t *P = (uint8_t *)out + (size_t)(r / PR) * gb + (size_t)b * sbb;
-            if (type == TK_Q4_K) {
-                const blk_q4_K *x = (const blk_q4_K *)W + r * nsb + b;
-                for (int k = 0; k < 8; k++)
-                    for (int g = 0; g < 4; g++) memcpy(P + (4 * k + g) * 64 + 4 * L, x->qs + 32 * g + 4 * k, 4);
+            if (type == TK_Q4_K || type == TK_Q5_K) {
+                const int q5 = type == TK_Q5_K;
+                const blk_q4_K *x = (const blk_q4_K *)W + r * nsb + b;  // d, dmin, scales: same place in Q5_K
+                const blk_q5_K *x5 = (const blk_q5_K *)W + r * nsb + b;
+                const uint8_t *qs = q5 ? x5->qs : x->qs;
+                const uint8_t *scales = q5 ? x5->scales : x->scales;
+                for (int k = 0; k < 8; k++) {
+                    for (int g = 0; g < 4; g++) memcpy(P + (4 * k + g) * 64 + 4 * L, qs + 32 * g + 4 * k, 4);
+                    if (q5) memcpy(P + 2048 + 64 * k + 4 * L, x5->qh + 4 * k, 4);
+                }
                 for (int j = 0; j < 8; j++) {
                     uint8_t sc, mn;
-                    scale_min_k4(j, x->scales, &sc, &mn);
-                    P[2048 + 16 * j + L] = sc;
-                    P[2176 + 32 * (j / 2) + 2 * L + (j % 2)] = mn;
+                    scale_min_k4(j, scales, &sc, &mn);
+                    P[K45_SC(q5) + 16 * j + L] = sc;
+                    P[K45_MN(q5) + 32 * (j / 2) + 2 * L + (j % 2)] = mn;
                 }
-                memcpy(P + 2304 + 2 * L, &x->d, 2);
-                memcpy(P + 2336 + 2 * L, &x->dmin, 2);
+                memcpy(P + K45_D(q5) + 2 * L, q5 ? &x5->d : &x->d, 2);
+                memcpy(P + K45_DM(q5) + 2 * L, q5 ? &x5->dmin : &x->dmin, 2);
             } else {
                 const blk_q6_K *x = (const blk_q6_K *)W + r * nsb + b;
                 for (int h = 0; h < 2; h++)
@@ -86,12 +104,14 @@ void tk_pkk_pack(const void *W, int type, int64_t rows, int64_t cols, void *out)
     }
 }
 
-/// Quant of element e (0..255) of row L in super-block P (Q4_K: 0..15; Q6_K: 0..63, offset kept).
+/// Quant of element e (0..255) of row L in super-block P (Q4_K: 0..15; Q5_K: 0..31; Q6_K: 0..63,
+/// offset kept).
 static int pkk_quant(const uint8_t *P, int type, int L, int e) {
-    if (type == TK_Q4_K) {
+    if (type == TK_Q4_K || type == TK_Q5_K) {
         const int g = e / 64, r = e % 64, hi = r >= 32, k = (r % 32) / 4, i = r % 4;
         const uint8_t w = P[(4 * k + g) * 64 + 4 * L + i];
-        return hi ? w >> 4 : w & 15;
+        const int h = type == TK_Q5_K ? (P[2048 + 64 * k + 4 * L + i] >> (2 * g + hi)) & 1 : 0;
+        return (hi ? w >> 4 : w & 15) | h << 4;
     }
     const int h = e / 128, r = e % 128, c = r / 32, k = (r % 32) / 4, i = r % 4;
     const uint8_t *C = P + (h * 8 + k) * 192 + 4 * L + i;
@@ -108,33 +128,39 @@ void tk_pkk_generic(const uint8_t *G, int type, int64_t nsb, const tk_act *a, in
         const int16_t *bs = a->bsums + (t0 + t) * a->nbr * 16;
         for (int L = 0; L < nrows; L++) {
             float A[8] = {0}, M[4] = {0};
+            const int k45 = type != TK_Q6_K, q5 = type == TK_Q5_K;
             for (int64_t b = 0; b < nsb; b++) {
                 const uint8_t *P = G + (size_t)b * sbb;
                 const int8_t *yb = y + b * QK_K;
                 int32_t lane[8] = {0};
                 for (int e = 0; e < QK_K; e++) {
                     const int k = (e % 32) / 4;
-                    if (type == TK_Q4_K) lane[k] += P[2048 + 16 * (e / 32) + L] * pkk_quant(P, type, L, e) * yb[e];
+                    if (k45) lane[k] += P[K45_SC(q5) + 16 * (e / 32) + L] * pkk_quant(P, type, L, e) * yb[e];
                     else lane[k] += (int8_t)P[3072 + 16 * (e / 16) + L] * (pkk_quant(P, type, L, e) - 32) * yb[e];
                 }
                 tk_half hd;
-                memcpy(&hd, P + (type == TK_Q4_K ? 2304 : 3328) + 2 * L, 2);
+                memcpy(&hd, P + (k45 ? K45_D(q5) : 3328) + 2 * L, 2);
                 const float dd = tk_h2f(hd) * dy[b];
                 for (int k = 0; k < 8; k++) A[k] = fmaf(dd, (float)lane[k], A[k]);
-                if (type == TK_Q4_K) {
+                if (k45) {
                     tk_half hm;
-                    memcpy(&hm, P + 2336 + 2 * L, 2);
+                    memcpy(&hm, P + K45_DM(q5) + 2 * L, 2);
                     const float dm = tk_h2f(hm) * -dy[b];
+                    int32_t all = 0;
                     for (int i = 0; i < 4; i++) {
                         const int32_t ys0 = bs[b * 16 + 4 * i] + bs[b * 16 + 4 * i + 1];
                         const int32_t ys1 = bs[b * 16 + 4 * i + 2] + bs[b * 16 + 4 * i + 3];
-                        const int32_t p = P[2176 + 32 * i + 2 * L] * ys0 + P[2176 + 32 * i + 2 * L + 1] * ys1;
-                        M[i] = fmaf(dm, (float)p, M[i]);
+                        const uint8_t *mn = P + K45_MN(q5) + 32 * i + 2 * L;
+                        const int32_t p = mn[0] * ys0 + mn[1] * ys1;
+                        if (!q5) M[i] = fmaf(dm, (float)p, M[i]);
+                        all += p;
                     }
+                    if (q5) M[0] = fmaf(dm, (float)all, M[0]);  // ggml's Q5_K: one scalar sum of the mins
                 }
             }
             float r = ((A[0] + A[4]) + (A[2] + A[6])) + ((A[1] + A[5]) + (A[3] + A[7]));
             if (type == TK_Q4_K) r += (M[0] + M[2]) + (M[1] + M[3]);
+            if (type == TK_Q5_K) r += M[0];
             Y[t * ldy + L] = r;
         }
     }
@@ -178,8 +204,9 @@ TGT static AI __m512 hsum8_tree(const __m512 *A) {
                          _mm512_add_ps(_mm512_add_ps(A[1], A[5]), _mm512_add_ps(A[3], A[7])));
 }
 
-TGT static AI void pkk4_kern(const uint8_t *G, int64_t nsb, const tk_act *a, int64_t t0, const int NT,
-                             float *Y, int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan) {
+/// Q4_K (Q5 = 0) or Q5_K (Q5 = 1).
+TGT static AI void pkk45_kern(const uint8_t *G, int64_t nsb, const tk_act *a, int64_t t0, const int NT, const int Q5,
+                              float *Y, int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan) {
     const int8_t *y[PKK_NT];
     const float *dy[PKK_NT];
     const int16_t *bs[PKK_NT];
@@ -191,21 +218,26 @@ TGT static AI void pkk4_kern(const uint8_t *G, int64_t nsb, const tk_act *a, int
         for (int k = 0; k < 8; k++) A[t][k] = _mm512_setzero_ps();
         for (int i = 0; i < 4; i++) M[t][i] = _mm512_setzero_ps();
     }
-    const __m512i m4 = _mm512_set1_epi8(0x0F);
+    const __m512i m4 = _mm512_set1_epi8(0x0F), one = _mm512_set1_epi8(1);
     for (int64_t b = 0; b < nsb; b++) {
-        const uint8_t *P = G + (size_t)b * Q4K_GB;
+        const uint8_t *P = G + (size_t)b * (Q5 ? Q5K_GB : Q4K_GB);
         pf_share(pf, pfspan, b, nsb);
         __m512i S[8];
-        for (int j = 0; j < 8; j++) S[j] = pair16(P + 2048 + 16 * j, 0);
-        const __m512 dv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(P + 2304)));
+        for (int j = 0; j < 8; j++) S[j] = pair16(P + K45_SC(Q5) + 16 * j, 0);
+        const __m512 dv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(P + K45_D(Q5))));
         __m512 dd[PKK_NT];
         for (int t = 0; t < NT; t++) dd[t] = _mm512_mul_ps(dv, _mm512_set1_ps(dy[t][b]));
         for (int k = 0; k < 8; k++) {
             __m512i c[PKK_NT];
             for (int t = 0; t < NT; t++) c[t] = _mm512_setzero_si512();
+            const __m512i H = Q5 ? _mm512_load_si512((const void *)(P + 2048 + 64 * k)) : _mm512_setzero_si512();
             for (int g = 0; g < 4; g++) {
                 const __m512i w = _mm512_load_si512((const void *)(P + (4 * k + g) * 64));
-                const __m512i lo = _mm512_and_si512(w, m4), hi = _mm512_and_si512(_mm512_srli_epi16(w, 4), m4);
+                __m512i lo = _mm512_and_si512(w, m4), hi = _mm512_and_si512(_mm512_srli_epi16(w, 4), m4);
+                if (Q5) {  // the fifth bit: bit 2g (low nibbles) and 2g+1 (high) of the qh bytes
+                    lo = _mm512_or_si512(lo, _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(H, 2 * g), one), 4));
+                    hi = _mm512_or_si512(hi, _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(H, 2 * g + 1), one), 4));
+                }
                 for (int t = 0; t < NT; t++) {
                     const int8_t *yb = y[t] + b * QK_K + 64 * g + 4 * k;
                     c[t] = _mm512_dpwssd_epi32(c[t], _mm512_maddubs_epi16(lo, bcast4(yb)), S[2 * g]);
@@ -214,23 +246,29 @@ TGT static AI void pkk4_kern(const uint8_t *G, int64_t nsb, const tk_act *a, int
             }
             for (int t = 0; t < NT; t++) A[t][k] = _mm512_fmadd_ps(dd[t], _mm512_cvtepi32_ps(c[t]), A[t][k]);
         }
-        const __m512 mv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(P + 2336)));
+        const __m512 mv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(P + K45_DM(Q5))));
         for (int t = 0; t < NT; t++) {
             const __m512 dm = _mm512_mul_ps(mv, _mm512_set1_ps(-dy[t][b]));
             // ggml's q8s: the 8 sub-block sums of y (pairs of bsums), as 4 int16 pairs
             int32_t ys[4];
             _mm_storeu_si128((__m128i *)ys, _mm_hadd_epi16(_mm_loadu_si128((const __m128i *)(bs[t] + b * 16)),
                                                            _mm_loadu_si128((const __m128i *)(bs[t] + b * 16 + 8))));
+            __m512i all = _mm512_setzero_si512();
             for (int i = 0; i < 4; i++) {
-                const __m512i mp = _mm512_cvtepu8_epi16(_mm256_load_si256((const __m256i *)(P + 2176 + 32 * i)));
-                const __m512i p = _mm512_dpwssd_epi32(_mm512_setzero_si512(), mp, _mm512_set1_epi32(ys[i]));
-                M[t][i] = _mm512_fmadd_ps(dm, _mm512_cvtepi32_ps(p), M[t][i]);
+                const __m512i mp = _mm512_cvtepu8_epi16(_mm256_load_si256((const __m256i *)(P + K45_MN(Q5) + 32 * i)));
+                if (Q5) {
+                    all = _mm512_dpwssd_epi32(all, mp, _mm512_set1_epi32(ys[i]));
+                } else {
+                    const __m512i p = _mm512_dpwssd_epi32(_mm512_setzero_si512(), mp, _mm512_set1_epi32(ys[i]));
+                    M[t][i] = _mm512_fmadd_ps(dm, _mm512_cvtepi32_ps(p), M[t][i]);
+                }
             }
+            if (Q5) M[t][0] = _mm512_fmadd_ps(dm, _mm512_cvtepi32_ps(all), M[t][0]);
         }
     }
     const __mmask16 msk = (__mmask16)((1u << nrows) - 1);
     for (int t = 0; t < NT; t++) {
-        const __m512 m = _mm512_add_ps(_mm512_add_ps(M[t][0], M[t][2]), _mm512_add_ps(M[t][1], M[t][3]));
+        const __m512 m = Q5 ? M[t][0] : _mm512_add_ps(_mm512_add_ps(M[t][0], M[t][2]), _mm512_add_ps(M[t][1], M[t][3]));
         _mm512_mask_storeu_ps(Y + t * ldy, msk, _mm512_add_ps(hsum8_tree(A[t]), m));
     }
 }
@@ -293,9 +331,11 @@ TGT static AI void pkk6_kern(const uint8_t *G, int64_t nsb, const tk_act *a, con
 
 TGT void tk_pkk_avx512(const uint8_t *G, int type, int64_t nsb, const tk_act *a, const int32_t *ls32, int64_t t0,
                        int nt, float *Y, int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan) {
-    if (type == TK_Q4_K) {
-        if (nt >= 2) pkk4_kern(G, nsb, a, t0, 2, Y, ldy, nrows, pf, pfspan);
-        else pkk4_kern(G, nsb, a, t0, 1, Y, ldy, nrows, pf, pfspan);
+    if (type == TK_Q4_K || type == TK_Q5_K) {
+        const int q5 = type == TK_Q5_K;
+        if (nt >= 2) { if (q5) pkk45_kern(G, nsb, a, t0, 2, 1, Y, ldy, nrows, pf, pfspan); else pkk45_kern(G, nsb, a, t0, 2, 0, Y, ldy, nrows, pf, pfspan); }
+        else if (q5) pkk45_kern(G, nsb, a, t0, 1, 1, Y, ldy, nrows, pf, pfspan);
+        else pkk45_kern(G, nsb, a, t0, 1, 0, Y, ldy, nrows, pf, pfspan);
     } else {
         if (nt >= 2) pkk6_kern(G, nsb, a, ls32, t0, 2, Y, ldy, nrows, pf, pfspan);
         else pkk6_kern(G, nsb, a, ls32, t0, 1, Y, ldy, nrows, pf, pfspan);
