@@ -28,6 +28,7 @@
 #define PK_NT 2                     // tokens per kernel call (8 lane accumulators each)
 #define PK_AHEAD 8192               // software prefetch distance in the weight stream (decode)
 #define PKB_AHEAD 16384             // the same for the block-order (batched decode) kernel
+#define PKK_STEP 4                  // tokens per K-quant kernel call
 #ifndef PKK_AHEAD
 #define PKK_AHEAD 8192              // the same for the K-quant kernels (vecdot_packed_k.c, into L2)
 #endif
@@ -276,14 +277,15 @@ static void pk_task(void *vctx, int ith, int nth) {
             // over this group, so memory stays busy while later passes compute from L1.
             const int step = c->block_order ? PKB_NT : PK_NT;
             const int64_t passes = (t1 - t0 + step - 1) / step, span = (int64_t)c->gb / passes;
-            if (tk_pkk_type(c->type)) {  // K-quants (vecdot_packed_k.c): ggml's lane order, 2 tokens a pass
-                for (int64_t t = t0; t < t1; t += PK_NT) {
-                    const int nt = (int)(t1 - t < PK_NT ? t1 - t : PK_NT);
+            if (tk_pkk_type(c->type)) {  // K-quants (vecdot_packed_k.c): ggml's lane order, PKK_STEP tokens a pass
+                const int64_t kspan = (int64_t)c->gb / ((t1 - t0 + PKK_STEP - 1) / PKK_STEP);
+                for (int64_t t = t0; t < t1; t += PKK_STEP) {
+                    const int nt = (int)(t1 - t < PKK_STEP ? t1 - t : PKK_STEP);
                     float *Y = c->Ym[m] + t * rows + g * PR;
 #if defined(__x86_64__)
                     if (c->simd == 1) {
                         tk_pkk_avx512(G, c->type, c->nb, c->a, c->lsA, t, nt, Y, rows, nrows,
-                                      G + PKK_AHEAD + ((t - t0) / PK_NT) * span, span);
+                                      G + PKK_AHEAD + ((t - t0) / PKK_STEP) * kspan, kspan);
                         continue;
                     }
 #endif

@@ -170,7 +170,7 @@ void tk_pkk_generic(const uint8_t *G, int type, int64_t nsb, const tk_act *a, in
 #include <immintrin.h>
 #define TGT __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni")))
 #define AI __attribute__((always_inline)) inline
-#define PKK_NT 2
+#define PKK_NT 4  // tokens per pass (the float lane accumulators live in L1 between super-blocks)
 // The weight stream is prefetched into L2 (T1): with T0 the prefetches of a 3.4 KB Q6_K
 // super-block group fill the L1 miss buffers and stall the kernel (49152 x 1024 Q6_K from
 // memory, 1 thread: 13.6 GB/s with T0, 9.5 without prefetch, 32 with T1 at 8 KB ahead; row
@@ -210,7 +210,7 @@ TGT static AI void pkk45_kern(const uint8_t *G, int64_t nsb, const tk_act *a, in
     const int8_t *y[PKK_NT];
     const float *dy[PKK_NT];
     const int16_t *bs[PKK_NT];
-    __m512 A[PKK_NT][8], M[PKK_NT][4];
+    __m512 A[PKK_NT][8], M[PKK_NT][4];  // A: mostly in L1 (stored and reloaded per lane k)
     for (int t = 0; t < NT; t++) {
         y[t] = a->qs + (t0 + t) * a->cols;
         dy[t] = a->d8 + (t0 + t) * a->nbr;
@@ -331,14 +331,17 @@ TGT static AI void pkk6_kern(const uint8_t *G, int64_t nsb, const tk_act *a, con
 
 TGT void tk_pkk_avx512(const uint8_t *G, int type, int64_t nsb, const tk_act *a, const int32_t *ls32, int64_t t0,
                        int nt, float *Y, int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan) {
-    if (type == TK_Q4_K || type == TK_Q5_K) {
-        const int q5 = type == TK_Q5_K;
-        if (nt >= 2) { if (q5) pkk45_kern(G, nsb, a, t0, 2, 1, Y, ldy, nrows, pf, pfspan); else pkk45_kern(G, nsb, a, t0, 2, 0, Y, ldy, nrows, pf, pfspan); }
-        else if (q5) pkk45_kern(G, nsb, a, t0, 1, 1, Y, ldy, nrows, pf, pfspan);
-        else pkk45_kern(G, nsb, a, t0, 1, 0, Y, ldy, nrows, pf, pfspan);
-    } else {
-        if (nt >= 2) pkk6_kern(G, nsb, a, ls32, t0, 2, Y, ldy, nrows, pf, pfspan);
-        else pkk6_kern(G, nsb, a, ls32, t0, 1, Y, ldy, nrows, pf, pfspan);
+#define PKK45(N, Q5) pkk45_kern(G, nsb, a, t0, N, Q5, Y, ldy, nrows, pf, pfspan)
+#define PKK6(N) pkk6_kern(G, nsb, a, ls32, t0, N, Y, ldy, nrows, pf, pfspan)
+#define PKK_N(N) do { if (type == TK_Q4_K) PKK45(N, 0); else if (type == TK_Q5_K) PKK45(N, 1); else PKK6(N); } while (0)
+    switch (nt < PKK_NT ? nt : PKK_NT) {
+    case 4: PKK_N(4); break;
+    case 3: PKK_N(3); break;
+    case 2: PKK_N(2); break;
+    default: PKK_N(1); break;
     }
+#undef PKK_N
+#undef PKK6
+#undef PKK45
 }
 #endif
