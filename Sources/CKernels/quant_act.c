@@ -142,6 +142,19 @@ TGT2 static float q8k_block_avx2(const float *x, int8_t *qs, int16_t *bsums) {
     }
     return 1 / (-127.f / x[j]);
 }
+/// One token's row of Q8_0/Q8_1 blocks into the tk_act arrays (the tk_act_quantize loop below
+/// with q8_block_avx2), scales rounded through f16 with F16C inline instead of two calls per
+/// block: the same values (F16C rounds to nearest even, as tk_f32_to_f16).
+TGT2 static void q8_row_avx2(const float *x, int64_t nb, int8_t *qs, float *d8, int32_t *nsum8, float *s) {
+    for (int64_t b = 0; b < nb; b++) {
+        int sum;
+        const float d = q8_block_avx2(x + b * QK, qs + b * QK, &sum);
+        const float dr = _cvtsh_ss(_cvtss_sh(d, _MM_FROUND_TO_NEAREST_INT));
+        _mm256_storeu_ps(d8 + b * 8, _mm256_set1_ps(dr));
+        if (nsum8) _mm256_storeu_si256((__m256i *)(nsum8 + b * 8), _mm256_set1_epi32(-sum));
+        else s[b] = _cvtsh_ss(_cvtss_sh((float)sum * d, _MM_FROUND_TO_NEAREST_INT));
+    }
+}
 #endif
 
 /// Block quantizers for the CPU at hand.
@@ -273,6 +286,12 @@ void tk_act_quantize(tk_act *a, int wtype, const float *X, int64_t t0, int64_t t
                 a->d8[t * nb + b] = fk(x + b * QK_K, qs + b * QK_K, a->bsums + (t * nb + b) * 16);
             continue;
         }
+#if defined(__x86_64__)
+        if (f == q8_block_avx2) {
+            q8_row_avx2(x, nb, qs, a->d8 + t * nb * 8, a->type == TK_Q8_0 ? a->nsum8 + t * nb * 8 : NULL, a->s ? a->s + t * nb : NULL);
+            continue;
+        }
+#endif
         for (int64_t b = 0; b < nb; b++) {
             int sum;
             const float d = f(x + b * QK, qs + b * QK, &sum);
