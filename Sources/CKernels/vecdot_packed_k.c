@@ -166,6 +166,55 @@ void tk_pkk_generic(const uint8_t *G, int type, int64_t nsb, const tk_act *a, in
     }
 }
 
+/// Block order (batched decoding, `--sums block`): per row and super-block one exact integer sum
+/// of the scaled sub-block products (Q6_K: minus 32 x the sub-block's activation sum), scaled
+/// once by d_w*d_y, plus the mins' integer sum times -d_y*dmin_w (Q4_K/Q5_K), both fma'd into
+/// one float accumulator. About half the multiply work of ggml's lane order per token; results
+/// differ from it by float rounding only.
+void tk_pkk_block_generic(const uint8_t *G, int type, int64_t nsb, const tk_act *a, int64_t t0, int nt,
+                          float *Y, int64_t ldy, int nrows) {
+    const size_t sbb = tk_pkk_sb_bytes(type);
+    const int k45 = type != TK_Q6_K, q5 = type == TK_Q5_K;
+    for (int t = 0; t < nt; t++) {
+        const int8_t *y = a->qs + (t0 + t) * a->cols;
+        const float *dy = a->d8 + (t0 + t) * a->nbr;
+        const int16_t *bs = a->bsums + (t0 + t) * a->nbr * 16;
+        for (int L = 0; L < nrows; L++) {
+            float acc = 0;
+            for (int64_t b = 0; b < nsb; b++) {
+                const uint8_t *P = G + (size_t)b * sbb;
+                const int8_t *yb = y + b * QK_K;
+                int32_t isum = 0;
+                if (k45) {
+                    for (int j = 0; j < 8; j++) {
+                        int32_t p = 0;
+                        for (int e = 32 * j; e < 32 * j + 32; e++) p += pkk_quant(P, type, L, e) * yb[e];
+                        isum += P[K45_SC(q5) + 16 * j + L] * p;
+                    }
+                } else {
+                    for (int sb = 0; sb < 16; sb++) {
+                        int32_t p = 0;
+                        for (int e = 16 * sb; e < 16 * sb + 16; e++) p += pkk_quant(P, type, L, e) * yb[e];
+                        isum += (int8_t)P[3072 + 16 * sb + L] * (p - 32 * bs[b * 16 + sb]);
+                    }
+                }
+                tk_half hd;
+                memcpy(&hd, P + (k45 ? K45_D(q5) : 3328) + 2 * L, 2);
+                acc = fmaf(tk_h2f(hd) * dy[b], (float)isum, acc);
+                if (k45) {
+                    int32_t mins = 0;
+                    for (int j = 0; j < 8; j++)
+                        mins += P[K45_MN(q5) + 32 * (j / 2) + 2 * L + (j % 2)] * (bs[b * 16 + 2 * j] + bs[b * 16 + 2 * j + 1]);
+                    tk_half hm;
+                    memcpy(&hm, P + K45_DM(q5) + 2 * L, 2);
+                    acc = fmaf(tk_h2f(hm) * -dy[b], (float)mins, acc);
+                }
+            }
+            Y[t * ldy + L] = acc;
+        }
+    }
+}
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 #define TGT __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni")))
@@ -343,6 +392,137 @@ TGT void tk_pkk_avx512(const uint8_t *G, int type, int64_t nsb, const tk_act *a,
 #undef PKK_N
 #undef PKK6
 #undef PKK45
+}
+
+/// Block order (see tk_pkk_block_generic), Q4_K (Q5 = 0) or Q5_K, NT <= 4 tokens: vpdpbusd per
+/// 32-element sub-block, one vpmulld by the sub-block scale.
+TGT static AI void pkkb45_kern(const uint8_t *G, int64_t nsb, const tk_act *a, int64_t t0, const int NT, const int Q5,
+                               float *Y, int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan) {
+    const int8_t *y[4];
+    const float *dy[4];
+    const int16_t *bs[4];
+    __m512 acc[4];
+    for (int t = 0; t < NT; t++) {
+        y[t] = a->qs + (t0 + t) * a->cols;
+        dy[t] = a->d8 + (t0 + t) * a->nbr;
+        bs[t] = a->bsums + (t0 + t) * a->nbr * 16;
+        acc[t] = _mm512_setzero_ps();
+    }
+    const __m512i m4 = _mm512_set1_epi8(0x0F), one = _mm512_set1_epi8(1);
+    for (int64_t b = 0; b < nsb; b++) {
+        const uint8_t *P = G + (size_t)b * (Q5 ? Q5K_GB : Q4K_GB);
+        pf_share(pf, pfspan, b, nsb);
+        __m512i isum[4];
+        for (int t = 0; t < NT; t++) isum[t] = _mm512_setzero_si512();
+        for (int g = 0; g < 4; g++) {
+            __m512i pl[4], ph[4];
+            for (int t = 0; t < NT; t++) pl[t] = ph[t] = _mm512_setzero_si512();
+            for (int k = 0; k < 8; k++) {
+                const __m512i w = _mm512_load_si512((const void *)(P + (4 * k + g) * 64));
+                __m512i lo = _mm512_and_si512(w, m4), hi = _mm512_and_si512(_mm512_srli_epi16(w, 4), m4);
+                if (Q5) {
+                    const __m512i H = _mm512_load_si512((const void *)(P + 2048 + 64 * k));
+                    lo = _mm512_or_si512(lo, _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(H, 2 * g), one), 4));
+                    hi = _mm512_or_si512(hi, _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(H, 2 * g + 1), one), 4));
+                }
+                for (int t = 0; t < NT; t++) {
+                    const int8_t *yb = y[t] + b * QK_K + 64 * g + 4 * k;
+                    pl[t] = _mm512_dpbusd_epi32(pl[t], lo, bcast4(yb));
+                    ph[t] = _mm512_dpbusd_epi32(ph[t], hi, bcast4(yb + 32));
+                }
+            }
+            const __m512i sl = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(P + K45_SC(Q5) + 16 * (2 * g))));
+            const __m512i sh = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(P + K45_SC(Q5) + 16 * (2 * g + 1))));
+            for (int t = 0; t < NT; t++)
+                isum[t] = _mm512_add_epi32(isum[t], _mm512_add_epi32(_mm512_mullo_epi32(pl[t], sl), _mm512_mullo_epi32(ph[t], sh)));
+        }
+        const __m512 dv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(P + K45_D(Q5))));
+        const __m512 mv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(P + K45_DM(Q5))));
+        for (int t = 0; t < NT; t++) {
+            int32_t ys[4];
+            _mm_storeu_si128((__m128i *)ys, _mm_hadd_epi16(_mm_loadu_si128((const __m128i *)(bs[t] + b * 16)),
+                                                           _mm_loadu_si128((const __m128i *)(bs[t] + b * 16 + 8))));
+            __m512i mins = _mm512_setzero_si512();
+            for (int i = 0; i < 4; i++)
+                mins = _mm512_dpwssd_epi32(mins, _mm512_cvtepu8_epi16(_mm256_load_si256((const __m256i *)(P + K45_MN(Q5) + 32 * i))),
+                                           _mm512_set1_epi32(ys[i]));
+            acc[t] = _mm512_fmadd_ps(_mm512_mul_ps(dv, _mm512_set1_ps(dy[t][b])), _mm512_cvtepi32_ps(isum[t]), acc[t]);
+            acc[t] = _mm512_fmadd_ps(_mm512_mul_ps(mv, _mm512_set1_ps(-dy[t][b])), _mm512_cvtepi32_ps(mins), acc[t]);
+        }
+    }
+    const __mmask16 msk = (__mmask16)((1u << nrows) - 1);
+    for (int t = 0; t < NT; t++) _mm512_mask_storeu_ps(Y + t * ldy, msk, acc[t]);
+}
+
+/// Block order, Q6_K, NT <= 4 tokens: vpdpbusd per 16-element sub-block, minus 32 x its
+/// activation sum (bsums), one vpmulld by the signed scale.
+TGT static AI void pkkb6_kern(const uint8_t *G, int64_t nsb, const tk_act *a, int64_t t0, const int NT,
+                              float *Y, int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan) {
+    const int8_t *y[4];
+    const float *dy[4];
+    const int16_t *bs[4];
+    __m512 acc[4];
+    for (int t = 0; t < NT; t++) {
+        y[t] = a->qs + (t0 + t) * a->cols;
+        dy[t] = a->d8 + (t0 + t) * a->nbr;
+        bs[t] = a->bsums + (t0 + t) * a->nbr * 16;
+        acc[t] = _mm512_setzero_ps();
+    }
+    const __m512i m4 = _mm512_set1_epi8(0x0F), m3 = _mm512_set1_epi8(3);
+    for (int64_t b = 0; b < nsb; b++) {
+        const uint8_t *P = G + (size_t)b * Q6K_GB;
+        pf_share(pf, pfspan, b, nsb);
+        __m512i isum[4];
+        for (int t = 0; t < NT; t++) isum[t] = _mm512_setzero_si512();
+        for (int h = 0; h < 2; h++)
+            for (int e = 0; e < 2; e++) {
+                __m512i pc[4][4];
+                for (int t = 0; t < NT; t++)
+                    for (int c = 0; c < 4; c++) pc[t][c] = _mm512_setzero_si512();
+                for (int k = 4 * e; k < 4 * e + 4; k++) {
+                    const uint8_t *C = P + (h * 8 + k) * 192;
+                    const __m512i la = _mm512_load_si512((const void *)C), lb = _mm512_load_si512((const void *)(C + 64));
+                    const __m512i hb = _mm512_load_si512((const void *)(C + 128));
+                    __m512i q[4];
+                    q[0] = _mm512_or_si512(_mm512_and_si512(la, m4), _mm512_slli_epi16(_mm512_and_si512(hb, m3), 4));
+                    q[1] = _mm512_or_si512(_mm512_and_si512(lb, m4), _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(hb, 2), m3), 4));
+                    q[2] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(la, 4), m4),
+                                           _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(hb, 4), m3), 4));
+                    q[3] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(lb, 4), m4),
+                                           _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(hb, 6), m3), 4));
+                    for (int t = 0; t < NT; t++)
+                        for (int c = 0; c < 4; c++)
+                            pc[t][c] = _mm512_dpbusd_epi32(pc[t][c], q[c], bcast4(y[t] + b * QK_K + 128 * h + 32 * c + 4 * k));
+                }
+                for (int c = 0; c < 4; c++) {
+                    const int sb = 8 * h + 2 * c + e;
+                    const __m512i sc = _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(P + 3072 + 16 * sb)));
+                    for (int t = 0; t < NT; t++) {
+                        const __m512i p = _mm512_sub_epi32(pc[t][c], _mm512_set1_epi32(32 * bs[t][b * 16 + sb]));
+                        isum[t] = _mm512_add_epi32(isum[t], _mm512_mullo_epi32(p, sc));
+                    }
+                }
+            }
+        const __m512 dv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(P + 3328)));
+        for (int t = 0; t < NT; t++)
+            acc[t] = _mm512_fmadd_ps(_mm512_mul_ps(dv, _mm512_set1_ps(dy[t][b])), _mm512_cvtepi32_ps(isum[t]), acc[t]);
+    }
+    const __mmask16 msk = (__mmask16)((1u << nrows) - 1);
+    for (int t = 0; t < NT; t++) _mm512_mask_storeu_ps(Y + t * ldy, msk, acc[t]);
+}
+
+TGT void tk_pkk_block_avx512(const uint8_t *G, int type, int64_t nsb, const tk_act *a, int64_t t0, int nt,
+                             float *Y, int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan) {
+#define PKKB(N) do { if (type == TK_Q4_K) pkkb45_kern(G, nsb, a, t0, N, 0, Y, ldy, nrows, pf, pfspan); \
+    else if (type == TK_Q5_K) pkkb45_kern(G, nsb, a, t0, N, 1, Y, ldy, nrows, pf, pfspan); \
+    else pkkb6_kern(G, nsb, a, t0, N, Y, ldy, nrows, pf, pfspan); } while (0)
+    switch (nt < 4 ? nt : 4) {
+    case 4: PKKB(4); break;
+    case 3: PKKB(3); break;
+    case 2: PKKB(2); break;
+    default: PKKB(1); break;
+    }
+#undef PKKB
 }
 
 // ---- AVX2 (no AVX-512 VNNI): the same layout as two ymm halves (rows 0-7, 8-15) of each 64-byte
