@@ -248,6 +248,43 @@ TGT static AI void pf_share(const uint8_t *pf, int64_t pfspan, int64_t b, int64_
     for (uintptr_t l = lo; l < hi; l += 64) _mm_prefetch((const char *)l, PKK_HINT);
 }
 
+/// The 4 chunks (elements 4k..4k+3 of each 32-element chunk c) of a Q6_K (h, k) triple A, B, H
+/// at C: 6-bit values 0..63 as bytes.
+TGT static AI void q6_unpack512(const uint8_t *C, __m512i q[4]) {
+    const __m512i m4 = _mm512_set1_epi8(0x0F), m3 = _mm512_set1_epi8(3);
+    const __m512i la = _mm512_load_si512((const void *)C), lb = _mm512_load_si512((const void *)(C + 64));
+    const __m512i hb = _mm512_load_si512((const void *)(C + 128));
+    q[0] = _mm512_or_si512(_mm512_and_si512(la, m4), _mm512_slli_epi16(_mm512_and_si512(hb, m3), 4));
+    q[1] = _mm512_or_si512(_mm512_and_si512(lb, m4), _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(hb, 2), m3), 4));
+    q[2] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(la, 4), m4),
+                           _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(hb, 4), m3), 4));
+    q[3] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(lb, 4), m4),
+                           _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(hb, 6), m3), 4));
+}
+
+/// Chunk (k, g) of a Q4_K/Q5_K super-block group P: the low-nibble values (elements 64g+4k..)
+/// and the high-nibble values (64g+32+4k..), with Q5_K's fifth bit.
+TGT static AI void q45_unpack512(const uint8_t *P, int k, int g, const int Q5, __m512i *lo, __m512i *hi) {
+    const __m512i m4 = _mm512_set1_epi8(0x0F), one = _mm512_set1_epi8(1);
+    const __m512i w = _mm512_load_si512((const void *)(P + (4 * k + g) * 64));
+    *lo = _mm512_and_si512(w, m4);
+    *hi = _mm512_and_si512(_mm512_srli_epi16(w, 4), m4);
+    if (Q5) {  // the fifth bit: bit 2g (low nibbles) and 2g+1 (high) of the qh bytes
+        const __m512i H = _mm512_load_si512((const void *)(P + 2048 + 64 * k));
+        *lo = _mm512_or_si512(*lo, _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(H, 2 * g), one), 4));
+        *hi = _mm512_or_si512(*hi, _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(H, 2 * g + 1), one), 4));
+    }
+}
+
+/// Per-token pointers of tokens t0..t0+NT-1 into the Q8_K activations.
+static AI void kk_tokens(const tk_act *a, int64_t t0, int NT, const int8_t **y, const float **dy, const int16_t **bs) {
+    for (int t = 0; t < NT; t++) {
+        y[t] = a->qs + (t0 + t) * a->cols;
+        dy[t] = a->d8 + (t0 + t) * a->nbr;
+        bs[t] = a->bsums + (t0 + t) * a->nbr * 16;
+    }
+}
+
 TGT static AI __m512 hsum8_tree(const __m512 *A) {
     return _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(A[0], A[4]), _mm512_add_ps(A[2], A[6])),
                          _mm512_add_ps(_mm512_add_ps(A[1], A[5]), _mm512_add_ps(A[3], A[7])));
@@ -259,15 +296,12 @@ TGT static AI void pkk45_kern(const uint8_t *G, int64_t nsb, const tk_act *a, in
     const int8_t *y[PKK_NT];
     const float *dy[PKK_NT];
     const int16_t *bs[PKK_NT];
+    kk_tokens(a, t0, NT, y, dy, bs);
     __m512 A[PKK_NT][8], M[PKK_NT][4];  // A: mostly in L1 (stored and reloaded per lane k)
     for (int t = 0; t < NT; t++) {
-        y[t] = a->qs + (t0 + t) * a->cols;
-        dy[t] = a->d8 + (t0 + t) * a->nbr;
-        bs[t] = a->bsums + (t0 + t) * a->nbr * 16;
         for (int k = 0; k < 8; k++) A[t][k] = _mm512_setzero_ps();
         for (int i = 0; i < 4; i++) M[t][i] = _mm512_setzero_ps();
     }
-    const __m512i m4 = _mm512_set1_epi8(0x0F), one = _mm512_set1_epi8(1);
     for (int64_t b = 0; b < nsb; b++) {
         const uint8_t *P = G + (size_t)b * (Q5 ? Q5K_GB : Q4K_GB);
         pf_share(pf, pfspan, b, nsb);
@@ -279,14 +313,9 @@ TGT static AI void pkk45_kern(const uint8_t *G, int64_t nsb, const tk_act *a, in
         for (int k = 0; k < 8; k++) {
             __m512i c[PKK_NT];
             for (int t = 0; t < NT; t++) c[t] = _mm512_setzero_si512();
-            const __m512i H = Q5 ? _mm512_load_si512((const void *)(P + 2048 + 64 * k)) : _mm512_setzero_si512();
             for (int g = 0; g < 4; g++) {
-                const __m512i w = _mm512_load_si512((const void *)(P + (4 * k + g) * 64));
-                __m512i lo = _mm512_and_si512(w, m4), hi = _mm512_and_si512(_mm512_srli_epi16(w, 4), m4);
-                if (Q5) {  // the fifth bit: bit 2g (low nibbles) and 2g+1 (high) of the qh bytes
-                    lo = _mm512_or_si512(lo, _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(H, 2 * g), one), 4));
-                    hi = _mm512_or_si512(hi, _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(H, 2 * g + 1), one), 4));
-                }
+                __m512i lo, hi;
+                q45_unpack512(P, k, g, Q5, &lo, &hi);
                 for (int t = 0; t < NT; t++) {
                     const int8_t *yb = y[t] + b * QK_K + 64 * g + 4 * k;
                     c[t] = _mm512_dpwssd_epi32(c[t], _mm512_maddubs_epi16(lo, bcast4(yb)), S[2 * g]);
@@ -336,7 +365,6 @@ TGT static AI void pkk6_kern(const uint8_t *G, int64_t nsb, const tk_act *a, con
         l32[t] = ls32 + (t0 + t) * (a->cols / 4);
         for (int k = 0; k < 8; k++) A[t][k] = _mm512_setzero_ps();
     }
-    const __m512i m4 = _mm512_set1_epi8(0x0F), m3 = _mm512_set1_epi8(3);
     for (int64_t b = 0; b < nsb; b++) {
         const uint8_t *P = G + (size_t)b * Q6K_GB;
         pf_share(pf, pfspan, b, nsb);
@@ -352,15 +380,8 @@ TGT static AI void pkk6_kern(const uint8_t *G, int64_t nsb, const tk_act *a, con
                 for (int t = 0; t < NT; t++) acc[t] = _mm512_setzero_si512();
                 for (int h = 0; h < 2; h++) {
                     const uint8_t *C = P + (h * 8 + k) * 192;
-                    const __m512i la = _mm512_load_si512((const void *)C), lb = _mm512_load_si512((const void *)(C + 64));
-                    const __m512i hb = _mm512_load_si512((const void *)(C + 128));
                     __m512i q[4];
-                    q[0] = _mm512_or_si512(_mm512_and_si512(la, m4), _mm512_slli_epi16(_mm512_and_si512(hb, m3), 4));
-                    q[1] = _mm512_or_si512(_mm512_and_si512(lb, m4), _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(hb, 2), m3), 4));
-                    q[2] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(la, 4), m4),
-                                           _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(hb, 4), m3), 4));
-                    q[3] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(lb, 4), m4),
-                                           _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(hb, 6), m3), 4));
+                    q6_unpack512(C, q);
                     for (int t = 0; t < NT; t++) {
                         const int64_t e0 = b * QK_K + 128 * h + 4 * k;  // element of chunk 0
                         for (int c = 0; c < 4; c++) {
@@ -401,14 +422,9 @@ TGT static AI void pkkb45_kern(const uint8_t *G, int64_t nsb, const tk_act *a, i
     const int8_t *y[4];
     const float *dy[4];
     const int16_t *bs[4];
+    kk_tokens(a, t0, NT, y, dy, bs);
     __m512 acc[4];
-    for (int t = 0; t < NT; t++) {
-        y[t] = a->qs + (t0 + t) * a->cols;
-        dy[t] = a->d8 + (t0 + t) * a->nbr;
-        bs[t] = a->bsums + (t0 + t) * a->nbr * 16;
-        acc[t] = _mm512_setzero_ps();
-    }
-    const __m512i m4 = _mm512_set1_epi8(0x0F), one = _mm512_set1_epi8(1);
+    for (int t = 0; t < NT; t++) acc[t] = _mm512_setzero_ps();
     for (int64_t b = 0; b < nsb; b++) {
         const uint8_t *P = G + (size_t)b * (Q5 ? Q5K_GB : Q4K_GB);
         pf_share(pf, pfspan, b, nsb);
@@ -418,13 +434,8 @@ TGT static AI void pkkb45_kern(const uint8_t *G, int64_t nsb, const tk_act *a, i
             __m512i pl[4], ph[4];
             for (int t = 0; t < NT; t++) pl[t] = ph[t] = _mm512_setzero_si512();
             for (int k = 0; k < 8; k++) {
-                const __m512i w = _mm512_load_si512((const void *)(P + (4 * k + g) * 64));
-                __m512i lo = _mm512_and_si512(w, m4), hi = _mm512_and_si512(_mm512_srli_epi16(w, 4), m4);
-                if (Q5) {
-                    const __m512i H = _mm512_load_si512((const void *)(P + 2048 + 64 * k));
-                    lo = _mm512_or_si512(lo, _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(H, 2 * g), one), 4));
-                    hi = _mm512_or_si512(hi, _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(H, 2 * g + 1), one), 4));
-                }
+                __m512i lo, hi;
+                q45_unpack512(P, k, g, Q5, &lo, &hi);
                 for (int t = 0; t < NT; t++) {
                     const int8_t *yb = y[t] + b * QK_K + 64 * g + 4 * k;
                     pl[t] = _mm512_dpbusd_epi32(pl[t], lo, bcast4(yb));
@@ -461,14 +472,9 @@ TGT static AI void pkkb6_kern(const uint8_t *G, int64_t nsb, const tk_act *a, in
     const int8_t *y[4];
     const float *dy[4];
     const int16_t *bs[4];
+    kk_tokens(a, t0, NT, y, dy, bs);
     __m512 acc[4];
-    for (int t = 0; t < NT; t++) {
-        y[t] = a->qs + (t0 + t) * a->cols;
-        dy[t] = a->d8 + (t0 + t) * a->nbr;
-        bs[t] = a->bsums + (t0 + t) * a->nbr * 16;
-        acc[t] = _mm512_setzero_ps();
-    }
-    const __m512i m4 = _mm512_set1_epi8(0x0F), m3 = _mm512_set1_epi8(3);
+    for (int t = 0; t < NT; t++) acc[t] = _mm512_setzero_ps();
     for (int64_t b = 0; b < nsb; b++) {
         const uint8_t *P = G + (size_t)b * Q6K_GB;
         pf_share(pf, pfspan, b, nsb);
@@ -481,15 +487,8 @@ TGT static AI void pkkb6_kern(const uint8_t *G, int64_t nsb, const tk_act *a, in
                     for (int c = 0; c < 4; c++) pc[t][c] = _mm512_setzero_si512();
                 for (int k = 4 * e; k < 4 * e + 4; k++) {
                     const uint8_t *C = P + (h * 8 + k) * 192;
-                    const __m512i la = _mm512_load_si512((const void *)C), lb = _mm512_load_si512((const void *)(C + 64));
-                    const __m512i hb = _mm512_load_si512((const void *)(C + 128));
                     __m512i q[4];
-                    q[0] = _mm512_or_si512(_mm512_and_si512(la, m4), _mm512_slli_epi16(_mm512_and_si512(hb, m3), 4));
-                    q[1] = _mm512_or_si512(_mm512_and_si512(lb, m4), _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(hb, 2), m3), 4));
-                    q[2] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(la, 4), m4),
-                                           _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(hb, 4), m3), 4));
-                    q[3] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(lb, 4), m4),
-                                           _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(hb, 6), m3), 4));
+                    q6_unpack512(C, q);
                     for (int t = 0; t < NT; t++)
                         for (int c = 0; c < 4; c++)
                             pc[t][c] = _mm512_dpbusd_epi32(pc[t][c], q[c], bcast4(y[t] + b * QK_K + 128 * h + 32 * c + 4 * k));
