@@ -142,6 +142,29 @@ TGT2 static float q8k_block_avx2(const float *x, int8_t *qs, int16_t *bsums) {
     }
     return 1 / (-127.f / x[j]);
 }
+#define TGT5 __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq")))
+
+/// q8_row_avx2 with 16-lane vectors: one block is 2 zmm; the same exact operations (max of |x|,
+/// amax/127 and 127/amax, round half to even, int8), so the same values.
+TGT5 static void q8_row_avx512(const float *x, int64_t nb, int8_t *qs, float *d8, int32_t *nsum8, float *s) {
+    const __m512 sign = _mm512_set1_ps(-0.0f);
+    for (int64_t b = 0; b < nb; b++) {
+        const __m512 v0 = _mm512_loadu_ps(x + b * QK), v1 = _mm512_loadu_ps(x + b * QK + 16);
+        const float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_andnot_ps(sign, v0), _mm512_andnot_ps(sign, v1)));
+        const float d = amax / 127.f;
+        const __m512 id = _mm512_set1_ps(amax != 0.0f ? 127.f / amax : 0.0f);
+        const __m512i q0 = _mm512_cvtps_epi32(_mm512_roundscale_ps(_mm512_mul_ps(v0, id), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+        const __m512i q1 = _mm512_cvtps_epi32(_mm512_roundscale_ps(_mm512_mul_ps(v1, id), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+        _mm_storeu_si128((__m128i *)(qs + b * QK), _mm512_cvtsepi32_epi8(q0));
+        _mm_storeu_si128((__m128i *)(qs + b * QK + 16), _mm512_cvtsepi32_epi8(q1));
+        const int sum = _mm512_reduce_add_epi32(_mm512_add_epi32(q0, q1));
+        const float dr = _cvtsh_ss(_cvtss_sh(d, _MM_FROUND_TO_NEAREST_INT));
+        _mm256_storeu_ps(d8 + b * 8, _mm256_set1_ps(dr));
+        if (nsum8) _mm256_storeu_si256((__m256i *)(nsum8 + b * 8), _mm256_set1_epi32(-sum));
+        else s[b] = _cvtsh_ss(_cvtss_sh((float)sum * d, _MM_FROUND_TO_NEAREST_INT));
+    }
+}
+
 /// One token's row of Q8_0/Q8_1 blocks into the tk_act arrays (the tk_act_quantize loop below
 /// with q8_block_avx2), scales rounded through f16 with F16C inline instead of two calls per
 /// block: the same values (F16C rounds to nearest even, as tk_f32_to_f16).
@@ -288,6 +311,10 @@ void tk_act_quantize(tk_act *a, int wtype, const float *X, int64_t t0, int64_t t
         }
 #if defined(__x86_64__)
         if (f == q8_block_avx2) {
+            if (tk_cpu_features_active() & TK_CPU_AVX512) {
+                q8_row_avx512(x, nb, qs, a->d8 + t * nb * 8, a->type == TK_Q8_0 ? a->nsum8 + t * nb * 8 : NULL, a->s ? a->s + t * nb : NULL);
+                continue;
+            }
             q8_row_avx2(x, nb, qs, a->d8 + t * nb * 8, a->type == TK_Q8_0 ? a->nsum8 + t * nb * 8 : NULL, a->s ? a->s + t * nb : NULL);
             continue;
         }
