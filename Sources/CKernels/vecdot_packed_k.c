@@ -11,6 +11,12 @@
 // times -d_y*dmin_w, fma), reduced (m0+m2)+(m1+m3); Q5_K's as one float per row (the 4 lanes'
 // integer sum times -d_y*dmin_w, fma), added last. The portable kernel does the same float
 // operations in the same order, so SIMD and portable results are bit-identical (MatmulTests).
+// (llama.cpp itself sends Q4_K through its repacked kernels, whose int8 rounding differs; Q5_K and
+// Q6_K logits equal its own to ~1e-6, KQuantLlamaCppTests.)
+//
+// Block order (tk_pkk_block_*; batched decoding and `--sums block`): per row and super-block one
+// exact integer sum (vpdpbusd per sub-block, one vpmulld by its scale), scaled once; about half
+// the multiply work, results differ from the lane order by float rounding only.
 //
 // Layouts (per 16-row group and super-block; rows past the matrix are zero):
 //   Q4_K, 2368 bytes (file: 16 x 144 = 2304):

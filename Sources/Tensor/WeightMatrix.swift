@@ -45,8 +45,9 @@ public struct WeightMatrix: @unchecked Sendable {
     }
 
     /// A copy whose `.int8` products run on a row-interleaved copy of the weights in anonymous
-    /// memory (16-row groups, see vecdot_packed.c), when that is faster on this CPU (Q4_0, Q4_1,
-    /// Q8_0 with AVX-512 VNNI); else `self`. When the original lies in a read-only file mapping
+    /// memory (16-row groups, see vecdot_packed.c and vecdot_packed_k.c), when that is faster on
+    /// this CPU (Q4_0/Q4_1/Q8_0/Q5_0/Q5_1/Q4_K/Q5_K/Q6_K with AVX-512 VNNI; with AVX2 all but
+    /// Q6_K); else `self`. When the original lies in a read-only file mapping
     /// (`ReadOnlyFileMapping`) and `releaseSource` is set, its pages are dropped from this
     /// process (madvise DONTNEED) so RSS does not hold both copies; they fault back in from the
     /// file if the exact path or `row(_:)` reads them. TAILOR_NO_PACK=1 in the environment turns
@@ -178,11 +179,11 @@ public enum ActivationPrecision: String, Sendable, CaseIterable {
     case int8
     /// Kept in f32 against dequantized weights: exact up to f32 rounding.
     case f32
-    /// int8 as `.int8`, but the packed kernels (Q4_0/Q4_1/Q8_0 on AVX-512 VNNI) sum each
-    /// 32-element block's exact integer dot product once instead of in llama.cpp's eight float
-    /// lanes: about half the work per token when several tokens share each weight read
-    /// (batched decoding). Equal to `.int8` up to float rounding, not bit for bit; other weight
-    /// types run exactly as `.int8`.
+    /// int8 as `.int8`, but the packed kernels sum each block's (K-quants: super-block's) exact
+    /// integer dot product once instead of in llama.cpp's eight float lanes: about half the work
+    /// per token when several tokens share each weight read (batched decoding). Equal to `.int8`
+    /// up to float rounding, not bit for bit; unpacked types, and K-quants on AVX2-only CPUs, run
+    /// exactly as `.int8`.
     case int8Blocked
 }
 
