@@ -104,6 +104,8 @@ void tk_pkk_block_generic(const uint8_t *G, int type, int64_t nsb, const tk_act 
                           float *Y, int64_t ldy, int nrows);
 void tk_pkk_block_avx512(const uint8_t *G, int type, int64_t nsb, const tk_act *a, int64_t t0, int nt,
                          float *Y, int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan);
+void tk_pkk_block_avx2(const uint8_t *G, int type, int64_t nsb, const tk_act *a, int64_t t0, int nt,
+                       float *Y, int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan);
 
 #define TK_NT 4  // max tokens per dot-kernel call
 /// out[i] = dot(weight row w, activation row t0+i) for i < nt (1 <= nt <= TK_NT).

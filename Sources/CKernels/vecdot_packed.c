@@ -288,11 +288,11 @@ static void pk_task(void *vctx, int ith, int nth) {
                 for (int64_t t = t0; t < t1; t += PKK_STEP) {
                     const int nt = (int)(t1 - t < PKK_STEP ? t1 - t : PKK_STEP);
                     float *Y = c->Ym[m] + t * rows + g * PR;
-                    if (c->block_order) {  // AVX-512 VNNI or portable (other CPUs ask for lane order)
+                    if (c->block_order) {
 #if defined(__x86_64__)
-                        if (c->simd == 1) {
-                            tk_pkk_block_avx512(G, c->type, c->nb, c->a, t, nt, Y, rows, nrows,
-                                                G + PKK_AHEAD + ((t - t0) / PKK_STEP) * kspan, kspan);
+                        if (c->simd) {
+                            (c->simd == 1 ? tk_pkk_block_avx512 : tk_pkk_block_avx2)(G, c->type, c->nb, c->a, t, nt, Y, rows, nrows,
+                                                                                    G + PKK_AHEAD + ((t - t0) / PKK_STEP) * kspan, kspan);
                             continue;
                         }
 #endif
@@ -367,7 +367,6 @@ int tk_matmul_packed_multi(const void *const *P, const int64_t *rows, int nmat, 
         if (!tk_packed_bytes(type, rows[m], cols) || ((uintptr_t)P[m] & 63)) return -1;
     if (ntok == 0) return 0;
     const int atype = tk_vec_dot_type(type), kq = tk_pkk_type(type);
-    if (kq && packed_simd() == 2) block_order = 0;  // K-quants: no AVX2 block-order kernel; lane order there
     const int64_t nb = kq ? cols / QK_K : cols / QK;
     const size_t abytes = (tk_act_bytes(atype, cols, ntok) + 63) & ~(size_t)63;
     const size_t lbytes = type == TK_Q4_1 || type == TK_Q5_1 || type == TK_Q4_K || type == TK_Q5_K || block_order ? 0

@@ -182,8 +182,7 @@ public enum ActivationPrecision: String, Sendable, CaseIterable {
     /// int8 as `.int8`, but the packed kernels sum each block's (K-quants: super-block's) exact
     /// integer dot product once instead of in llama.cpp's eight float lanes: about half the work
     /// per token when several tokens share each weight read (batched decoding). Equal to `.int8`
-    /// up to float rounding, not bit for bit; unpacked types, and K-quants on AVX2-only CPUs, run
-    /// exactly as `.int8`.
+    /// up to float rounding, not bit for bit; unpacked types run exactly as `.int8`.
     case int8Blocked
 }
 
