@@ -7,6 +7,7 @@
 //       scripts/bench_packed.c -lopenblas -lpthread -lm -o /tmp/bench_packed
 //   /tmp/bench_packed TYPE ROWS COLS NTOK     TYPE: q4_k q5_k q6_k q4_1 q8_0
 //   MASK=1 /tmp/bench_packed ...             the AVX2 kernels (tk_set_cpu_features_mask)
+//   ORDER=1 /tmp/bench_packed ...            the packed side in block order (batched decoding)
 #include "ckernels.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,7 +51,7 @@ int main(int argc, char **argv) {
         double t0 = cpu_now();
         tk_matmul(w, type, rows, cols, x, ntok, y, NULL);
         double t1 = cpu_now();
-        tk_matmul_packed(P, type, rows, cols, x, ntok, y2, NULL);
+        tk_matmul_packed_order(P, type, rows, cols, x, ntok, y2, NULL, getenv("ORDER") ? 1 : 0);
         double t2 = cpu_now();
         if (t1 - t0 < row) row = t1 - t0;
         if (t2 - t1 < packed) packed = t2 - t1;
