@@ -16,18 +16,11 @@ import gguf
 from gguf import GGUFWriter
 import llama_cpp as L
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_tiny_models import byte_vocab  # the same 300-token byte-level vocabulary
+
 D, F, NL, H, HK, V = 256, 512, 2, 4, 2, 300
 PROMPT = [17, 99, 203, 5, 150, 42, 42, 271, 8, 64, 120, 33, 250, 7, 199, 88, 12, 140, 222, 3]
-
-
-def byte_vocab():
-    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
-    cs = bs[:]
-    n = 0
-    for b in range(256):
-        if b not in bs:
-            bs.append(b); cs.append(256 + n); n += 1
-    return [chr(c) for c in cs] + [f"<extra_{i}>" for i in range(V - 256 - 2)] + ["<s>", "</s>"]
 
 
 def build_f16(path):

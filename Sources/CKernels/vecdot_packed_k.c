@@ -543,6 +543,31 @@ static AI void pf_share2(const uint8_t *pf, int64_t pfspan, int64_t b, int64_t n
     for (uintptr_t l = lo; l < hi; l += 64) _mm_prefetch((const char *)l, PKK_HINT);
 }
 
+/// The AVX2 halves (rows 8H..8H+7) of q6_unpack512 and q45_unpack512.
+TGT2 static AI void q6_unpack256(const uint8_t *C, __m256i q[4]) {
+    const __m256i m4 = _mm256_set1_epi8(0x0F), m3 = _mm256_set1_epi8(3);
+    const __m256i la = _mm256_loadu_si256((const __m256i *)C), lb = _mm256_loadu_si256((const __m256i *)(C + 64));
+    const __m256i hb = _mm256_loadu_si256((const __m256i *)(C + 128));
+    q[0] = _mm256_or_si256(_mm256_and_si256(la, m4), _mm256_slli_epi16(_mm256_and_si256(hb, m3), 4));
+    q[1] = _mm256_or_si256(_mm256_and_si256(lb, m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 2), m3), 4));
+    q[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(la, 4), m4),
+                           _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 4), m3), 4));
+    q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(lb, 4), m4),
+                           _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 6), m3), 4));
+}
+
+TGT2 static AI void q45_unpack256(const uint8_t *P, int k, int g, int H, const int Q5, __m256i *lo, __m256i *hi) {
+    const __m256i m4 = _mm256_set1_epi8(0x0F), one = _mm256_set1_epi8(1);
+    const __m256i w = _mm256_loadu_si256((const __m256i *)(P + (4 * k + g) * 64 + 32 * H));
+    *lo = _mm256_and_si256(w, m4);
+    *hi = _mm256_and_si256(_mm256_srli_epi16(w, 4), m4);
+    if (Q5) {
+        const __m256i Hb = _mm256_loadu_si256((const __m256i *)(P + 2048 + 64 * k + 32 * H));
+        *lo = _mm256_or_si256(*lo, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(Hb, 2 * g), one), 4));
+        *hi = _mm256_or_si256(*hi, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(Hb, 2 * g + 1), one), 4));
+    }
+}
+
 TGT2 static AI __m256i b4_2(const int8_t *p) {
     int32_t v;
     memcpy(&v, p, 4);
@@ -577,7 +602,6 @@ TGT2 static AI void pkk45_avx2(const uint8_t *G, int64_t nsb, const tk_act *a, i
     __m256 A[8], M[4];
     for (int k = 0; k < 8; k++) A[k] = _mm256_setzero_ps();
     for (int i = 0; i < 4; i++) M[i] = _mm256_setzero_ps();
-    const __m256i m4 = _mm256_set1_epi8(0x0F), one = _mm256_set1_epi8(1);
     for (int64_t b = 0; b < nsb; b++) {
         const uint8_t *P = G + (size_t)b * (Q5 ? Q5K_GB : Q4K_GB);
         pf_share2(pf, pfspan, b, nsb);
@@ -587,14 +611,9 @@ TGT2 static AI void pkk45_avx2(const uint8_t *G, int64_t nsb, const tk_act *a, i
                                         _mm256_set1_ps(dy[b]));
         for (int k = 0; k < 8; k++) {
             __m256i c = _mm256_setzero_si256();
-            const __m256i Hb = Q5 ? _mm256_loadu_si256((const __m256i *)(P + 2048 + 64 * k + 32 * H)) : _mm256_setzero_si256();
             for (int g = 0; g < 4; g++) {
-                const __m256i w = _mm256_loadu_si256((const __m256i *)(P + (4 * k + g) * 64 + 32 * H));
-                __m256i lo = _mm256_and_si256(w, m4), hi = _mm256_and_si256(_mm256_srli_epi16(w, 4), m4);
-                if (Q5) {
-                    lo = _mm256_or_si256(lo, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(Hb, 2 * g), one), 4));
-                    hi = _mm256_or_si256(hi, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(Hb, 2 * g + 1), one), 4));
-                }
+                __m256i lo, hi;
+                q45_unpack256(P, k, g, H, Q5, &lo, &hi);
                 const int8_t *yb = y + b * QK_K + 64 * g + 4 * k;
                 c = _mm256_add_epi32(c, _mm256_madd_epi16(_mm256_maddubs_epi16(lo, b4_2(yb)), S[2 * g]));
                 c = _mm256_add_epi32(c, _mm256_madd_epi16(_mm256_maddubs_epi16(hi, b4_2(yb + 32)), S[2 * g + 1]));
@@ -627,7 +646,6 @@ TGT2 static AI void pkk6_avx2(const uint8_t *G, int64_t nsb, const tk_act *a, co
     const int32_t *l32 = ls32 + t * (a->cols / 4);
     __m256 A[8];
     for (int k = 0; k < 8; k++) A[k] = _mm256_setzero_ps();
-    const __m256i m4 = _mm256_set1_epi8(0x0F), m3 = _mm256_set1_epi8(3);
     for (int64_t b = 0; b < nsb; b++) {
         const uint8_t *P = G + (size_t)b * Q6K_GB;
         pf_share2(pf, pfspan, b, nsb);
@@ -641,15 +659,8 @@ TGT2 static AI void pkk6_avx2(const uint8_t *G, int64_t nsb, const tk_act *a, co
                 __m256i acc = _mm256_setzero_si256();
                 for (int h = 0; h < 2; h++) {
                     const uint8_t *C = P + (h * 8 + k) * 192 + 32 * H;
-                    const __m256i la = _mm256_loadu_si256((const __m256i *)C), lb = _mm256_loadu_si256((const __m256i *)(C + 64));
-                    const __m256i hb = _mm256_loadu_si256((const __m256i *)(C + 128));
                     __m256i q[4];
-                    q[0] = _mm256_or_si256(_mm256_and_si256(la, m4), _mm256_slli_epi16(_mm256_and_si256(hb, m3), 4));
-                    q[1] = _mm256_or_si256(_mm256_and_si256(lb, m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 2), m3), 4));
-                    q[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(la, 4), m4),
-                                           _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 4), m3), 4));
-                    q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(lb, 4), m4),
-                                           _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 6), m3), 4));
+                    q6_unpack256(C, q);
                     const int64_t e0 = b * QK_K + 128 * h + 4 * k;
                     for (int c = 0; c < 4; c++) {
                         const __m256i p16 = _mm256_sub_epi16(_mm256_maddubs_epi16(q[c], b4_2(y + e0 + 32 * c)),
@@ -689,7 +700,6 @@ TGT2 static AI void pkkb45_avx2(const uint8_t *G, int64_t nsb, const tk_act *a, 
     const int8_t *y = a->qs + t * a->cols;
     const float *dy = a->d8 + t * a->nbr;
     const int16_t *bs = a->bsums + t * a->nbr * 16;
-    const __m256i m4 = _mm256_set1_epi8(0x0F), one = _mm256_set1_epi8(1);
     const int per = Q5 ? 4 : 8;  // chunks whose int16 pair sums may be added
     __m256 acc = _mm256_setzero_ps();
     for (int64_t b = 0; b < nsb; b++) {
@@ -701,13 +711,8 @@ TGT2 static AI void pkkb45_avx2(const uint8_t *G, int64_t nsb, const tk_act *a, 
             const __m256i sh = pair16_2(P + K45_SC(Q5) + 16 * (2 * g + 1) + 8 * H, 0);
             __m256i pl = _mm256_setzero_si256(), ph = _mm256_setzero_si256();
             for (int k = 0; k < 8; k++) {
-                const __m256i w = _mm256_loadu_si256((const __m256i *)(P + (4 * k + g) * 64 + 32 * H));
-                __m256i lo = _mm256_and_si256(w, m4), hi = _mm256_and_si256(_mm256_srli_epi16(w, 4), m4);
-                if (Q5) {
-                    const __m256i Hb = _mm256_loadu_si256((const __m256i *)(P + 2048 + 64 * k + 32 * H));
-                    lo = _mm256_or_si256(lo, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(Hb, 2 * g), one), 4));
-                    hi = _mm256_or_si256(hi, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(Hb, 2 * g + 1), one), 4));
-                }
+                __m256i lo, hi;
+                q45_unpack256(P, k, g, H, Q5, &lo, &hi);
                 const int8_t *yb = y + b * QK_K + 64 * g + 4 * k;
                 pl = _mm256_add_epi16(pl, _mm256_maddubs_epi16(lo, b4_2(yb)));
                 ph = _mm256_add_epi16(ph, _mm256_maddubs_epi16(hi, b4_2(yb + 32)));
@@ -739,7 +744,6 @@ TGT2 static AI void pkkb6_avx2(const uint8_t *G, int64_t nsb, const tk_act *a, i
     const int8_t *y = a->qs + t * a->cols;
     const float *dy = a->d8 + t * a->nbr;
     const int16_t *bs = a->bsums + t * a->nbr * 16;
-    const __m256i m4 = _mm256_set1_epi8(0x0F), m3 = _mm256_set1_epi8(3);
     __m256 acc = _mm256_setzero_ps();
     for (int64_t b = 0; b < nsb; b++) {
         const uint8_t *P = G + (size_t)b * Q6K_GB;
@@ -751,15 +755,8 @@ TGT2 static AI void pkkb6_avx2(const uint8_t *G, int64_t nsb, const tk_act *a, i
                 for (int c = 0; c < 4; c++) pc[c] = _mm256_setzero_si256();
                 for (int k = 4 * e; k < 4 * e + 4; k++) {
                     const uint8_t *C = P + (h * 8 + k) * 192 + 32 * H;
-                    const __m256i la = _mm256_loadu_si256((const __m256i *)C), lb = _mm256_loadu_si256((const __m256i *)(C + 64));
-                    const __m256i hb = _mm256_loadu_si256((const __m256i *)(C + 128));
                     __m256i q[4];
-                    q[0] = _mm256_or_si256(_mm256_and_si256(la, m4), _mm256_slli_epi16(_mm256_and_si256(hb, m3), 4));
-                    q[1] = _mm256_or_si256(_mm256_and_si256(lb, m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 2), m3), 4));
-                    q[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(la, 4), m4),
-                                           _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 4), m3), 4));
-                    q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(lb, 4), m4),
-                                           _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 6), m3), 4));
+                    q6_unpack256(C, q);
                     for (int c = 0; c < 4; c++)  // two chunks' pair sums fit int16 (|q*y pair| <= 16002)
                         pc[c] = _mm256_add_epi16(pc[c], _mm256_maddubs_epi16(q[c], b4_2(y + b * QK_K + 128 * h + 32 * c + 4 * k)));
                     if (k % 2 == 1) {
