@@ -248,7 +248,9 @@ TGT static AI __m512i pair16(const uint8_t *p, const int is_signed) {
     return _mm512_permutexvar_epi16(_mm512_load_si512((const void *)dup), _mm512_castsi256_si512(w));
 }
 
-TGT static AI void pf_share(const uint8_t *pf, int64_t pfspan, int64_t b, int64_t nsb) {
+/// Super-block b's share of the weight stream ahead (prefetch needs no target: the AVX-512 and
+/// AVX2 kernels both inline it).
+static AI void pf_share(const uint8_t *pf, int64_t pfspan, int64_t b, int64_t nsb) {
     if (!pf) return;
     const uintptr_t lo = ((uintptr_t)pf + (uintptr_t)(b * pfspan / nsb) + 63) & ~(uintptr_t)63;
     const uintptr_t hi = (uintptr_t)pf + (uintptr_t)((b + 1) * pfspan / nsb);
@@ -536,13 +538,6 @@ TGT void tk_pkk_block_avx512(const uint8_t *G, int type, int64_t nsb, const tk_a
 // at a time; the same float operations in the same order, so results equal the portable kernel.
 #define TGT2 __attribute__((target("avx2,fma,f16c")))
 
-static AI void pf_share2(const uint8_t *pf, int64_t pfspan, int64_t b, int64_t nsb) {
-    if (!pf) return;
-    const uintptr_t lo = ((uintptr_t)pf + (uintptr_t)(b * pfspan / nsb) + 63) & ~(uintptr_t)63;
-    const uintptr_t hi = (uintptr_t)pf + (uintptr_t)((b + 1) * pfspan / nsb);
-    for (uintptr_t l = lo; l < hi; l += 64) _mm_prefetch((const char *)l, PKK_HINT);
-}
-
 /// The AVX2 halves (rows 8H..8H+7) of q6_unpack512 and q45_unpack512.
 TGT2 static AI void q6_unpack256(const uint8_t *C, __m256i q[4]) {
     const __m256i m4 = _mm256_set1_epi8(0x0F), m3 = _mm256_set1_epi8(3);
@@ -604,7 +599,7 @@ TGT2 static AI void pkk45_avx2(const uint8_t *G, int64_t nsb, const tk_act *a, i
     for (int i = 0; i < 4; i++) M[i] = _mm256_setzero_ps();
     for (int64_t b = 0; b < nsb; b++) {
         const uint8_t *P = G + (size_t)b * (Q5 ? Q5K_GB : Q4K_GB);
-        pf_share2(pf, pfspan, b, nsb);
+        pf_share(pf, pfspan, b, nsb);
         __m256i S[8];
         for (int j = 0; j < 8; j++) S[j] = pair16_2(P + K45_SC(Q5) + 16 * j + 8 * H, 0);
         const __m256 dd = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(P + K45_D(Q5) + 16 * H))),
@@ -648,7 +643,7 @@ TGT2 static AI void pkk6_avx2(const uint8_t *G, int64_t nsb, const tk_act *a, co
     for (int k = 0; k < 8; k++) A[k] = _mm256_setzero_ps();
     for (int64_t b = 0; b < nsb; b++) {
         const uint8_t *P = G + (size_t)b * Q6K_GB;
-        pf_share2(pf, pfspan, b, nsb);
+        pf_share(pf, pfspan, b, nsb);
         const __m256 dd = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(P + 3328 + 16 * H))),
                                         _mm256_set1_ps(dy[b]));
         for (int e = 0; e < 2; e++) {
@@ -704,7 +699,7 @@ TGT2 static AI void pkkb45_avx2(const uint8_t *G, int64_t nsb, const tk_act *a, 
     __m256 acc = _mm256_setzero_ps();
     for (int64_t b = 0; b < nsb; b++) {
         const uint8_t *P = G + (size_t)b * (Q5 ? Q5K_GB : Q4K_GB);
-        pf_share2(pf, pfspan, b, nsb);
+        pf_share(pf, pfspan, b, nsb);
         __m256i isum = _mm256_setzero_si256();
         for (int g = 0; g < 4; g++) {
             const __m256i sl = pair16_2(P + K45_SC(Q5) + 16 * (2 * g) + 8 * H, 0);
@@ -747,7 +742,7 @@ TGT2 static AI void pkkb6_avx2(const uint8_t *G, int64_t nsb, const tk_act *a, i
     __m256 acc = _mm256_setzero_ps();
     for (int64_t b = 0; b < nsb; b++) {
         const uint8_t *P = G + (size_t)b * Q6K_GB;
-        pf_share2(pf, pfspan, b, nsb);
+        pf_share(pf, pfspan, b, nsb);
         __m256i isum = _mm256_setzero_si256();
         for (int h = 0; h < 2; h++)
             for (int e = 0; e < 2; e++) {
