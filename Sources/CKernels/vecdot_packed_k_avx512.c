@@ -1,0 +1,302 @@
+// vecdot_packed_k_avx512.c: the AVX-512 VNNI kernels of the packed K-quant layout
+// (vecdot_packed_k.c): lane order (vpmaddubsw + vpdpwssd with the sub-block scales, ggml's float
+// order) for single-sequence decode and prefill, block order (vpdpbusd per sub-block, one vpmulld
+// by its scale) for batched decoding; bit-identical to the portable kernels of the same order.
+#include "packed_k.h"
+
+#if defined(__x86_64__)
+#define TGT __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni")))
+#define AI PKK_AI
+#define PKK_NT 4  // tokens per pass (the float lane accumulators live in L1 between super-blocks)
+
+TGT static AI __m512i bcast4(const int8_t *p) {
+    int32_t v;
+    memcpy(&v, p, 4);
+    return _mm512_set1_epi32(v);
+}
+
+/// 16 bytes (one per row) -> 16 int32 lanes holding the byte as an int16 pair (x, x).
+TGT static AI __m512i pair16(const uint8_t *p, const int is_signed) {
+    static const int16_t dup[32] __attribute__((aligned(64))) = {0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7,
+                                                                  8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15};
+    const __m128i b = _mm_loadu_si128((const __m128i *)p);
+    const __m256i w = is_signed ? _mm256_cvtepi8_epi16(b) : _mm256_cvtepu8_epi16(b);
+    return _mm512_permutexvar_epi16(_mm512_load_si512((const void *)dup), _mm512_castsi256_si512(w));
+}
+
+/// The 4 chunks (elements 4k..4k+3 of each 32-element chunk c) of a Q6_K (h, k) triple A, B, H
+/// at C: 6-bit values 0..63 as bytes.
+TGT static AI void q6_unpack512(const uint8_t *C, __m512i q[4]) {
+    const __m512i m4 = _mm512_set1_epi8(0x0F), m3 = _mm512_set1_epi8(3);
+    const __m512i la = _mm512_load_si512((const void *)C), lb = _mm512_load_si512((const void *)(C + 64));
+    const __m512i hb = _mm512_load_si512((const void *)(C + 128));
+    q[0] = _mm512_or_si512(_mm512_and_si512(la, m4), _mm512_slli_epi16(_mm512_and_si512(hb, m3), 4));
+    q[1] = _mm512_or_si512(_mm512_and_si512(lb, m4), _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(hb, 2), m3), 4));
+    q[2] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(la, 4), m4),
+                           _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(hb, 4), m3), 4));
+    q[3] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(lb, 4), m4),
+                           _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(hb, 6), m3), 4));
+}
+
+/// Chunk (k, g) of a Q4_K/Q5_K super-block group P: the low-nibble values (elements 64g+4k..)
+/// and the high-nibble values (64g+32+4k..), with Q5_K's fifth bit.
+TGT static AI void q45_unpack512(const uint8_t *P, int k, int g, const int Q5, __m512i *lo, __m512i *hi) {
+    const __m512i m4 = _mm512_set1_epi8(0x0F), one = _mm512_set1_epi8(1);
+    const __m512i w = _mm512_load_si512((const void *)(P + (4 * k + g) * 64));
+    *lo = _mm512_and_si512(w, m4);
+    *hi = _mm512_and_si512(_mm512_srli_epi16(w, 4), m4);
+    if (Q5) {  // the fifth bit: bit 2g (low nibbles) and 2g+1 (high) of the qh bytes
+        const __m512i H = _mm512_load_si512((const void *)(P + 2048 + 64 * k));
+        *lo = _mm512_or_si512(*lo, _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(H, 2 * g), one), 4));
+        *hi = _mm512_or_si512(*hi, _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(H, 2 * g + 1), one), 4));
+    }
+}
+
+/// Per-token pointers of tokens t0..t0+NT-1 into the Q8_K activations.
+static AI void kk_tokens(const tk_act *a, int64_t t0, int NT, const int8_t **y, const float **dy, const int16_t **bs) {
+    for (int t = 0; t < NT; t++) {
+        y[t] = a->qs + (t0 + t) * a->cols;
+        dy[t] = a->d8 + (t0 + t) * a->nbr;
+        bs[t] = a->bsums + (t0 + t) * a->nbr * 16;
+    }
+}
+
+TGT static AI __m512 hsum8_tree(const __m512 *A) {
+    return _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(A[0], A[4]), _mm512_add_ps(A[2], A[6])),
+                         _mm512_add_ps(_mm512_add_ps(A[1], A[5]), _mm512_add_ps(A[3], A[7])));
+}
+
+/// Q4_K (Q5 = 0) or Q5_K (Q5 = 1).
+TGT static AI void pkk45_kern(const uint8_t *G, int64_t nsb, const tk_act *a, int64_t t0, const int NT, const int Q5,
+                              float *Y, int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan) {
+    const int8_t *y[PKK_NT];
+    const float *dy[PKK_NT];
+    const int16_t *bs[PKK_NT];
+    kk_tokens(a, t0, NT, y, dy, bs);
+    __m512 A[PKK_NT][8], M[PKK_NT][4];  // A: mostly in L1 (stored and reloaded per lane k)
+    for (int t = 0; t < NT; t++) {
+        for (int k = 0; k < 8; k++) A[t][k] = _mm512_setzero_ps();
+        for (int i = 0; i < 4; i++) M[t][i] = _mm512_setzero_ps();
+    }
+    for (int64_t b = 0; b < nsb; b++) {
+        const uint8_t *P = G + (size_t)b * (Q5 ? Q5K_GB : Q4K_GB);
+        tk_pkk_pf_share(pf, pfspan, b, nsb);
+        __m512i S[8];
+        for (int j = 0; j < 8; j++) S[j] = pair16(P + K45_SC(Q5) + 16 * j, 0);
+        const __m512 dv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(P + K45_D(Q5))));
+        __m512 dd[PKK_NT];
+        for (int t = 0; t < NT; t++) dd[t] = _mm512_mul_ps(dv, _mm512_set1_ps(dy[t][b]));
+        for (int k = 0; k < 8; k++) {
+            __m512i c[PKK_NT];
+            for (int t = 0; t < NT; t++) c[t] = _mm512_setzero_si512();
+            for (int g = 0; g < 4; g++) {
+                __m512i lo, hi;
+                q45_unpack512(P, k, g, Q5, &lo, &hi);
+                for (int t = 0; t < NT; t++) {
+                    const int8_t *yb = y[t] + b * QK_K + 64 * g + 4 * k;
+                    c[t] = _mm512_dpwssd_epi32(c[t], _mm512_maddubs_epi16(lo, bcast4(yb)), S[2 * g]);
+                    c[t] = _mm512_dpwssd_epi32(c[t], _mm512_maddubs_epi16(hi, bcast4(yb + 32)), S[2 * g + 1]);
+                }
+            }
+            for (int t = 0; t < NT; t++) A[t][k] = _mm512_fmadd_ps(dd[t], _mm512_cvtepi32_ps(c[t]), A[t][k]);
+        }
+        const __m512 mv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(P + K45_DM(Q5))));
+        for (int t = 0; t < NT; t++) {
+            const __m512 dm = _mm512_mul_ps(mv, _mm512_set1_ps(-dy[t][b]));
+            // ggml's q8s: the 8 sub-block sums of y (pairs of bsums), as 4 int16 pairs
+            int32_t ys[4];
+            _mm_storeu_si128((__m128i *)ys, _mm_hadd_epi16(_mm_loadu_si128((const __m128i *)(bs[t] + b * 16)),
+                                                           _mm_loadu_si128((const __m128i *)(bs[t] + b * 16 + 8))));
+            __m512i all = _mm512_setzero_si512();
+            for (int i = 0; i < 4; i++) {
+                const __m512i mp = _mm512_cvtepu8_epi16(_mm256_load_si256((const __m256i *)(P + K45_MN(Q5) + 32 * i)));
+                if (Q5) {
+                    all = _mm512_dpwssd_epi32(all, mp, _mm512_set1_epi32(ys[i]));
+                } else {
+                    const __m512i p = _mm512_dpwssd_epi32(_mm512_setzero_si512(), mp, _mm512_set1_epi32(ys[i]));
+                    M[t][i] = _mm512_fmadd_ps(dm, _mm512_cvtepi32_ps(p), M[t][i]);
+                }
+            }
+            if (Q5) M[t][0] = _mm512_fmadd_ps(dm, _mm512_cvtepi32_ps(all), M[t][0]);
+        }
+    }
+    const __mmask16 msk = (__mmask16)((1u << nrows) - 1);
+    for (int t = 0; t < NT; t++) {
+        const __m512 m = Q5 ? M[t][0] : _mm512_add_ps(_mm512_add_ps(M[t][0], M[t][2]), _mm512_add_ps(M[t][1], M[t][3]));
+        _mm512_mask_storeu_ps(Y + t * ldy, msk, _mm512_add_ps(hsum8_tree(A[t]), m));
+    }
+}
+
+/// Q6_K; ls32: per token, 32 x the pair sums of each 4 activations as an int16 pair (ggml's
+/// maddubs(32, y), subtracted from maddubs(q, y) for the stored +32 offset).
+TGT static AI void pkk6_kern(const uint8_t *G, int64_t nsb, const tk_act *a, const int32_t *ls32, int64_t t0,
+                             const int NT, float *Y, int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan) {
+    const int8_t *y[PKK_NT];
+    const float *dy[PKK_NT];
+    const int32_t *l32[PKK_NT];
+    __m512 A[PKK_NT][8];
+    for (int t = 0; t < NT; t++) {
+        y[t] = a->qs + (t0 + t) * a->cols;
+        dy[t] = a->d8 + (t0 + t) * a->nbr;
+        l32[t] = ls32 + (t0 + t) * (a->cols / 4);
+        for (int k = 0; k < 8; k++) A[t][k] = _mm512_setzero_ps();
+    }
+    for (int64_t b = 0; b < nsb; b++) {
+        const uint8_t *P = G + (size_t)b * Q6K_GB;
+        tk_pkk_pf_share(pf, pfspan, b, nsb);
+        const __m512 dv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(P + 3328)));
+        __m512 dd[PKK_NT];
+        for (int t = 0; t < NT; t++) dd[t] = _mm512_mul_ps(dv, _mm512_set1_ps(dy[t][b]));
+        for (int e = 0; e < 2; e++) {  // lanes 0..3 use the even scales of each 32-element chunk, 4..7 the odd
+            __m512i S[2][4];
+            for (int h = 0; h < 2; h++)
+                for (int c = 0; c < 4; c++) S[h][c] = pair16(P + 3072 + 16 * (8 * h + 2 * c + e), 1);
+            for (int k = 4 * e; k < 4 * e + 4; k++) {
+                __m512i acc[PKK_NT];
+                for (int t = 0; t < NT; t++) acc[t] = _mm512_setzero_si512();
+                for (int h = 0; h < 2; h++) {
+                    const uint8_t *C = P + (h * 8 + k) * 192;
+                    __m512i q[4];
+                    q6_unpack512(C, q);
+                    for (int t = 0; t < NT; t++) {
+                        const int64_t e0 = b * QK_K + 128 * h + 4 * k;  // element of chunk 0
+                        for (int c = 0; c < 4; c++) {
+                            const __m512i p16 = _mm512_sub_epi16(_mm512_maddubs_epi16(q[c], bcast4(y[t] + e0 + 32 * c)),
+                                                                 _mm512_set1_epi32(l32[t][(e0 + 32 * c) / 4]));
+                            acc[t] = _mm512_dpwssd_epi32(acc[t], p16, S[h][c]);
+                        }
+                    }
+                }
+                for (int t = 0; t < NT; t++) A[t][k] = _mm512_fmadd_ps(dd[t], _mm512_cvtepi32_ps(acc[t]), A[t][k]);
+            }
+        }
+    }
+    const __mmask16 msk = (__mmask16)((1u << nrows) - 1);
+    for (int t = 0; t < NT; t++) _mm512_mask_storeu_ps(Y + t * ldy, msk, hsum8_tree(A[t]));
+}
+
+TGT void tk_pkk_avx512(const uint8_t *G, int type, int64_t nsb, const tk_act *a, const int32_t *ls32, int64_t t0,
+                       int nt, float *Y, int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan) {
+#define PKK45(N, Q5) pkk45_kern(G, nsb, a, t0, N, Q5, Y, ldy, nrows, pf, pfspan)
+#define PKK6(N) pkk6_kern(G, nsb, a, ls32, t0, N, Y, ldy, nrows, pf, pfspan)
+#define PKK_N(N) do { if (type == TK_Q4_K) PKK45(N, 0); else if (type == TK_Q5_K) PKK45(N, 1); else PKK6(N); } while (0)
+    switch (nt < PKK_NT ? nt : PKK_NT) {
+    case 4: PKK_N(4); break;
+    case 3: PKK_N(3); break;
+    case 2: PKK_N(2); break;
+    default: PKK_N(1); break;
+    }
+#undef PKK_N
+#undef PKK6
+#undef PKK45
+}
+
+/// Block order (see tk_pkk_block_generic), Q4_K (Q5 = 0) or Q5_K, NT <= 4 tokens: vpdpbusd per
+/// 32-element sub-block, one vpmulld by the sub-block scale.
+TGT static AI void pkkb45_kern(const uint8_t *G, int64_t nsb, const tk_act *a, int64_t t0, const int NT, const int Q5,
+                               float *Y, int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan) {
+    const int8_t *y[4];
+    const float *dy[4];
+    const int16_t *bs[4];
+    kk_tokens(a, t0, NT, y, dy, bs);
+    __m512 acc[4];
+    for (int t = 0; t < NT; t++) acc[t] = _mm512_setzero_ps();
+    for (int64_t b = 0; b < nsb; b++) {
+        const uint8_t *P = G + (size_t)b * (Q5 ? Q5K_GB : Q4K_GB);
+        tk_pkk_pf_share(pf, pfspan, b, nsb);
+        __m512i isum[4];
+        for (int t = 0; t < NT; t++) isum[t] = _mm512_setzero_si512();
+        for (int g = 0; g < 4; g++) {
+            __m512i pl[4], ph[4];
+            for (int t = 0; t < NT; t++) pl[t] = ph[t] = _mm512_setzero_si512();
+            for (int k = 0; k < 8; k++) {
+                __m512i lo, hi;
+                q45_unpack512(P, k, g, Q5, &lo, &hi);
+                for (int t = 0; t < NT; t++) {
+                    const int8_t *yb = y[t] + b * QK_K + 64 * g + 4 * k;
+                    pl[t] = _mm512_dpbusd_epi32(pl[t], lo, bcast4(yb));
+                    ph[t] = _mm512_dpbusd_epi32(ph[t], hi, bcast4(yb + 32));
+                }
+            }
+            const __m512i sl = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(P + K45_SC(Q5) + 16 * (2 * g))));
+            const __m512i sh = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(P + K45_SC(Q5) + 16 * (2 * g + 1))));
+            for (int t = 0; t < NT; t++)
+                isum[t] = _mm512_add_epi32(isum[t], _mm512_add_epi32(_mm512_mullo_epi32(pl[t], sl), _mm512_mullo_epi32(ph[t], sh)));
+        }
+        const __m512 dv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(P + K45_D(Q5))));
+        const __m512 mv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(P + K45_DM(Q5))));
+        for (int t = 0; t < NT; t++) {
+            int32_t ys[4];
+            _mm_storeu_si128((__m128i *)ys, _mm_hadd_epi16(_mm_loadu_si128((const __m128i *)(bs[t] + b * 16)),
+                                                           _mm_loadu_si128((const __m128i *)(bs[t] + b * 16 + 8))));
+            __m512i mins = _mm512_setzero_si512();
+            for (int i = 0; i < 4; i++)
+                mins = _mm512_dpwssd_epi32(mins, _mm512_cvtepu8_epi16(_mm256_load_si256((const __m256i *)(P + K45_MN(Q5) + 32 * i))),
+                                           _mm512_set1_epi32(ys[i]));
+            acc[t] = _mm512_fmadd_ps(_mm512_mul_ps(dv, _mm512_set1_ps(dy[t][b])), _mm512_cvtepi32_ps(isum[t]), acc[t]);
+            acc[t] = _mm512_fmadd_ps(_mm512_mul_ps(mv, _mm512_set1_ps(-dy[t][b])), _mm512_cvtepi32_ps(mins), acc[t]);
+        }
+    }
+    const __mmask16 msk = (__mmask16)((1u << nrows) - 1);
+    for (int t = 0; t < NT; t++) _mm512_mask_storeu_ps(Y + t * ldy, msk, acc[t]);
+}
+
+/// Block order, Q6_K, NT <= 4 tokens: vpdpbusd per 16-element sub-block, minus 32 x its
+/// activation sum (bsums), one vpmulld by the signed scale.
+TGT static AI void pkkb6_kern(const uint8_t *G, int64_t nsb, const tk_act *a, int64_t t0, const int NT,
+                              float *Y, int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan) {
+    const int8_t *y[4];
+    const float *dy[4];
+    const int16_t *bs[4];
+    kk_tokens(a, t0, NT, y, dy, bs);
+    __m512 acc[4];
+    for (int t = 0; t < NT; t++) acc[t] = _mm512_setzero_ps();
+    for (int64_t b = 0; b < nsb; b++) {
+        const uint8_t *P = G + (size_t)b * Q6K_GB;
+        tk_pkk_pf_share(pf, pfspan, b, nsb);
+        __m512i isum[4];
+        for (int t = 0; t < NT; t++) isum[t] = _mm512_setzero_si512();
+        for (int h = 0; h < 2; h++)
+            for (int e = 0; e < 2; e++) {
+                __m512i pc[4][4];
+                for (int t = 0; t < NT; t++)
+                    for (int c = 0; c < 4; c++) pc[t][c] = _mm512_setzero_si512();
+                for (int k = 4 * e; k < 4 * e + 4; k++) {
+                    const uint8_t *C = P + (h * 8 + k) * 192;
+                    __m512i q[4];
+                    q6_unpack512(C, q);
+                    for (int t = 0; t < NT; t++)
+                        for (int c = 0; c < 4; c++)
+                            pc[t][c] = _mm512_dpbusd_epi32(pc[t][c], q[c], bcast4(y[t] + b * QK_K + 128 * h + 32 * c + 4 * k));
+                }
+                for (int c = 0; c < 4; c++) {
+                    const int sb = 8 * h + 2 * c + e;
+                    const __m512i sc = _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(P + 3072 + 16 * sb)));
+                    for (int t = 0; t < NT; t++) {
+                        const __m512i p = _mm512_sub_epi32(pc[t][c], _mm512_set1_epi32(32 * bs[t][b * 16 + sb]));
+                        isum[t] = _mm512_add_epi32(isum[t], _mm512_mullo_epi32(p, sc));
+                    }
+                }
+            }
+        const __m512 dv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(P + 3328)));
+        for (int t = 0; t < NT; t++)
+            acc[t] = _mm512_fmadd_ps(_mm512_mul_ps(dv, _mm512_set1_ps(dy[t][b])), _mm512_cvtepi32_ps(isum[t]), acc[t]);
+    }
+    const __mmask16 msk = (__mmask16)((1u << nrows) - 1);
+    for (int t = 0; t < NT; t++) _mm512_mask_storeu_ps(Y + t * ldy, msk, acc[t]);
+}
+
+TGT void tk_pkk_block_avx512(const uint8_t *G, int type, int64_t nsb, const tk_act *a, int64_t t0, int nt,
+                             float *Y, int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan) {
+#define PKKB(N) do { if (type == TK_Q4_K) pkkb45_kern(G, nsb, a, t0, N, 0, Y, ldy, nrows, pf, pfspan); \
+    else if (type == TK_Q5_K) pkkb45_kern(G, nsb, a, t0, N, 1, Y, ldy, nrows, pf, pfspan); \
+    else pkkb6_kern(G, nsb, a, t0, N, Y, ldy, nrows, pf, pfspan); } while (0)
+    switch (nt < 4 ? nt : 4) {
+    case 4: PKKB(4); break;
+    case 3: PKKB(3); break;
+    case 2: PKKB(2); break;
+    default: PKKB(1); break;
+    }
+#undef PKKB
+}
+#endif
