@@ -141,21 +141,6 @@ TGT2 static AI void pkk6_avx2(const uint8_t *G, int64_t nsb, const tk_act *a, co
     store8(Y, hsum8_tree2(A), n);
 }
 
-TGT2 void tk_pkk_avx2(const uint8_t *G, int type, int64_t nsb, const tk_act *a, const int32_t *ls32, int64_t t0,
-                      int nt, float *Y, int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan) {
-    for (int t = 0; t < nt; t++) {
-        for (int H = 0; H < 2 && 8 * H < nrows; H++) {
-            const int n = nrows - 8 * H < 8 ? nrows - 8 * H : 8;
-            float *y = Y + t * ldy + 8 * H;
-            // the stream ahead: spread over the first pass (first token, first half)
-            const uint8_t *p = t == 0 && H == 0 ? pf : NULL;
-            if (type == TK_Q4_K) pkk45_avx2(G, nsb, a, t0 + t, 0, H, y, n, p, pfspan);
-            else if (type == TK_Q5_K) pkk45_avx2(G, nsb, a, t0 + t, 1, H, y, n, p, pfspan);
-            else pkk6_avx2(G, nsb, a, ls32, t0 + t, H, y, n, p, pfspan);
-        }
-    }
-}
-
 /// Block order with AVX2 (no vpdpbusd): the int16 pair sums of several chunks of one sub-block
 /// are added before one madd by the (scale, scale) pair, where they cannot overflow (Q4_K: 8
 /// chunks, |pair| <= 2*15*128; Q5_K: 4, 2*31*128; Q6_K: 2, 2*63*128 + 2*32*128), so a sub-block
@@ -248,16 +233,37 @@ TGT2 static AI void pkkb6_avx2(const uint8_t *G, int64_t nsb, const tk_act *a, i
     store8(Y, acc, n);
 }
 
-TGT2 void tk_pkk_block_avx2(const uint8_t *G, int type, int64_t nsb, const tk_act *a, int64_t t0, int nt,
-                            float *Y, int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan) {
+/// Rows 8H..8H+7 of each token in turn, lane or block order; the weight stream ahead is
+/// prefetched over the first pass (first token, first half).
+TGT2 static void pkk_avx2_run(const uint8_t *G, int type, int64_t nsb, const tk_act *a, const int32_t *ls32, int64_t t0,
+                              int nt, float *Y, int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan, int block) {
     for (int t = 0; t < nt; t++)
         for (int H = 0; H < 2 && 8 * H < nrows; H++) {
             const int n = nrows - 8 * H < 8 ? nrows - 8 * H : 8;
             float *y = Y + t * ldy + 8 * H;
             const uint8_t *p = t == 0 && H == 0 ? pf : NULL;
-            if (type == TK_Q4_K) pkkb45_avx2(G, nsb, a, t0 + t, 0, H, y, n, p, pfspan);
-            else if (type == TK_Q5_K) pkkb45_avx2(G, nsb, a, t0 + t, 1, H, y, n, p, pfspan);
-            else pkkb6_avx2(G, nsb, a, t0 + t, H, y, n, p, pfspan);
+            const int q5 = type == TK_Q5_K;
+            if (type == TK_Q6_K) {
+                if (block) pkkb6_avx2(G, nsb, a, t0 + t, H, y, n, p, pfspan);
+                else pkk6_avx2(G, nsb, a, ls32, t0 + t, H, y, n, p, pfspan);
+            } else if (block) {
+                if (q5) pkkb45_avx2(G, nsb, a, t0 + t, 1, H, y, n, p, pfspan);
+                else pkkb45_avx2(G, nsb, a, t0 + t, 0, H, y, n, p, pfspan);
+            } else if (q5) {
+                pkk45_avx2(G, nsb, a, t0 + t, 1, H, y, n, p, pfspan);
+            } else {
+                pkk45_avx2(G, nsb, a, t0 + t, 0, H, y, n, p, pfspan);
+            }
         }
+}
+
+TGT2 void tk_pkk_avx2(const uint8_t *G, int type, int64_t nsb, const tk_act *a, const int32_t *ls32, int64_t t0,
+                      int nt, float *Y, int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan) {
+    pkk_avx2_run(G, type, nsb, a, ls32, t0, nt, Y, ldy, nrows, pf, pfspan, 0);
+}
+
+TGT2 void tk_pkk_block_avx2(const uint8_t *G, int type, int64_t nsb, const tk_act *a, int64_t t0, int nt,
+                            float *Y, int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan) {
+    pkk_avx2_run(G, type, nsb, a, NULL, t0, nt, Y, ldy, nrows, pf, pfspan, 1);
 }
 #endif
