@@ -84,6 +84,7 @@ final class ConformanceTests: XCTestCase {
 
         // Save -> load into a fresh graph.
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("conf-\(c.method)-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         try a.save(to: dir, context: ctx)
         let (g2, _, _) = try Fixture.tinyGraph(base: .trainable)
         let b = try AdapterRegistry.load(dir, into: g2, context: ctx)

@@ -25,6 +25,7 @@ final class LlamaCppAdapterTests: XCTestCase {
     func testExportIsStableAndWellFormed() throws {
         if ProcessInfo.processInfo.environment["TAILOR_WRITE_FIXTURES"] == "1" { try exportAdapter(to: ggufLoRA) }
         let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("lora-\(UUID()).gguf").path
+        defer { try? FileManager.default.removeItem(atPath: tmp) }
         try exportAdapter(to: tmp)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: tmp)), try Data(contentsOf: URL(fileURLWithPath: ggufLoRA)))
         let f = try GGUFFile(path: tmp)
@@ -92,6 +93,7 @@ final class LlamaCppAdapterTests: XCTestCase {
         var outs: [Float] = []
         for type in [GGMLType.f32, .f16, .q8_0] {
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("merged-\(UUID()).gguf").path
+            defer { try? FileManager.default.removeItem(atPath: path) }
             try AdapterMerge.writeMergedGGUF(base: file, deltas: deltas, type: type, to: path)
             let m = try ModelLoader.load(path, threads: 1)
             m.model.activations = .f32

@@ -60,6 +60,7 @@ final class LoRATests: XCTestCase {
         for l in layers.values { for i in 0..<l.loraB.count { l.loraB.value.pointer[i] = rng.uniform() - 0.5 } }
         let adapted = try Fixture.logits(g, tokens)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("peft-rt-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         try PEFTFolder.save(layers, config: cfg, graphConfig: c, ggufOrder: true, baseModel: "tiny", to: dir)
         let (g2, _, _) = try Fixture.tinyGraph()
         let (cfg2, l2) = try PEFTFolder.load(dir, into: g2, ggufOrder: true)

@@ -20,6 +20,7 @@ final class MethodMergeTests: XCTestCase {
             let merged = try AdapterMerge.mergedTensors(folder: dir, weights: GGUFWeights(file: file), config: c)
             XCTAssertFalse(merged.isEmpty)
             let out = FileManager.default.temporaryDirectory.appendingPathComponent("merged-\(m)-\(UUID()).gguf").path
+            defer { try? FileManager.default.removeItem(atPath: out) }
             try AdapterMerge.writeMergedGGUF(base: file, deltas: [:], replacements: merged, type: .f32, to: out)
             let mf = try GGUFFile(path: out)
             let mg = try LlamaTrainingGraph(config: c, weights: GGUFWeights(file: mf), base: .frozen)

@@ -36,6 +36,7 @@ final class PEFTMethodsParityTests: XCTestCase {
             XCTAssertGreaterThan(effect, 0.5, m)
 
             let out = FileManager.default.temporaryDirectory.appendingPathComponent("peft-\(m)-\(UUID())").path
+            defer { try? FileManager.default.removeItem(atPath: out) }
             try a.save(to: out, context: ctx)
             let x = try SafetensorsFile(path: folder + "/adapter_model.safetensors"), y = try SafetensorsFile(path: out + "/adapter_model.safetensors")
             XCTAssertEqual(Set(x.tensors.map(\.name)), Set(y.tensors.map(\.name)), m)

@@ -26,6 +26,7 @@ final class PEFTParityTests: XCTestCase {
         XCTAssertGreaterThan(effect, 0.5)
 
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("peft-resave-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
         try PEFTFolder.save(layers, config: cfg, graphConfig: c, ggufOrder: true, baseModel: nil, to: out)
         let a = try SafetensorsFile(path: dir + "/adapter_model.safetensors"), b = try SafetensorsFile(path: out + "/adapter_model.safetensors")
         XCTAssertEqual(Set(a.tensors.map(\.name)), Set(b.tensors.map(\.name)))

@@ -50,6 +50,7 @@ final class ResumeTests: XCTestCase {
 
     func testResumeIsBitIdentical() throws {
         let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("resume-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: tmp) }
         let (full, wFull, mFull) = try run(dir: tmp + "/a", maxSteps: nil, resume: false)
         XCTAssertEqual(full.steps, 7)   // 9 examples / batch 2 = 5 micro-batches × 3 epochs / accumulation 2
         let (part, _, _) = try run(dir: tmp + "/b", maxSteps: 3, resume: false)
@@ -72,6 +73,7 @@ final class ResumeTests: XCTestCase {
 
     func testEarlyStoppingWithPatience() throws {
         let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("es-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: tmp) }
         let (r, _, m) = try run(dir: tmp, maxSteps: nil, resume: false, patience: 1)
         let vals = m.split(separator: "\n").filter { $0.contains("val_loss") }
         XCTAssertEqual(r.stoppedEarly, vals.count < 3)

@@ -11,6 +11,7 @@ final class FineTuneMethodsCLITests: XCTestCase {
 
     func testEveryMethodTrainsGeneratesAndMerges() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ft-methods-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let data = (0..<8).map { "{\"prompt\": \"fruit \($0) is\", \"completion\": \"\($0 % 2 == 0 ? " apple" : " berry")\"}" }.joined(separator: "\n")
         try data.write(toFile: dir + "/train.jsonl", atomically: true, encoding: .utf8)

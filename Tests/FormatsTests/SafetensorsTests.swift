@@ -11,6 +11,7 @@ final class SafetensorsTests: XCTestCase {
     func tmpPath(_ name: String) -> String {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tailor-st-\(getpid())")
         try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
         return dir.appendingPathComponent(name).path
     }
 

@@ -22,6 +22,7 @@ final class DataLayerTests: XCTestCase {
 
     func write(_ text: String, ext: String = "jsonl") throws -> String {
         let p = FileManager.default.temporaryDirectory.appendingPathComponent("data-\(UUID()).\(ext)").path
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: p) }
         try text.write(toFile: p, atomically: true, encoding: .utf8)
         return p
     }
