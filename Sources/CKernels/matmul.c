@@ -5,7 +5,8 @@
 // each row of the chunk, so a chunk's weights (~32 KB) are read from memory once per token chunk
 // and from L1/L2 for the other tiles. Wide rows are also split into column ranges so a tile's
 // activations (~24 KB) stay in L1 while the rows of the chunk stream past them; the partial
-// sums are added into Y. F32 weights with many tokens go to BLAS (tk_sgemm).
+// sums are added into Y. F32 weights with many tokens go to BLAS (tk_sgemm), F16/BF16 ones to
+// BLAS on converted row slices (matmul_float.c).
 // Limits: scratch is a grow-only per-calling-thread buffer (kept until thread exit).
 #include "tk_internal.h"
 #include <stdatomic.h>
@@ -13,7 +14,7 @@
 
 #define ROW_CHUNK_BYTES (32 * 1024)  // weights per work item
 #define TOK_CHUNK 64                 // tokens per work item
-#define SGEMM_MIN_TOKENS 16          // F32 weights: BLAS from this many tokens on
+#define SGEMM_MIN_TOKENS 16          // float weights: BLAS from this many tokens on
 #define TILE_ACT_BYTES (24 * 1024)   // activations of one TK_NT-token tile per column range
 
 static _Thread_local struct { void *p; size_t n; } scratch;
@@ -109,6 +110,9 @@ int tk_matmul(const void *W, int type, int64_t rows, int64_t cols, const float *
         if (pool && ntok > 1 && ntok * cols >= 65536) tk_pool_run(pool, quant_task, &qc);
         else tk_act_quantize(&a, type, X, 0, ntok);
     }
+    if ((type == TK_F16 || type == TK_BF16) && ntok >= SGEMM_MIN_TOKENS &&
+        tk_matmul_float_sgemm(W, type, rows, cols, a.xf, ntok, Y, pool) == 0)
+        return 0;
 
     mm_ctx c = {0};
     c.W = W;

@@ -10,6 +10,10 @@
 /// with tk_blas_single_end (blas.c).
 int tk_blas_single_begin(void);
 void tk_blas_single_end(int saved);
+/// Y(ntok, rows) = X(ntok, cols) · Wᵀ for F16/BF16 W through sgemm on f32 row slices
+/// (matmul_float.c); X already rounded to W's type. -1 if out of memory (Y then incomplete).
+int tk_matmul_float_sgemm(const void *W, int type, int64_t rows, int64_t cols, const float *X, int64_t ntok,
+                          float *Y, tk_pool *pool);
 
 /// Query rows (tokens x heads per KV head) from which tk_attention uses the blocked kernel.
 #define TK_ATTN_BLOCK_ROWS 16

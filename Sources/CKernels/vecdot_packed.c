@@ -46,7 +46,14 @@ static size_t group_bytes(int type, int64_t nb) {
     return ((size_t)nb * (size_t)(qbytes(type) + sbytes(type)) + 63) & ~(size_t)63;
 }
 
+// F16/BF16: the "packed" form is a plain copy of the rows in anonymous memory, which the model
+// loader backs with 2 MiB pages: a matrix read from the file mapping (4 KiB pages) streamed at
+// 22-25 GB/s in decode, the copy at 27-28 (scripts/bench_float.c, NOHUGE=1 vs not). Products run
+// tk_matmul's float kernels on the copy (and BLAS for prefill, matmul_float.c).
+static int float_copy(int type) { return type == TK_F16 || type == TK_BF16; }
+
 size_t tk_packed_bytes(int type, int64_t rows, int64_t cols) {
+    if (float_copy(type)) return rows > 0 && cols > 0 ? (size_t)(rows * cols * 2) : 0;
     if (tk_pkk_type(type)) {  // K-quants: vecdot_packed_k.c
         if (rows <= 0 || cols <= 0 || cols % QK_K != 0) return 0;
         return (size_t)((rows + PR - 1) / PR) * (size_t)(cols / QK_K) * tk_pkk_sb_bytes(type);
@@ -62,6 +69,7 @@ static int packed_simd(void) {
 }
 
 int tk_packed_preferred(int type) {
+    if (float_copy(type)) return packed_simd() != 0;
     // K-quants with AVX2 only: Q4_K/Q5_K packed (in L2 27/23 vs 17-18 GB/s for the row kernels,
     // from memory equal, prefill 1.5x / equal); Q6_K stays on its row kernel (packed 7-30% slower)
     if (tk_pkk_type(type)) return packed_simd() == 1 || (packed_simd() == 2 && type != TK_Q6_K);
@@ -73,6 +81,10 @@ int tk_pack_weights(const void *W, int type, int64_t rows, int64_t cols, void *o
     if (!total) return -1;
     if (tk_pkk_type(type)) {
         tk_pkk_pack(W, type, rows, cols, out);
+        return 0;
+    }
+    if (float_copy(type)) {
+        memcpy(out, W, total);
         return 0;
     }
     memset(out, 0, total);
@@ -366,6 +378,11 @@ int tk_matmul_packed_multi(const void *const *P, const int64_t *rows, int nmat, 
     for (int m = 0; m < nmat; m++)
         if (!tk_packed_bytes(type, rows[m], cols) || ((uintptr_t)P[m] & 63)) return -1;
     if (ntok == 0) return 0;
+    if (float_copy(type)) {  // the float kernels on the copy; block_order does not apply
+        for (int m = 0; m < nmat; m++)
+            if (tk_matmul(P[m], type, rows[m], cols, X, ntok, Y[m], pool)) return -1;
+        return 0;
+    }
     const int atype = tk_vec_dot_type(type), kq = tk_pkk_type(type);
     const int64_t nb = kq ? cols / QK_K : cols / QK;
     const size_t abytes = (tk_act_bytes(atype, cols, ntok) + 63) & ~(size_t)63;

@@ -47,13 +47,15 @@ public struct WeightMatrix: @unchecked Sendable {
     /// A copy whose `.int8` products run on a row-interleaved copy of the weights in anonymous
     /// memory (16-row groups, see vecdot_packed.c and vecdot_packed_k.c), when that is faster on
     /// this CPU (Q4_0/Q4_1/Q8_0/Q5_0/Q5_1/Q4_K/Q5_K/Q6_K with AVX-512 VNNI; with AVX2 all but
-    /// Q6_K); else `self`. When the original lies in a read-only file mapping
+    /// Q6_K; F16/BF16 from a file mapping are copied as they are, into large pages); else `self`. When the original lies in a read-only file mapping
     /// (`ReadOnlyFileMapping`) and `releaseSource` is set, its pages are dropped from this
     /// process (madvise DONTNEED) so RSS does not hold both copies; they fault back in from the
     /// file if the exact path or `row(_:)` reads them. TAILOR_NO_PACK=1 in the environment turns
     /// packing off (for before/after measurements).
     public func packedForInference(releaseSource: Bool = true) -> WeightMatrix {
         guard packed == nil, tk_packed_preferred(type.rawValue) != 0, getenv("TAILOR_NO_PACK") == nil else { return self }
+        // F16/BF16 "packing" is a copy into large pages: only worth it when the file pages can go
+        if type == .f16 || type == .bf16, !(releaseSource && owner is ReadOnlyFileMapping) { return self }
         let n = tk_packed_bytes(type.rawValue, Int64(rows), Int64(cols))
         guard n > 0 else { return self }
         let buf = PackedWeights(bytes: n)

@@ -125,7 +125,7 @@ final class MatmulTests: XCTestCase {
     }
 
     func testManyTokensAndRowsCrossChunkBoundaries() {
-        for (i, t) in [QType.q4_1, QType.q4_K, QType.q8_0, QType.f16, QType.f32].enumerated() {
+        for (i, t) in [QType.q4_1, QType.q4_K, QType.q8_0, QType.f16, QType.f32, QType.bf16].enumerated() {
             check(t, rows: 301, cols: t.blockElems == 256 ? 512 : 256, ntoks: [70], seed: UInt64(200 + i))
         }
     }
@@ -241,10 +241,51 @@ final class MatmulTests: XCTestCase {
         }
     }
 
+    /// F16/BF16 "packed" weights are a copy of the rows (for large pages): products on the copy,
+    /// alone or several matrices in one call, equal tk_matmul on the original bit for bit, at
+    /// decode and prefill token counts (prefill goes to BLAS on converted slices, matmul_float.c;
+    /// its accuracy is checked against float64 in testEveryTypeOddShapes/testManyTokens...).
+    func testFloatCopiesEqualTheRowKernels() {
+        let pool = tk_pool_create(2)
+        defer { tk_pool_destroy(pool) }
+        for (i, t) in [QType.f16, QType.bf16].enumerated() {
+            let cols = 200, rowsList = [37, 16, 300]
+            var rng = SeededRNG(seed: UInt64(1300 + i))
+            let ws = rowsList.map { randomWeights(t, rows: $0, cols: cols, rng: &rng) }
+            let packs: [UnsafeMutableRawPointer] = zip(ws, rowsList).map { w, rows in
+                XCTAssertEqual(tk_packed_bytes(t.id, Int64(rows), Int64(cols)), rows * cols * 2)
+                let p = UnsafeMutableRawPointer.allocate(byteCount: rows * cols * 2, alignment: 64)
+                XCTAssertEqual(w.withUnsafeBytes { tk_pack_weights($0.baseAddress, t.id, Int64(rows), Int64(cols), p) }, 0)
+                return p
+            }
+            defer { packs.forEach { $0.deallocate() } }
+            for ntok in [1, 3, 17, 70] {
+                let x = (0..<ntok * cols).map { _ in rng.boundedGauss() }
+                for pl in [nil, pool] {
+                    let want = zip(ws, rowsList).map { w, rows in run(t, w: w, rows: rows, cols: cols, x: x, ntok: ntok, pool: pl) }
+                    for m in rowsList.indices {
+                        var y = [Float](repeating: .nan, count: ntok * rowsList[m])
+                        XCTAssertEqual(tk_matmul_packed_order(packs[m], t.id, Int64(rowsList[m]), Int64(cols), x, Int64(ntok), &y, pl, 1), 0)
+                        XCTAssertEqual(y, want[m], "\(t.name) copy \(rowsList[m]) rows ntok \(ntok)")
+                    }
+                    let outs = rowsList.map { UnsafeMutablePointer<Float>.allocate(capacity: ntok * $0) }
+                    defer { outs.forEach { $0.deallocate() } }
+                    var yp: [UnsafeMutablePointer<Float>?] = outs
+                    var pp: [UnsafeRawPointer?] = packs.map { UnsafeRawPointer($0) }
+                    let rows = rowsList.map { Int64($0) }
+                    XCTAssertEqual(tk_matmul_packed_multi(&pp, rows, Int32(rows.count), t.id, Int64(cols), x, Int64(ntok), &yp, pl, 0), 0)
+                    for m in rowsList.indices {
+                        XCTAssertEqual(Array(UnsafeBufferPointer(start: outs[m], count: ntok * rowsList[m])), want[m], "\(t.name) multi ntok \(ntok)")
+                    }
+                }
+            }
+        }
+    }
+
     func testPackedRejectsWhatItCannotPack() {
         XCTAssertEqual(tk_packed_bytes(QType.q4_K.id, 16, 288), 0)  // K-quant rows: a multiple of 256
         XCTAssertEqual(tk_packed_bytes(QType.q3_K.id, 16, 256), 0)
-        XCTAssertEqual(tk_packed_bytes(QType.f16.id, 16, 64), 0)
+        XCTAssertEqual(tk_packed_bytes(QType.f32.id, 16, 64), 0)
         XCTAssertEqual(tk_packed_bytes(QType.q4_0.id, 16, 33), 0)
         let w = [UInt8](repeating: 0, count: 16 * 18), x = [Float](repeating: 1, count: 32)
         var y = [Float](repeating: 0, count: 16)

@@ -86,7 +86,8 @@ void *tk_huge_alloc(size_t bytes, tk_huge_chunk **chunk);
 void tk_huge_release(void *p, tk_huge_chunk *chunk);
 
 /// Row-interleaved ("packed") Q4_0/Q4_1/Q8_0/Q5_0/Q5_1 (vecdot_packed.c) and Q4_K/Q5_K/Q6_K
-/// (vecdot_packed_k.c) weights for fast int8 matvec/matmul:
+/// (vecdot_packed_k.c) weights for fast int8 matvec/matmul; for F16/BF16 a plain copy (for
+/// large pages; products as tk_matmul):
 /// bytes of the packed form of a (rows, cols) matrix, or 0 if `type`/shape cannot be packed.
 size_t tk_packed_bytes(int type, int64_t rows, int64_t cols);
 /// 1 if the packed path is faster than tk_matmul for `type` on this CPU (AVX-512 VNNI or AVX2).

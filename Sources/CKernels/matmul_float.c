@@ -1,0 +1,69 @@
+// matmul_float.c: F16/BF16 weights times many tokens (prefill) through BLAS. The weights are
+// converted to f32 one row slice at a time (each pool thread its own slice, ~1 MB, in its own
+// scratch) and multiplied by the activations with a single-threaded sgemm per slice; the
+// activations are those tk_matmul's dot kernels use (rounded to the weight's type, as ggml
+// does), so only the summation order differs from the per-row kernels. Dot kernels with f32
+// FMA reached ~75 GFLOP/s here (a cvtph2ps per 16 weights per 4-token tile); sgemm on the
+// converted slice ~190 (scripts/bench_float.c, docs/PERFORMANCE.md).
+// Limits: scratch is a grow-only per-thread buffer (kept until thread exit).
+#include "tk_internal.h"
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#ifndef SLICE_BYTES
+#define SLICE_BYTES (1024 * 1024)
+#endif  // converted f32 weights per slice
+
+static _Thread_local struct { float *p; size_t n; } fs_scratch;
+
+typedef struct {
+    const uint8_t *W;
+    int type;
+    int64_t rows, cols, ntok, slice_rows, nslices;
+    const float *X;  // (ntok, cols), rounded to the weight type
+    float *Y;        // (ntok, rows)
+    _Atomic int64_t next;
+} fs_ctx;
+
+static void fs_task(void *vctx, int ith, int nth) {
+    (void)ith;
+    (void)nth;
+    fs_ctx *c = vctx;
+    const size_t need = (size_t)(c->slice_rows * c->cols);
+    if (need > fs_scratch.n) {
+        free(fs_scratch.p);
+        fs_scratch.p = aligned_alloc(64, (sizeof(float) * need + 63) & ~(size_t)63);
+        fs_scratch.n = fs_scratch.p ? need : 0;
+    }
+    float *Wf = fs_scratch.p;
+    if (!Wf) return;  // the other threads take the slices; if none can, the caller sees them untaken
+    for (;;) {
+        const int64_t s = atomic_fetch_add_explicit(&c->next, 1, memory_order_relaxed);
+        if (s >= c->nslices) return;
+        const int64_t r0 = s * c->slice_rows, nr = c->rows - r0 < c->slice_rows ? c->rows - r0 : c->slice_rows;
+        const uint16_t *src = (const uint16_t *)(c->W + (size_t)r0 * (size_t)c->cols * 2);
+        if (c->type == TK_F16) tk_f16_to_f32_row(src, Wf, nr * c->cols);
+        else tk_bf16_to_f32_row(src, Wf, nr * c->cols);
+        tk_sgemm(0, 1, c->ntok, nr, c->cols, 1.0f, c->X, c->cols, Wf, c->cols, 0.0f, c->Y + r0, c->rows);
+    }
+}
+
+int tk_matmul_float_sgemm(const void *W, int type, int64_t rows, int64_t cols, const float *X, int64_t ntok,
+                          float *Y, tk_pool *pool) {
+    if (type != TK_F16 && type != TK_BF16) return -1;
+    fs_ctx c;
+    memset(&c, 0, sizeof c);
+    c.W = W; c.type = type; c.rows = rows; c.cols = cols; c.ntok = ntok; c.X = X; c.Y = Y;
+    int64_t sr = SLICE_BYTES / (4 * cols) / 16 * 16;
+    if (sr < 16) sr = 16;
+    const int nth = tk_pool_size(pool);
+    const int64_t balance = (rows + 2 * nth - 1) / (2 * nth) + 15;  // at least 2 slices per thread
+    if (nth > 1 && sr > balance / 16 * 16 && balance >= 32) sr = balance / 16 * 16;
+    c.slice_rows = sr;
+    c.nslices = (rows + sr - 1) / sr;
+    atomic_init(&c.next, 0);
+    const int saved = tk_blas_single_begin();
+    tk_pool_run(nth > 1 ? pool : NULL, fs_task, &c);
+    tk_blas_single_end(saved);
+    return atomic_load(&c.next) < c.nslices ? -1 : 0;  // out of memory in every thread
+}
