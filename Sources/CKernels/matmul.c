@@ -12,7 +12,13 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
-#define ROW_CHUNK_BYTES (32 * 1024)  // weights per work item
+#define ROW_CHUNK_BYTES (32 * 1024)  // weights per work item (prefill: reused by every tile of a token chunk)
+#ifndef DECODE_CHUNK_BYTES
+// Weights per work item when one tile covers all tokens (decode): each is read once, so longer
+// contiguous runs per thread let the hardware prefetcher stream. F16 1024x1024, 2 threads: 32 KB
+// items 27-28 GB/s, 128 KB 30-36, 512 KB 34-38 (scripts/bench_float.c, NMAT=100).
+#define DECODE_CHUNK_BYTES (512 * 1024)
+#endif
 #define TOK_CHUNK 64                 // tokens per work item
 #define SGEMM_MIN_TOKENS 16          // float weights: BLAS from this many tokens on
 #define TILE_ACT_BYTES (24 * 1024)   // activations of one TK_NT-token tile per column range
@@ -132,7 +138,7 @@ int tk_matmul(const void *W, int type, int64_t rows, int64_t cols, const float *
     c.kblocks = ntok > 1 && kelems < cols ? kelems / be : c.nblocks;
     if (c.kblocks < 1) c.kblocks = 1;
     const int nth = tk_pool_size(pool);
-    int64_t rpc = (int64_t)(ROW_CHUNK_BYTES / (c.row_bytes ? c.row_bytes : 1));
+    int64_t rpc = (int64_t)((ntok <= TK_NT ? DECODE_CHUNK_BYTES : ROW_CHUNK_BYTES) / (c.row_bytes ? c.row_bytes : 1));
     const int64_t ntc = (ntok + TOK_CHUNK - 1) / TOK_CHUNK;
     // Enough chunks to balance threads: at least 4 per thread per token chunk when rows allow.
     const int64_t balance = (rows + 4 * nth - 1) / (4 * nth);

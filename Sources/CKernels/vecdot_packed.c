@@ -34,6 +34,9 @@
 #endif
 #define TOK_CHUNK 64                // tokens per work item (prefill)
 #define ITEM_BYTES (48 * 1024)      // packed weights per work item
+// The same for one token: longer contiguous runs per thread let the hardware prefetcher stream.
+// Default model, 2 threads, decode: 48 KB items 252-261 tok/s, 512 KB 318-320 (1 thread unchanged).
+#define DECODE_ITEM_BYTES (512 * 1024)
 
 static int bytewide(int type) { return type == TK_Q8_0 || type == TK_Q5_0 || type == TK_Q5_1; }
 static int qbytes(int type) { return bytewide(type) ? 512 : 256; }
@@ -443,7 +446,7 @@ int tk_matmul_packed_multi(const void *const *P, const int64_t *rows, int nmat, 
         total_groups += c.ngroupsm[m];
     }
     const int nth = tk_pool_size(pool);
-    int64_t gpi = (int64_t)(ITEM_BYTES / c.gb);
+    int64_t gpi = (int64_t)((ntok == 1 ? DECODE_ITEM_BYTES : ITEM_BYTES) / c.gb);
     if (gpi < 1) gpi = 1;
     const int64_t balance = (total_groups + 4 * nth - 1) / (4 * nth);  // >= 4 items per thread
     if (nth > 1 && gpi > balance) gpi = balance;
