@@ -116,6 +116,7 @@ int tk_matmul(const void *W, int type, int64_t rows, int64_t cols, const float *
         if (pool && ntok > 1 && ntok * cols >= 65536) tk_pool_run(pool, quant_task, &qc);
         else tk_act_quantize(&a, type, X, 0, ntok);
     }
+    if (type == TK_BF16 && ntok >= SGEMM_MIN_TOKENS && tk_matmul_bf16(W, rows, cols, a.xf, ntok, Y, pool) == 0) return 0;
     if ((type == TK_F16 || type == TK_BF16) && ntok >= SGEMM_MIN_TOKENS &&
         tk_matmul_float_sgemm(W, type, rows, cols, a.xf, ntok, Y, pool) == 0)
         return 0;

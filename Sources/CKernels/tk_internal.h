@@ -12,6 +12,11 @@ int tk_blas_single_begin(void);
 void tk_blas_single_end(int saved);
 /// Y(ntok, rows) = X(ntok, cols) · Wᵀ for F16/BF16 W through sgemm on f32 row slices
 /// (matmul_float.c); X already rounded to W's type. -1 if out of memory (Y then incomplete).
+/// 1 if tk_matmul_bf16 runs on this CPU (AVX512-BF16).
+int tk_matmul_bf16_supported(void);
+/// Y(ntok, rows) = X(ntok, cols) · Wᵀ for BF16 W with vdpbf16ps (matmul_bf16.c); X already
+/// rounded to bf16. Returns 0, or -1 (not supported here, or out of memory).
+int tk_matmul_bf16(const void *W, int64_t rows, int64_t cols, const float *X, int64_t ntok, float *Y, tk_pool *pool);
 int tk_matmul_float_sgemm(const void *W, int type, int64_t rows, int64_t cols, const float *X, int64_t ntok,
                           float *Y, tk_pool *pool);
 
