@@ -52,7 +52,7 @@ public final class LlamaModel: LanguageModel {
     public init(config c: LlamaConfig, weights w: WeightSource, pool: ThreadPool) throws {
         config = c
         self.pool = pool
-        embedding = try w.matrix("token_embd.weight")
+        let fileEmbedding = try w.matrix("token_embd.weight")
         let qDim = c.heads * c.headDim, kvDim = c.kvHeads * c.headDim
         func lin(_ name: String, _ rows: Int, _ cols: Int) throws -> Linear {
             let m = try w.matrix("\(name).weight").packedForInference()
@@ -73,9 +73,9 @@ public final class LlamaModel: LanguageModel {
             }
             return RMSNorm(weight: v, eps: c.normEps)
         }
-        guard embedding.cols == c.dim, embedding.rows >= c.vocabSize else {
+        guard fileEmbedding.cols == c.dim, fileEmbedding.rows >= c.vocabSize else {
             throw ModelError.badTensor(origin: "model", name: "token_embd.weight",
-                                       message: "shape (\(embedding.rows), \(embedding.cols)), expected (\(c.vocabSize), \(c.dim))")
+                                       message: "shape (\(fileEmbedding.rows), \(fileEmbedding.cols)), expected (\(c.vocabSize), \(c.dim))")
         }
         blocks = try (0..<c.layers).map { i in
             let p = "blk.\(i)"
@@ -87,8 +87,14 @@ public final class LlamaModel: LanguageModel {
                          down: try lin("\(p).ffn_down", c.dim, c.ffnDim))
         }
         outputNorm = try norm("output_norm.weight")
-        output = w.contains("output.weight") ? try lin("output", c.vocabSize, c.dim)
-            : Linear(weight: embedding.packedForInference())  // tied: lookups read the original rows
+        if w.contains("output.weight") {
+            output = try lin("output", c.vocabSize, c.dim)
+            embedding = fileEmbedding
+        } else {  // tied: lookups read the original rows, or the copy when it is one (F16/BF16)
+            let packed = fileEmbedding.packedForInference()
+            output = Linear(weight: packed)
+            embedding = packed.rowMajorCopy ?? fileEmbedding
+        }
         let factors = w.contains("rope_freqs.weight") ? try w.vector("rope_freqs.weight") : nil
         rope = RotaryEmbedding(dimensions: c.ropeDimensions, base: c.ropeBase, positionScale: c.ropePositionScale,
                                frequencyFactors: factors, order: c.ropeNeox ? .neox : .normal)

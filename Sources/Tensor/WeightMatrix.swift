@@ -72,6 +72,14 @@ public struct WeightMatrix: @unchecked Sendable {
         return WeightMatrix(self, packed: buf, correction: correction)
     }
 
+    /// The packed weights as a plain matrix when packing only copied the rows (F16/BF16 into
+    /// large pages): row lookups can read the copy instead of faulting the file's pages back in.
+    public var rowMajorCopy: WeightMatrix? {
+        guard let p = packed, type == .f16 || type == .bf16 else { return nil }
+        let copy = WeightMatrix(data: UnsafeRawPointer(p.pointer), type: type, rows: rows, cols: cols, owner: p)
+        return correction.map { copy.withCorrection($0) } ?? copy
+    }
+
     /// Bytes of one stored row.
     public var rowBytes: Int { cols / type.blockElements * type.blockBytes }
 
