@@ -1,5 +1,5 @@
 // blas.c: the only place BLAS is called. OpenBLAS (cblas.h) on Linux, Accelerate on macOS.
-// tk_sgemm leaves threading to the BLAS; tk_sgemm_pool runs single-threaded BLAS calls on slices
+// tk_sgemm is one single-threaded BLAS call; tk_sgemm_pool runs single-threaded BLAS calls on slices
 // of the output over Tailor's own pool, so one set of threads does all the work (OpenBLAS's
 // server threads otherwise spin-yield beside the pool's on a small machine: measured ~30% of a
 // training step in sched_yield on 2 cores).
@@ -22,6 +22,11 @@ void tk_sgemm(int transA, int transB, int64_t m, int64_t n, int64_t k, float alp
 #if !defined(__APPLE__)
 int openblas_get_num_threads(void);
 void openblas_set_num_threads(int);
+// Tailor's own pool does all the threading (tk_sgemm_pool and the kernels), so OpenBLAS runs
+// single-threaded for the whole process. Raising its thread count again after a single-threaded
+// section (as tk_blas_single_end used to) woke its worker threads, which then spun in
+// sched_yield beside the pool: a third of the CPU samples of an F16 prompt at --threads 1.
+__attribute__((constructor)) static void tk_blas_one_thread(void) { openblas_set_num_threads(1); }
 #endif
 
 typedef struct {

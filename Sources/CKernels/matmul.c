@@ -98,7 +98,7 @@ int tk_matmul(const void *W, int type, int64_t rows, int64_t cols, const float *
     if (atype < 0 || be == 0 || cols % be != 0 || rows < 0 || ntok < 0) return -1;
     if (rows == 0 || ntok == 0) return 0;
     if (type == TK_F32 && ntok >= SGEMM_MIN_TOKENS) {
-        tk_sgemm(0, 1, ntok, rows, cols, 1.0f, X, cols, W, cols, 0.0f, Y, rows);
+        tk_sgemm_pool(0, 1, ntok, rows, cols, 1.0f, X, cols, W, cols, 0.0f, Y, rows, pool);
         return 0;
     }
     const int akind = (atype == TK_F16 || atype == TK_BF16) ? TK_F32 : atype;

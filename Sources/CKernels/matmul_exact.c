@@ -34,7 +34,7 @@ int tk_matmul_exact(const void *W, int type, int64_t rows, int64_t cols, const f
     const int64_t be = tk_type_block_elems(type);
     if (!tk_type_supported(type) || be == 0 || cols % be != 0) return -1;
     if (type == TK_F32 && ntok >= 16) {
-        tk_sgemm(0, 1, ntok, rows, cols, 1.0f, X, cols, (const float *)W, cols, 0.0f, Y, rows);
+        tk_sgemm_pool(0, 1, ntok, rows, cols, 1.0f, X, cols, (const float *)W, cols, 0.0f, Y, rows, pool);
         return 0;
     }
     exact_ctx c = { W, type, rows, cols, ntok, X, Y, (size_t)(cols / be * tk_type_block_bytes(type)) };

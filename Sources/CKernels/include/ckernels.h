@@ -123,7 +123,7 @@ const char *tk_blas_corename(void);
 /// OPENBLAS_CORETYPE that matches the CPU's features ("SKYLAKEX" or "HASWELL"); else NULL.
 const char *tk_blas_recommended_coretype(void);
 
-/// f32 GEMM through BLAS: C(m,n) = alpha * op(A) · op(B) + beta * C, row-major.
+/// f32 GEMM through BLAS, single-threaded (blas.c): C(m,n) = alpha * op(A) · op(B) + beta * C, row-major.
 void tk_sgemm(int transA, int transB, int64_t m, int64_t n, int64_t k, float alpha,
               const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
               float *C, int64_t ldc);
