@@ -103,9 +103,10 @@ size_t tk_pkk_sb_bytes(int type);  // bytes of one super-block of a 16-row group
 void tk_pkk_pack(const void *W, int type, int64_t rows, int64_t cols, void *out);
 void tk_pkk_generic(const uint8_t *G, int type, int64_t nsb, const tk_act *a, int64_t t0, int nt,
                     float *Y, int64_t ldy, int nrows);
-/// ls32: Q6_K's 32 x pair sums of each 4 activations (int16 pairs), (ntok, cols / 4).
-void tk_pkk_avx512(const uint8_t *G, int type, int64_t nsb, const tk_act *a, const int32_t *ls32, int64_t t0,
+/// ls4 (AVX-512): Q6_K's -32 x the sum of each 4 activations, int32, (ntok, cols / 4).
+void tk_pkk_avx512(const uint8_t *G, int type, int64_t nsb, const tk_act *a, const int32_t *ls4, int64_t t0,
                    int nt, float *Y, int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan);
+/// ls32 (AVX2): Q6_K's 32 x pair sums of each 4 activations (int16 pairs), (ntok, cols / 4).
 void tk_pkk_avx2(const uint8_t *G, int type, int64_t nsb, const tk_act *a, const int32_t *ls32, int64_t t0,
                  int nt, float *Y, int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan);
 /// Block order (batched decoding): one exact int sum per row and super-block, scaled once.

@@ -316,7 +316,7 @@ static void pk_task(void *vctx, int ith, int nth) {
                     }
 #if defined(__x86_64__)
                     if (c->simd) {
-                        (c->simd == 1 ? tk_pkk_avx512 : tk_pkk_avx2)(G, c->type, c->nb, c->a, c->lsA, t, nt, Y, rows, nrows,
+                        (c->simd == 1 ? tk_pkk_avx512 : tk_pkk_avx2)(G, c->type, c->nb, c->a, c->simd == 1 ? c->lsB : c->lsA, t, nt, Y, rows, nrows,
                                                                     G + PKK_AHEAD + ((t - t0) / PKK_STEP) * kspan, kspan);
                         continue;
                     }
@@ -405,12 +405,14 @@ int tk_matmul_packed_multi(const void *const *P, const int64_t *rows, int nmat, 
     int32_t *lsA = NULL, *lsB = NULL;
     if (type == TK_Q6_K && !block_order) {  // 32 x the pair sums of each 4 activations, as an int16 pair (ggml's maddubs(32, y))
         lsA = (int32_t *)((uint8_t *)pk_scratch.p + abytes);
+        lsB = lsA + ntok * (cols / 4);  // and -32 x the sum of the 4 (the AVX-512 kernel's form)
         for (int64_t t = 0; t < ntok; t++) {
             const int8_t *q = a.qs + t * cols;
             for (int64_t i = 0; i < cols / 4; i++) {
                 const uint16_t lo = (uint16_t)(int16_t)(32 * (q[4 * i] + q[4 * i + 1]));
                 const uint16_t hi = (uint16_t)(int16_t)(32 * (q[4 * i + 2] + q[4 * i + 3]));
                 lsA[t * (cols / 4) + i] = (int32_t)((uint32_t)lo | (uint32_t)hi << 16);
+                lsB[t * (cols / 4) + i] = -32 * (q[4 * i] + q[4 * i + 1] + q[4 * i + 2] + q[4 * i + 3]);
             }
         }
     } else if (lbytes) {  // lane sums of 4 consecutive quantized activations, scaled for the offsets

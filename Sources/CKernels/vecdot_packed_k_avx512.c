@@ -22,15 +22,6 @@ TGT static AI __m512i bcast4(const int8_t *p) {
     return _mm512_set1_epi32(v);
 }
 
-/// 16 bytes (one per row) -> 16 int32 lanes holding the byte as an int16 pair (x, x).
-TGT static AI __m512i pair16(const uint8_t *p, const int is_signed) {
-    static const int16_t dup[32] __attribute__((aligned(64))) = {0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7,
-                                                                  8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15};
-    const __m128i b = _mm_loadu_si128((const __m128i *)p);
-    const __m256i w = is_signed ? _mm256_cvtepi8_epi16(b) : _mm256_cvtepu8_epi16(b);
-    return _mm512_permutexvar_epi16(_mm512_load_si512((const void *)dup), _mm512_castsi256_si512(w));
-}
-
 /// The 4 chunks (elements 4k..4k+3 of each 32-element chunk c) of a Q6_K (h, k) triple A, B, H
 /// at C: 6-bit values 0..63 as bytes.
 TGT static AI void q6_unpack512(const uint8_t *C, __m512i q[4]) {
@@ -144,18 +135,18 @@ TGT static AI void pkk45_kern(const uint8_t *G, int64_t nsb, const tk_act *a, in
     }
 }
 
-/// Q6_K; ls32: per token, 32 x the pair sums of each 4 activations as an int16 pair (ggml's
-/// maddubs(32, y), subtracted from maddubs(q, y) for the stored +32 offset).
-TGT static AI void pkk6_kern(const uint8_t *G, int64_t nsb, const tk_act *a, const int32_t *ls32, int64_t t0,
+/// Q6_K; ls4: per token, -32 x the sum of each 4 activations, int32 (for the stored +32 offset;
+/// the portable and AVX2 kernels take ggml's maddubs(32, y) pair form instead).
+TGT static AI void pkk6_kern(const uint8_t *G, int64_t nsb, const tk_act *a, const int32_t *ls4, int64_t t0,
                              const int NT, float *Y, int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan) {
     const int8_t *y[PKK_NT];
     const float *dy[PKK_NT];
-    const int32_t *l32[PKK_NT];
+    const int32_t *n4[PKK_NT];
     __m512 A[PKK_NT][8];
     for (int t = 0; t < NT; t++) {
         y[t] = a->qs + (t0 + t) * a->cols;
         dy[t] = a->d8 + (t0 + t) * a->nbr;
-        l32[t] = ls32 + (t0 + t) * (a->cols / 4);
+        n4[t] = ls4 + (t0 + t) * (a->cols / 4);
         for (int k = 0; k < 8; k++) A[t][k] = opaque_zero();
     }
     for (int64_t b = 0; b < nsb; b++) {
@@ -165,9 +156,14 @@ TGT static AI void pkk6_kern(const uint8_t *G, int64_t nsb, const tk_act *a, con
         __m512 dd[PKK_NT];
         for (int t = 0; t < NT; t++) dd[t] = _mm512_mul_ps(dv, _mm512_set1_ps(dy[t][b]));
         for (int e = 0; e < 2; e++) {  // lanes 0..3 use the even scales of each 32-element chunk, 4..7 the odd
-            __m512i S[2][4];
+            // Scales of chunks 2p (low int16 of each lane) and 2p+1 (high int16), per row
+            __m512i SP[2][2];
+            const __m512i m16 = _mm512_set1_epi32(0xFFFF);
             for (int h = 0; h < 2; h++)
-                for (int c = 0; c < 4; c++) S[h][c] = pair16(P + 3072 + 16 * (8 * h + 2 * c + e), 1);
+                for (int p = 0; p < 2; p++)
+                    SP[h][p] = _mm512_or_si512(
+                        _mm512_and_si512(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(P + 3072 + 16 * (8 * h + 4 * p + e)))), m16),
+                        _mm512_slli_epi32(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(P + 3072 + 16 * (8 * h + 4 * p + 2 + e)))), 16));
             for (int k = 4 * e; k < 4 * e + 4; k++) {
                 __m512i acc[PKK_NT];
                 for (int t = 0; t < NT; t++) acc[t] = _mm512_setzero_si512();
@@ -177,10 +173,19 @@ TGT static AI void pkk6_kern(const uint8_t *G, int64_t nsb, const tk_act *a, con
                     q6_unpack512(C, q);
                     for (int t = 0; t < NT; t++) {
                         const int64_t e0 = b * QK_K + 128 * h + 4 * k;  // element of chunk 0
-                        for (int c = 0; c < 4; c++) {
-                            const __m512i p16 = _mm512_sub_epi16(_mm512_maddubs_epi16(q[c], bcast4(y[t] + e0 + 32 * c)),
-                                                                 _mm512_set1_epi32(l32[t][(e0 + 32 * c) / 4]));
-                            acc[t] = _mm512_dpwssd_epi32(acc[t], p16, S[h][c]);
+                        // As in pkk45_kern: each row's sum of (q - 32) * y over 4 elements (|sum| <=
+                        // 4*32*128, an int16; the vpdpbusd starts from n4 = -32 * sum(y)) for
+                        // chunks 2p and 2p+1, packed as an int16
+                        // pair, times both scales in one vpdpwssd: ggml's integers, 3 multiplies
+                        // instead of 4.
+                        for (int p = 0; p < 2; p++) {
+                            __m512i d[2];
+                            for (int u = 0; u < 2; u++) {
+                                const int64_t ec = e0 + 32 * (2 * p + u);
+                                d[u] = _mm512_dpbusd_epi32(_mm512_set1_epi32(n4[t][ec / 4]), q[2 * p + u], bcast4(y[t] + ec));
+                            }
+                            acc[t] = _mm512_dpwssd_epi32(acc[t], _mm512_mask_blend_epi16(0xAAAAAAAA, d[0], _mm512_slli_epi32(d[1], 16)),
+                                                         SP[h][p]);
                         }
                     }
                 }
@@ -192,10 +197,10 @@ TGT static AI void pkk6_kern(const uint8_t *G, int64_t nsb, const tk_act *a, con
     for (int t = 0; t < NT; t++) _mm512_mask_storeu_ps(Y + t * ldy, msk, hsum8_tree(A[t]));
 }
 
-TGT void tk_pkk_avx512(const uint8_t *G, int type, int64_t nsb, const tk_act *a, const int32_t *ls32, int64_t t0,
+TGT void tk_pkk_avx512(const uint8_t *G, int type, int64_t nsb, const tk_act *a, const int32_t *ls4, int64_t t0,
                        int nt, float *Y, int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan) {
 #define PKK45(N, Q5) pkk45_kern(G, nsb, a, t0, N, Q5, Y, ldy, nrows, pf, pfspan)
-#define PKK6(N) pkk6_kern(G, nsb, a, ls32, t0, N, Y, ldy, nrows, pf, pfspan)
+#define PKK6(N) pkk6_kern(G, nsb, a, ls4, t0, N, Y, ldy, nrows, pf, pfspan)
 #define PKK_N(N) do { if (type == TK_Q4_K) PKK45(N, 0); else if (type == TK_Q5_K) PKK45(N, 1); else PKK6(N); } while (0)
     switch (nt < PKK_NT ? nt : PKK_NT) {
     case 4: PKK_N(4); break;
