@@ -28,7 +28,8 @@
 #define PK_NT 2                     // tokens per kernel call (8 lane accumulators each)
 #define PK_AHEAD 8192               // software prefetch distance in the weight stream (decode)
 #define PKB_AHEAD 16384             // the same for the block-order (batched decode) kernel
-#define PKK_STEP 4                  // tokens per K-quant kernel call
+#define PKK_STEP 8                  // tokens per K-quant lane-order kernel call (prefill)
+#define PKK_STEP_BLOCK 4            // the same in block order (batched decoding, --sums block)
 #ifndef PKK_AHEAD
 #define PKK_AHEAD 8192              // the same for the K-quant kernels (vecdot_packed_k.c, into L2)
 #endif
@@ -299,15 +300,16 @@ static void pk_task(void *vctx, int ith, int nth) {
             const int step = c->block_order ? PKB_NT : PK_NT;
             const int64_t passes = (t1 - t0 + step - 1) / step, span = (int64_t)c->gb / passes;
             if (tk_pkk_type(c->type)) {  // K-quants (vecdot_packed_k.c): ggml's lane order, PKK_STEP tokens a pass
-                const int64_t kspan = (int64_t)c->gb / ((t1 - t0 + PKK_STEP - 1) / PKK_STEP);
-                for (int64_t t = t0; t < t1; t += PKK_STEP) {
-                    const int nt = (int)(t1 - t < PKK_STEP ? t1 - t : PKK_STEP);
+                const int kstep = c->block_order ? PKK_STEP_BLOCK : PKK_STEP;
+                const int64_t kspan = (int64_t)c->gb / ((t1 - t0 + kstep - 1) / kstep);
+                for (int64_t t = t0; t < t1; t += kstep) {
+                    const int nt = (int)(t1 - t < kstep ? t1 - t : kstep);
                     float *Y = c->Ym[m] + t * rows + g * PR;
                     if (c->block_order) {
 #if defined(__x86_64__)
                         if (c->simd) {
                             (c->simd == 1 ? tk_pkk_block_avx512 : tk_pkk_block_avx2)(G, c->type, c->nb, c->a, t, nt, Y, rows, nrows,
-                                                                                    G + PKK_AHEAD + ((t - t0) / PKK_STEP) * kspan, kspan);
+                                                                                    G + PKK_AHEAD + ((t - t0) / kstep) * kspan, kspan);
                             continue;
                         }
 #endif
@@ -317,7 +319,7 @@ static void pk_task(void *vctx, int ith, int nth) {
 #if defined(__x86_64__)
                     if (c->simd) {
                         (c->simd == 1 ? tk_pkk_avx512 : tk_pkk_avx2)(G, c->type, c->nb, c->a, c->simd == 1 ? c->lsB : c->lsA, t, nt, Y, rows, nrows,
-                                                                    G + PKK_AHEAD + ((t - t0) / PKK_STEP) * kspan, kspan);
+                                                                    G + PKK_AHEAD + ((t - t0) / kstep) * kspan, kspan);
                         continue;
                     }
 #endif

@@ -7,7 +7,7 @@
 #if defined(__x86_64__)
 #define TGT __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni")))
 #define AI PKK_AI
-#define PKK_NT 4  // tokens per pass (the float lane accumulators live in L1 between super-blocks)
+#define PKK_NT 8  // tokens per pass (the float lane accumulators live in L1 between super-blocks)
 
 /// 0.0f in all lanes, hidden from the optimizer (see pkk45_kern).
 TGT static AI __m512 opaque_zero(void) {
@@ -203,6 +203,10 @@ TGT void tk_pkk_avx512(const uint8_t *G, int type, int64_t nsb, const tk_act *a,
 #define PKK6(N) pkk6_kern(G, nsb, a, ls4, t0, N, Y, ldy, nrows, pf, pfspan)
 #define PKK_N(N) do { if (type == TK_Q4_K) PKK45(N, 0); else if (type == TK_Q5_K) PKK45(N, 1); else PKK6(N); } while (0)
     switch (nt < PKK_NT ? nt : PKK_NT) {
+    case 8: PKK_N(8); break;
+    case 7: PKK_N(7); break;
+    case 6: PKK_N(6); break;
+    case 5: PKK_N(5); break;
     case 4: PKK_N(4); break;
     case 3: PKK_N(3); break;
     case 2: PKK_N(2); break;
