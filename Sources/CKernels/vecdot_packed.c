@@ -125,6 +125,47 @@ int tk_pack_weights(const void *W, int type, int64_t rows, int64_t cols, void *o
     return 0;
 }
 
+// Packing over the pool: runs of 8 groups of 16 rows (independent) per work item. Packing is
+// one pass of writes into fresh memory, so the page zeroing the kernel does on first touch is
+// spread over the threads too.
+typedef struct {
+    const uint8_t *W;
+    uint8_t *out;
+    int type;
+    int64_t rows, cols, ngroups;
+    size_t row_bytes, group_bytes;
+    _Atomic int64_t next;
+    _Atomic int failed;
+} pw_ctx;
+
+static void pw_task(void *vctx, int ith, int nth) {
+    (void)ith;
+    (void)nth;
+    pw_ctx *c = vctx;
+    for (;;) {
+        const int64_t g0 = atomic_fetch_add_explicit(&c->next, 8, memory_order_relaxed);
+        if (g0 >= c->ngroups) return;
+        const int64_t r0 = g0 * PR, n = c->rows - r0 < 8 * PR ? c->rows - r0 : 8 * PR;
+        if (tk_pack_weights(c->W + (size_t)r0 * c->row_bytes, c->type, n, c->cols, c->out + (size_t)g0 * c->group_bytes))
+            atomic_store(&c->failed, 1);
+    }
+}
+
+int tk_pack_weights_pool(const void *W, int type, int64_t rows, int64_t cols, void *out, tk_pool *pool) {
+    if (!tk_packed_bytes(type, rows, cols)) return -1;
+    if (tk_pool_size(pool) <= 1 || rows <= 8 * PR) return tk_pack_weights(W, type, rows, cols, out);
+    pw_ctx c;
+    memset(&c, 0, sizeof c);
+    c.W = W; c.out = out; c.type = type; c.rows = rows; c.cols = cols;
+    c.ngroups = (rows + PR - 1) / PR;
+    c.row_bytes = (size_t)(cols / tk_type_block_elems(type) * tk_type_block_bytes(type));
+    c.group_bytes = tk_packed_bytes(type, PR, cols);
+    atomic_init(&c.next, 0);
+    atomic_init(&c.failed, 0);
+    tk_pool_run(pool, pw_task, &c);
+    return atomic_load(&c.failed) ? -1 : 0;
+}
+
 /// Portable kernel: outputs of rows [0, nrows) of group G for tokens t0..t0+nt-1. Sums as
 /// ggml's x86 vec_dot does: 8 lanes of 4 consecutive elements, each lane accumulating
 /// d_w*d_y*isum_lane over blocks (fma), then ggml's hsum_float_8 tree, plus the Q4_1 m*s terms.

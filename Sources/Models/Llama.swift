@@ -55,7 +55,7 @@ public final class LlamaModel: LanguageModel {
         let fileEmbedding = try w.matrix("token_embd.weight")
         let qDim = c.heads * c.headDim, kvDim = c.kvHeads * c.headDim
         func lin(_ name: String, _ rows: Int, _ cols: Int) throws -> Linear {
-            let m = try w.matrix("\(name).weight").packedForInference()
+            let m = try w.matrix("\(name).weight").packedForInference(pool: pool)
             guard m.rows == rows, m.cols == cols else {
                 throw ModelError.badTensor(origin: "model", name: "\(name).weight",
                                            message: "shape (\(m.rows), \(m.cols)), expected (\(rows), \(cols))")
@@ -91,7 +91,7 @@ public final class LlamaModel: LanguageModel {
             output = try lin("output", c.vocabSize, c.dim)
             embedding = fileEmbedding
         } else {  // tied: lookups read the original rows, or the copy when it is one (F16/BF16)
-            let packed = fileEmbedding.packedForInference()
+            let packed = fileEmbedding.packedForInference(pool: pool)
             output = Linear(weight: packed)
             embedding = packed.rowMajorCopy ?? fileEmbedding
         }

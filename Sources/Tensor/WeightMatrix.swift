@@ -52,21 +52,21 @@ public struct WeightMatrix: @unchecked Sendable {
     /// process (madvise DONTNEED) so RSS does not hold both copies; they fault back in from the
     /// file if the exact path or `row(_:)` reads them. TAILOR_NO_PACK=1 in the environment turns
     /// packing off (for before/after measurements).
-    public func packedForInference(releaseSource: Bool = true) -> WeightMatrix {
+    public func packedForInference(releaseSource: Bool = true, pool: ThreadPool? = nil) -> WeightMatrix {
         guard packed == nil, tk_packed_preferred(type.rawValue) != 0, getenv("TAILOR_NO_PACK") == nil else { return self }
         // F16/BF16 "packing" is a copy into large pages: only worth it when the file pages can go
         if type == .f16 || type == .bf16, !(releaseSource && owner is ReadOnlyFileMapping) { return self }
         let n = tk_packed_bytes(type.rawValue, Int64(rows), Int64(cols))
         guard n > 0 else { return self }
         let buf = PackedWeights(bytes: n)
-        // Groups of 16 rows are independent: pack 1024 rows at a time and drop each slice of the
-        // source right away, so peak RSS holds at most one slice twice.
+        // Groups of 16 rows are independent: pack 1024 rows at a time (over `pool`'s threads) and
+        // drop each slice of the source right away, so peak RSS holds at most one slice twice.
         let groupBytes = tk_packed_bytes(type.rawValue, 16, Int64(cols)), slice = 1024
         let release = releaseSource && owner is ReadOnlyFileMapping
         for r0 in stride(from: 0, to: rows, by: slice) {
             let n = min(slice, rows - r0)
-            guard tk_pack_weights(data + r0 * rowBytes, type.rawValue, Int64(n), Int64(cols),
-                                  buf.pointer + r0 / 16 * groupBytes) == 0 else { return self }
+            guard tk_pack_weights_pool(data + r0 * rowBytes, type.rawValue, Int64(n), Int64(cols),
+                                       buf.pointer + r0 / 16 * groupBytes, pool?.raw) == 0 else { return self }
             if release { releasePages(data + r0 * rowBytes, bytes: n * rowBytes) }
         }
         return WeightMatrix(self, packed: buf, correction: correction)

@@ -282,6 +282,26 @@ final class MatmulTests: XCTestCase {
         }
     }
 
+    /// Packing over a pool writes the same bytes as packing on one thread (row counts that do
+    /// and do not fill the last 16-row group and the last 8-group work item).
+    func testPooledPackingEqualsSerial() {
+        let pool = tk_pool_create(3)
+        defer { tk_pool_destroy(pool) }
+        for (i, t) in [QType.q4_1, QType.q8_0, QType.q5_0, QType.q4_K, QType.q6_K, QType.f16, QType.bf16].enumerated() {
+            let cols = t.blockElems == 256 ? 512 : t.blockElems == 1 ? 96 : 64
+            for rows in [37, 300, 512] {
+                var rng = SeededRNG(seed: UInt64(1500 + 10 * i + rows))
+                let w = randomWeights(t, rows: rows, cols: cols, rng: &rng)
+                let n = tk_packed_bytes(t.id, Int64(rows), Int64(cols))
+                XCTAssertGreaterThan(n, 0, t.name)
+                var serial = [UInt8](repeating: 0xAA, count: n), pooled = [UInt8](repeating: 0x55, count: n)
+                XCTAssertEqual(w.withUnsafeBytes { tk_pack_weights($0.baseAddress, t.id, Int64(rows), Int64(cols), &serial) }, 0)
+                XCTAssertEqual(w.withUnsafeBytes { tk_pack_weights_pool($0.baseAddress, t.id, Int64(rows), Int64(cols), &pooled, pool) }, 0)
+                XCTAssertEqual(serial, pooled, "\(t.name) \(rows) rows")
+            }
+        }
+    }
+
     func testPackedRejectsWhatItCannotPack() {
         XCTAssertEqual(tk_packed_bytes(QType.q4_K.id, 16, 288), 0)  // K-quant rows: a multiple of 256
         XCTAssertEqual(tk_packed_bytes(QType.q3_K.id, 16, 256), 0)

@@ -95,6 +95,8 @@ int tk_packed_preferred(int type);
 /// Repacks W (rows, cols, ggml layout) into `out` (tk_packed_bytes long, 64-byte aligned).
 /// Returns 0, or -1 if the type/shape cannot be packed.
 int tk_pack_weights(const void *W, int type, int64_t rows, int64_t cols, void *out);
+/// tk_pack_weights over `pool`'s threads (the same bytes); from one thread only, not in a pool task.
+int tk_pack_weights_pool(const void *W, int type, int64_t rows, int64_t cols, void *out, tk_pool *pool);
 /// tk_matmul on packed weights: same int8 activations and per-block scaling, so the same results
 /// up to f32 summation order. Returns 0, or -1 (bad type/shape, or P not 64-byte aligned).
 int tk_matmul_packed(const void *P, int type, int64_t rows, int64_t cols, const float *X, int64_t ntok,
