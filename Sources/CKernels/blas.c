@@ -20,12 +20,12 @@ void tk_sgemm(int transA, int transB, int64_t m, int64_t n, int64_t k, float alp
 }
 
 #if !defined(__APPLE__)
-int openblas_get_num_threads(void);
 void openblas_set_num_threads(int);
 // Tailor's own pool does all the threading (tk_sgemm_pool and the kernels), so OpenBLAS runs
-// single-threaded for the whole process. Raising its thread count again after a single-threaded
-// section (as tk_blas_single_end used to) woke its worker threads, which then spun in
-// sched_yield beside the pool: a third of the CPU samples of an F16 prompt at --threads 1.
+// single-threaded for the whole process, and BLAS calls inside pool tasks need no guard.
+// (Lowering and restoring its thread count around each pooled section, as before, woke its
+// worker threads on every restore; they spun in sched_yield beside the pool: a third of the
+// CPU samples of an F16 prompt at --threads 1.)
 __attribute__((constructor)) static void tk_blas_one_thread(void) { openblas_set_num_threads(1); }
 #endif
 
@@ -50,36 +50,16 @@ static void sgemm_task(void *vc, int ith, int nth) {
     }
 }
 
-int tk_blas_single_begin(void) {
-#if !defined(__APPLE__)
-    const int saved = openblas_get_num_threads();
-    if (saved != 1) openblas_set_num_threads(1);
-    return saved;
-#else
-    return 1;
-#endif
-}
-
-void tk_blas_single_end(int saved) {
-#if !defined(__APPLE__)
-    if (saved != 1) openblas_set_num_threads(saved);
-#else
-    (void)saved;
-#endif
-}
-
 void tk_sgemm_pool(int transA, int transB, int64_t m, int64_t n, int64_t k, float alpha,
                    const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
                    float *C, int64_t ldc, tk_pool *pool) {
     if (!pool) { tk_sgemm(transA, transB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc); return; }
-    const int saved = tk_blas_single_begin();
     // Each slice packs its part of the split operand and all of the other: split the larger side.
     sgemm_ctx c = { transA, transB, n > m, m, n, k, alpha, beta, A, B, C, lda, ldb, ldc };
     if (tk_pool_size(pool) <= 1 || m * n * k < (int64_t)64 * 64 * 64 || (c.split_n ? n : m) < 32)
         sgemm_task(&c, 0, 1);
     else
         tk_pool_run(pool, sgemm_task, &c);
-    tk_blas_single_end(saved);
 }
 
 const char *tk_blas_corename(void) {

@@ -56,9 +56,7 @@ void tk_attention_train_fwd(float *out, float *lse, const float *q, const float 
                             int64_t B, int64_t T, int64_t P, int64_t H, int64_t Hkv, int64_t Dh, float scale, tk_pool *pool) {
     gattn_ctx c = { .out = out, .lse = lse, .q = q, .k = k, .v = v, .B = B, .T = T, .P = P, .H = H, .Hkv = Hkv,
                     .Dh = Dh, .scale = scale };
-    const int saved = tk_blas_single_begin();
     tk_pool_run(pool, gattn_fwd_task, &c);
-    tk_blas_single_end(saved);
 }
 
 // One job per (b, hk): the job owns dk and dv of that KV head and dq of the query heads that
@@ -110,7 +108,5 @@ void tk_attention_train_bwd(float *dq, float *dk, float *dv, const float *dout, 
                             int64_t H, int64_t Hkv, int64_t Dh, float scale, tk_pool *pool) {
     gattn_ctx c = { .dq = dq, .dk = dk, .dv = dv, .dout = dout, .q = q, .k = k, .v = v, .o = out, .lse_in = lse,
                     .B = B, .T = T, .P = P, .H = H, .Hkv = Hkv, .Dh = Dh, .scale = scale };
-    const int saved = tk_blas_single_begin();
     tk_pool_run(pool, gattn_bwd_task, &c);
-    tk_blas_single_end(saved);
 }

@@ -1,10 +1,11 @@
-// matmul_float.c: F16/BF16 weights times many tokens (prefill) through BLAS. The weights are
-// converted to f32 one row slice at a time (each pool thread its own slice, up to 4 MB, in its own
-// scratch) and multiplied by the activations with a single-threaded sgemm per slice; the
-// activations are those tk_matmul's dot kernels use (rounded to the weight's type, as ggml
-// does), so only the summation order differs from the per-row kernels. Dot kernels with f32
-// FMA reached ~75 GFLOP/s here (a cvtph2ps per 16 weights per 4-token tile); sgemm on the
-// converted slice ~190 (scripts/bench_float.c, docs/PERFORMANCE.md).
+// matmul_float.c: F16 weights (and BF16 ones where AVX512-BF16 is missing, matmul_bf16.c) times
+// many tokens (prefill) through BLAS. The weights are converted to f32 one row slice at a time
+// (each pool thread its own slice, up to 4 MB, in its own scratch) and multiplied by the
+// activations with one sgemm per slice (BLAS is single-threaded, blas.c). The activations are
+// those tk_matmul's dot kernels use (rounded to the weight's type, as ggml does), so only the
+// summation order differs from the per-row kernels. 2816 x 1024 x 512 tokens, 1 thread, wall
+// time: the dot kernels (a cvtph2ps per 16 weights per 4-token tile) 63-75 GFLOP/s, this 88-97
+// (scripts/bench_float.c, docs/PERFORMANCE.md).
 // Limits: scratch is a grow-only per-thread buffer (kept until thread exit).
 #include "tk_internal.h"
 #include <stdatomic.h>
@@ -65,8 +66,6 @@ int tk_matmul_float_sgemm(const void *W, int type, int64_t rows, int64_t cols, c
     c.slice_rows = sr;
     c.nslices = (rows + sr - 1) / sr;
     atomic_init(&c.next, 0);
-    const int saved = tk_blas_single_begin();
     tk_pool_run(nth > 1 ? pool : NULL, fs_task, &c);
-    tk_blas_single_end(saved);
     return atomic_load(&c.next) < c.nslices ? -1 : 0;  // out of memory in every thread
 }

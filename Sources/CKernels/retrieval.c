@@ -140,11 +140,6 @@ void tk_l2_normalize_rows(float *x, int64_t n, int64_t dim) {
 }
 
 // ---- pooled linear layer ----
-#if !defined(__APPLE__)
-int openblas_get_num_threads(void);
-void openblas_set_num_threads(int);
-#endif
-
 
 typedef struct { float *Y; const float *X, *W, *bias; int64_t m, n, k; } lin_ctx;
 
@@ -161,14 +156,7 @@ void tk_linear_pool(float *Y, const float *X, const float *W, const float *bias,
                     tk_pool *pool) {
     lin_ctx c = {Y, X, W, bias, m, n, k};
     if (!pool || tk_pool_size(pool) <= 1 || m < 16) { lin_task(&c, 0, 1); return; }
-#if !defined(__APPLE__)
-    int saved = openblas_get_num_threads();
-    if (saved != 1) openblas_set_num_threads(1);
-    tk_pool_run(pool, lin_task, &c);
-    if (saved != 1) openblas_set_num_threads(saved);
-#else
-    tk_pool_run(pool, lin_task, &c);
-#endif
+    tk_pool_run(pool, lin_task, &c);  // BLAS is single-threaded process-wide (blas.c)
 }
 
 // ---- LayerNorm ----

@@ -6,10 +6,6 @@
 #include "ckernels.h"
 #include <string.h>
 
-/// Makes BLAS run single-threaded (for BLAS calls inside pool tasks); returns what to restore
-/// with tk_blas_single_end (blas.c).
-int tk_blas_single_begin(void);
-void tk_blas_single_end(int saved);
 /// Y(ntok, rows) = X(ntok, cols) · Wᵀ for F16/BF16 W through sgemm on f32 row slices
 /// (matmul_float.c); X already rounded to W's type. -1 if out of memory (Y then incomplete).
 /// 1 if tk_matmul_bf16 runs on this CPU (AVX512-BF16).
