@@ -315,7 +315,7 @@ typedef struct {
     int64_t nb, ntok, groups_per_item, n_gitems, n_items;  // n_gitems: group items of all matrices
     size_t gb;
     const tk_act *a;
-    const int32_t *lsA, *lsB;  // Q4_0/Q8_0: -8 and -128 times the 4-element lane sums of y
+    const int32_t *lsA, *lsB;  // Q4_0/Q8_0: -8 and -128 times the 4-element lane sums of y; Q6_K (lsA): see tk_matmul_packed_multi
     _Atomic int64_t next;
 } pk_ctx;
 
@@ -359,7 +359,7 @@ static void pk_task(void *vctx, int ith, int nth) {
                     }
 #if defined(__x86_64__)
                     if (c->simd) {
-                        (c->simd == 1 ? tk_pkk_avx512 : tk_pkk_avx2)(G, c->type, c->nb, c->a, c->simd == 1 ? c->lsB : c->lsA, t, nt, Y, rows, nrows,
+                        (c->simd == 1 ? tk_pkk_avx512 : tk_pkk_avx2)(G, c->type, c->nb, c->a, c->lsA, t, nt, Y, rows, nrows,
                                                                     G + PKK_AHEAD + ((t - t0) / kstep) * kspan, kspan);
                         continue;
                     }
@@ -446,16 +446,15 @@ int tk_matmul_packed_multi(const void *const *P, const int64_t *rows, int nmat, 
     tk_act_init(&a, atype, cols, ntok, pk_scratch.p);
     tk_act_quantize(&a, type, X, 0, ntok);
     int32_t *lsA = NULL, *lsB = NULL;
-    if (type == TK_Q6_K && !block_order) {  // 32 x the pair sums of each 4 activations, as an int16 pair (ggml's maddubs(32, y))
+    if (type == TK_Q6_K && !block_order) {  // the +32 offset's activation sums over each 4, in the form the kernel reads:
         lsA = (int32_t *)((uint8_t *)pk_scratch.p + abytes);
-        lsB = lsA + ntok * (cols / 4);  // and -32 x the sum of the 4 (the AVX-512 kernel's form)
+        const int wide = packed_simd() == 1;  // AVX-512: -32 x the sum; else 32 x the pair sums as int16 pairs (ggml's maddubs(32, y))
         for (int64_t t = 0; t < ntok; t++) {
             const int8_t *q = a.qs + t * cols;
             for (int64_t i = 0; i < cols / 4; i++) {
-                const uint16_t lo = (uint16_t)(int16_t)(32 * (q[4 * i] + q[4 * i + 1]));
-                const uint16_t hi = (uint16_t)(int16_t)(32 * (q[4 * i + 2] + q[4 * i + 3]));
-                lsA[t * (cols / 4) + i] = (int32_t)((uint32_t)lo | (uint32_t)hi << 16);
-                lsB[t * (cols / 4) + i] = -32 * (q[4 * i] + q[4 * i + 1] + q[4 * i + 2] + q[4 * i + 3]);
+                const int p0 = q[4 * i] + q[4 * i + 1], p1 = q[4 * i + 2] + q[4 * i + 3];
+                lsA[t * (cols / 4) + i] = wide ? -32 * (p0 + p1)
+                                               : (int32_t)((uint32_t)(uint16_t)(int16_t)(32 * p0) | (uint32_t)(uint16_t)(int16_t)(32 * p1) << 16);
             }
         }
     } else if (lbytes) {  // lane sums of 4 consecutive quantized activations, scaled for the offsets
