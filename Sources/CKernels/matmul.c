@@ -23,18 +23,7 @@
 #define SGEMM_MIN_TOKENS 16          // float weights: BLAS from this many tokens on
 #define TILE_ACT_BYTES (24 * 1024)   // activations of one TK_NT-token tile per column range
 
-static _Thread_local struct { void *p; size_t n; } scratch;
-
-static void *scratch_get(size_t n) {
-    if (n > scratch.n) {
-        free(scratch.p);
-        size_t cap = n + n / 4 + 4096;
-        cap = (cap + 63) & ~(size_t)63;
-        scratch.p = aligned_alloc(64, cap);
-        scratch.n = scratch.p ? cap : 0;
-    }
-    return scratch.p;
-}
+static _Thread_local tk_scratch scratch;
 
 typedef struct {
     tk_act *a;
@@ -109,7 +98,7 @@ int tk_matmul(const void *W, int type, int64_t rows, int64_t cols, const float *
     if (type == TK_F32) {  // no conversion needed: dot straight against X
         tk_act_init(&a, TK_F32, cols, ntok, (void *)X);
     } else {
-        void *mem = scratch_get(tk_act_bytes(akind, cols, ntok));
+        void *mem = tk_scratch_get(&scratch, tk_act_bytes(akind, cols, ntok));
         if (!mem) return -1;
         tk_act_init(&a, akind, cols, ntok, mem);
         quant_ctx qc = {&a, X, type, ntok};

@@ -82,27 +82,23 @@ static void bf_task(void *vctx, int ith, int nth) {
     }
 }
 
-static _Thread_local struct { uint16_t *p; size_t n; } bf_scratch;
+static _Thread_local tk_scratch bf_scratch;
 
 int tk_matmul_bf16(const void *W, int64_t rows, int64_t cols, const float *X, int64_t ntok, float *Y, tk_pool *pool) {
     if (!tk_matmul_bf16_supported() || rows <= 0 || cols <= 0 || ntok <= 0) return -1;
     const int64_t kpad = (cols + 31) / 32 * 32;
     const size_t need = (size_t)(ntok * kpad);
-    if (need > bf_scratch.n) {
-        free(bf_scratch.p);
-        bf_scratch.p = aligned_alloc(64, (2 * need + 63) & ~(size_t)63);
-        bf_scratch.n = bf_scratch.p ? need : 0;
-        if (!bf_scratch.p) return -1;
-    }
+    uint16_t *Xb = tk_scratch_get(&bf_scratch, 2 * need);
+    if (!Xb) return -1;
     for (int64_t t = 0; t < ntok; t++) {  // X is bf16-rounded: its top 16 bits are the bf16 value
         const uint32_t *src = (const uint32_t *)(X + t * cols);
-        uint16_t *dst = bf_scratch.p + t * kpad;
+        uint16_t *dst = Xb + t * kpad;
         for (int64_t k = 0; k < cols; k++) dst[k] = (uint16_t)(src[k] >> 16);
         for (int64_t k = cols; k < kpad; k++) dst[k] = 0;
     }
     bf_ctx c;
     memset(&c, 0, sizeof c);
-    c.W = W; c.rows = rows; c.cols = cols; c.kpad = kpad; c.ntok = ntok; c.Xb = bf_scratch.p; c.Y = Y;
+    c.W = W; c.rows = rows; c.cols = cols; c.kpad = kpad; c.ntok = ntok; c.Xb = Xb; c.Y = Y;
     c.n_rc = (rows + ROWC - 1) / ROWC;
     c.n_items = c.n_rc * ((ntok + TOKC - 1) / TOKC);
     atomic_init(&c.next, 0);

@@ -18,7 +18,7 @@
 #define SLICE_BYTES (4 * 1024 * 1024)
 #endif  // converted f32 weights per slice
 
-static _Thread_local struct { float *p; size_t n; } fs_scratch;
+static _Thread_local tk_scratch fs_scratch;
 
 typedef struct {
     const uint8_t *W;
@@ -34,12 +34,7 @@ static void fs_task(void *vctx, int ith, int nth) {
     (void)nth;
     fs_ctx *c = vctx;
     const size_t need = (size_t)(c->slice_rows * c->cols);
-    if (need > fs_scratch.n) {
-        free(fs_scratch.p);
-        fs_scratch.p = aligned_alloc(64, (sizeof(float) * need + 63) & ~(size_t)63);
-        fs_scratch.n = fs_scratch.p ? need : 0;
-    }
-    float *Wf = fs_scratch.p;
+    float *Wf = tk_scratch_get(&fs_scratch, sizeof(float) * need);
     if (!Wf) return;  // the other threads take the slices; if none can, the caller sees them untaken
     for (;;) {
         const int64_t s = atomic_fetch_add_explicit(&c->next, 1, memory_order_relaxed);

@@ -4,8 +4,21 @@
 #ifndef TAILOR_TK_INTERNAL_H
 #define TAILOR_TK_INTERNAL_H
 #include "ckernels.h"
+#include <stdlib.h>
 #include <string.h>
 
+/// A grow-only scratch buffer: declare one `static _Thread_local tk_scratch` per use and take
+/// at least `bytes` from it (64-byte aligned; kept until thread exit); NULL if out of memory.
+typedef struct { void *p; size_t n; } tk_scratch;
+static inline void *tk_scratch_get(tk_scratch *s, size_t bytes) {
+    if (bytes > s->n) {
+        free(s->p);
+        const size_t cap = (bytes + bytes / 4 + 4096 + 63) & ~(size_t)63;
+        s->p = aligned_alloc(64, cap);
+        s->n = s->p ? cap : 0;
+    }
+    return s->p;
+}
 /// Y(ntok, rows) = X(ntok, cols) · Wᵀ for F16/BF16 W through sgemm on f32 row slices
 /// (matmul_float.c); X already rounded to W's type. -1 if out of memory (Y then incomplete).
 /// 1 if tk_matmul_bf16 runs on this CPU (AVX512-BF16).

@@ -406,7 +406,7 @@ static void pk_task(void *vctx, int ith, int nth) {
     }
 }
 
-static _Thread_local struct { void *p; size_t n; } pk_scratch;
+static _Thread_local tk_scratch pk_scratch;
 
 int tk_matmul_packed(const void *P, int type, int64_t rows, int64_t cols, const float *X, int64_t ntok,
                      float *Y, tk_pool *pool) {
@@ -435,13 +435,7 @@ int tk_matmul_packed_multi(const void *const *P, const int64_t *rows, int nmat, 
     const size_t lbytes = type == TK_Q4_1 || type == TK_Q5_1 || type == TK_Q4_K || type == TK_Q5_K || block_order ? 0
                         : (size_t)ntok * (cols / 4) * sizeof(int32_t);
     const size_t need = abytes + 2 * lbytes;
-    if (need > pk_scratch.n) {
-        free(pk_scratch.p);
-        const size_t cap = ((need + need / 4 + 4096) + 63) & ~(size_t)63;
-        pk_scratch.p = aligned_alloc(64, cap);
-        pk_scratch.n = pk_scratch.p ? cap : 0;
-        if (!pk_scratch.p) return -1;
-    }
+    if (!tk_scratch_get(&pk_scratch, need)) return -1;
     tk_act a;
     tk_act_init(&a, atype, cols, ntok, pk_scratch.p);
     tk_act_quantize(&a, type, X, 0, ntok);
