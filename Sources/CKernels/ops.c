@@ -1,7 +1,7 @@
 // ops.c: normalization, rotary embedding, softmax, SwiGLU and causal attention over a KV cache.
 // f32 throughout; the compiler vectorizes the simple loops (-O3), softmax has an AVX-512 path
 // (polynomial exp). Attention is in attention*.c.
-#include "ckernels.h"
+#include "tk_internal.h"
 #include <math.h>
 #include <string.h>
 
@@ -31,7 +31,7 @@ void tk_rmsnorm(float *y, const float *x, const float *w, int64_t n, float eps) 
     double part[16] = {0};
     int64_t i = 0;
 #if defined(__x86_64__)
-    if (tk_cpu_features_active() & 2) i = sumsq16_avx512(x, n, part);  // the same 16 sums, 8 lanes x 2
+    if (tk_cpu_features_active() & TK_CPU_AVX512) i = sumsq16_avx512(x, n, part);  // the same 16 sums, 8 lanes x 2
 #endif
     for (; i + 16 <= n; i += 16)
         for (int k = 0; k < 16; k++) part[k] += (double)x[i + k] * (double)x[i + k];

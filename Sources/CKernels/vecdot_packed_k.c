@@ -1,8 +1,9 @@
 // vecdot_packed_k.c: Q4_K, Q5_K and Q6_K weights repacked 16 rows at a time (the K-quant counterpart of
 // vecdot_packed.c): one zmm load holds the same 4 quant bytes of one super-block for 16 rows
-// (lane = row), maddubs against the token's 4 activation bytes broadcast gives each row's pair
-// sums in its own lane, and vpdpwssd applies the row's 6-bit sub-block scale (an int16 pair per
-// lane) and accumulates, so 16 outputs come out of one register with no horizontal sums.
+// (lane = row), and each row's products with the token's 4 activation bytes (broadcast) stay in
+// its own lane: AVX-512 sums them with vpdpbusd and applies the 6-bit scales of two sub-blocks
+// with one vpdpwssd (the two 4-product sums packed as an int16 pair); AVX2 uses maddubs pair
+// sums and madd by the scale. 16 outputs come out of one register with no horizontal sums.
 //
 // Sums follow ggml's x86 (AVX2) vec_dot_q{4,5,6}_K_q8_K exactly: per row 8 int32
 // lanes, lane k holding the scaled products of elements {4k..4k+3} of every 32-element chunk

@@ -47,22 +47,23 @@ public struct WeightMatrix: @unchecked Sendable {
     /// A copy whose `.int8` products run on a row-interleaved copy of the weights in anonymous
     /// memory (16-row groups, see vecdot_packed.c and vecdot_packed_k.c), when that is faster on
     /// this CPU (Q4_0/Q4_1/Q8_0/Q5_0/Q5_1/Q4_K/Q5_K/Q6_K with AVX-512 VNNI; with AVX2 all but
-    /// Q6_K; F16/BF16 from a file mapping are copied as they are, into large pages); else `self`. When the original lies in a read-only file mapping
-    /// (`ReadOnlyFileMapping`) and `releaseSource` is set, its pages are dropped from this
+    /// Q6_K; F16/BF16 from a file mapping are copied as they are, into large pages); else
+    /// `self`. Packing runs over `pool`'s threads. When the original lies in a read-only file
+    /// mapping (`ReadOnlyFileMapping`) and `releaseSource` is set, its pages are dropped from this
     /// process (madvise DONTNEED) so RSS does not hold both copies; they fault back in from the
     /// file if the exact path or `row(_:)` reads them. TAILOR_NO_PACK=1 in the environment turns
     /// packing off (for before/after measurements).
     public func packedForInference(releaseSource: Bool = true, pool: ThreadPool? = nil) -> WeightMatrix {
         guard packed == nil, tk_packed_preferred(type.rawValue) != 0, getenv("TAILOR_NO_PACK") == nil else { return self }
+        let release = releaseSource && owner is ReadOnlyFileMapping
         // F16/BF16 "packing" is a copy into large pages: only worth it when the file pages can go
-        if type == .f16 || type == .bf16, !(releaseSource && owner is ReadOnlyFileMapping) { return self }
+        if type == .f16 || type == .bf16, !release { return self }
         let n = tk_packed_bytes(type.rawValue, Int64(rows), Int64(cols))
         guard n > 0 else { return self }
         let buf = PackedWeights(bytes: n)
         // Groups of 16 rows are independent: pack 1024 rows at a time (over `pool`'s threads) and
         // drop each slice of the source right away, so peak RSS holds at most one slice twice.
         let groupBytes = tk_packed_bytes(type.rawValue, 16, Int64(cols)), slice = 1024
-        let release = releaseSource && owner is ReadOnlyFileMapping
         for r0 in stride(from: 0, to: rows, by: slice) {
             let n = min(slice, rows - r0)
             guard tk_pack_weights_pool(data + r0 * rowBytes, type.rawValue, Int64(n), Int64(cols),
