@@ -103,7 +103,8 @@ extension Bench {
         let caches = (0..<sequences).map { _ in m.makeCache(capacity: 8 + decodeTokens + 1, precision: precision) }
         var next: [Int32] = []
         for (i, c) in caches.enumerated() {
-            let logits = try m.forward(Array(tokens[i % 4..<i % 4 + 8]), cache: c, allLogits: false)
+            let prompt = (0..<8).map { tokens[(i % 4 + $0) % tokens.count] }  // distinct prompts for any --prompt-tokens >= 8
+            let logits = try m.forward(prompt, cache: c, allLogits: false)
             next.append(Sampler.argmax(logits))
         }
         let V = m.vocabularySize
