@@ -47,17 +47,15 @@ typedef struct {
     tk_dot_fn kern;
     int64_t be, bbytes, nblocks, kblocks;  // block geometry; blocks per column range
     int64_t rows_per_chunk, n_row_chunks, n_items;
-    _Atomic int64_t next;
+    tk_runs runs;
 } mm_ctx;
 
 static void mm_task(void *vctx, int ith, int nth) {
-    (void)ith;
     (void)nth;
     mm_ctx *c = vctx;
     float out[TK_NT];
-    for (;;) {
-        const int64_t item = atomic_fetch_add_explicit(&c->next, 1, memory_order_relaxed);
-        if (item >= c->n_items) return;
+    int k = 0;
+    for (int64_t item; (item = tk_runs_next(&c->runs, ith, &k)) >= 0;) {
         const int64_t tc = item / c->n_row_chunks, rc = item % c->n_row_chunks;
         const int64_t r0 = rc * c->rows_per_chunk;
         const int64_t r1 = r0 + c->rows_per_chunk < c->rows ? r0 + c->rows_per_chunk : c->rows;
@@ -137,7 +135,7 @@ int tk_matmul(const void *W, int type, int64_t rows, int64_t cols, const float *
     c.rows_per_chunk = rpc;
     c.n_row_chunks = (rows + rpc - 1) / rpc;
     c.n_items = c.n_row_chunks * ntc;
-    atomic_init(&c.next, 0);
+    tk_runs_init(&c.runs, c.n_items, ntc == 1 ? nth : 1);  // one run per thread when decoding
     tk_pool_run(nth > 1 ? pool : NULL, mm_task, &c);
     return 0;
 }

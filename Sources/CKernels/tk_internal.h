@@ -4,6 +4,7 @@
 #ifndef TAILOR_TK_INTERNAL_H
 #define TAILOR_TK_INTERNAL_H
 #include "ckernels.h"
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +20,39 @@ static inline void *tk_scratch_get(tk_scratch *s, size_t bytes) {
     }
     return s->p;
 }
+/// Work items [0, n) of one pool run, split into one contiguous run per pool index: index i
+/// takes items from run i first, in order, then helps with the other runs. Each thread then
+/// reads one contiguous stretch of weights, so the prefetch ahead of its current item warms its
+/// own cache for its next item (with one shared counter the threads alternate items and each
+/// prefetches for the other). Declare on the caller's stack; tk_runs_init before the pool run.
+typedef struct {
+    _Alignas(64) _Atomic int64_t next;
+    int64_t end;
+} tk_run;
+#define TK_MAX_RUNS 32
+typedef struct {
+    int n;
+    tk_run r[TK_MAX_RUNS];
+} tk_runs;
+static inline void tk_runs_init(tk_runs *w, int64_t n_items, int nruns) {
+    w->n = nruns < 1 ? 1 : nruns > TK_MAX_RUNS ? TK_MAX_RUNS : nruns;
+    for (int i = 0; i < w->n; i++) {
+        atomic_init(&w->r[i].next, n_items * i / w->n);
+        w->r[i].end = n_items * (i + 1) / w->n;
+    }
+}
+/// The next item for pool index ith, or -1 when none is left; *k (0 at the start of the task)
+/// tracks which run it is on.
+static inline int64_t tk_runs_next(tk_runs *w, int ith, int *k) {
+    while (*k < w->n) {
+        tk_run *r = &w->r[(ith + *k) % w->n];
+        const int64_t i = atomic_fetch_add_explicit(&r->next, 1, memory_order_relaxed);
+        if (i < r->end) return i;
+        (*k)++;
+    }
+    return -1;
+}
+
 /// Y(ntok, rows) = X(ntok, cols) · Wᵀ for F16/BF16 W through sgemm on f32 row slices
 /// (matmul_float.c); X already rounded to W's type. -1 if out of memory (Y then incomplete).
 /// 1 if tk_matmul_bf16 runs on this CPU (AVX512-BF16).

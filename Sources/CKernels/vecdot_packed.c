@@ -306,13 +306,6 @@ TGT static void pk_avx512(const uint8_t *G, int type, int64_t nb, const tk_act *
 }
 #endif
 
-/// A contiguous run of work items [next, end), one per pool index (own cache line).
-typedef struct {
-    _Alignas(64) _Atomic int64_t next;
-    int64_t end;
-} pk_run;
-#define PK_MAX_RUNS 32
-
 typedef struct {
     int type, simd, block_order;  // block_order: one float sum per block (vecdot_packed_block.c)
     // the matrices sharing the activations (one pool run for all); item0[m]: their first group item
@@ -323,8 +316,7 @@ typedef struct {
     size_t gb;
     const tk_act *a;
     const int32_t *lsA, *lsB;  // Q4_0/Q8_0: -8 and -128 times the 4-element lane sums of y; Q6_K (lsA): see tk_matmul_packed_multi
-    int nruns;
-    pk_run runs[PK_MAX_RUNS];
+    tk_runs runs;
 } pk_ctx;
 
 /// One work item: a run of groups of one matrix for one chunk of tokens.
@@ -410,20 +402,12 @@ static void pk_item(const pk_ctx *c, int64_t item) {
     }
 }
 
-/// Pool task: index ith works through its own contiguous run of items first (its weight stream
-/// stays one run, so the prefetch ahead of each item lands in the cache of the thread that
-/// reads it next), then helps with the other runs.
+/// Pool task: work items from the runs (tk_runs_next), index ith's own run first.
 static void pk_task(void *vctx, int ith, int nth) {
     (void)nth;
     pk_ctx *c = vctx;
-    for (int k = 0; k < c->nruns; k++) {
-        pk_run *r = &c->runs[(ith + k) % c->nruns];
-        for (;;) {
-            const int64_t item = atomic_fetch_add_explicit(&r->next, 1, memory_order_relaxed);
-            if (item >= r->end) break;
-            pk_item(c, item);
-        }
-    }
+    int k = 0;
+    for (int64_t item; (item = tk_runs_next(&c->runs, ith, &k)) >= 0;) pk_item(c, item);
 }
 
 static _Thread_local tk_scratch pk_scratch;
@@ -514,14 +498,10 @@ int tk_matmul_packed_multi(const void *const *P, const int64_t *rows, int nmat, 
     for (int m = 0; m < nmat; m++) c.item0[m + 1] = c.item0[m] + (c.ngroupsm[m] + gpi - 1) / gpi;
     c.n_gitems = c.item0[nmat];
     c.n_items = c.n_gitems * ((ntok + TOK_CHUNK - 1) / TOK_CHUNK);
-    // One contiguous run of items per pool index when there is one token chunk (decoding, short
-    // prompts); with several chunks one shared run keeps the threads on the same groups at
-    // the same time (they share the weight reads in L3).
-    c.nruns = nth > 1 && c.n_items == c.n_gitems ? (nth < PK_MAX_RUNS ? nth : PK_MAX_RUNS) : 1;
-    for (int r = 0; r < c.nruns; r++) {
-        atomic_init(&c.runs[r].next, c.n_items * r / c.nruns);
-        c.runs[r].end = c.n_items * (r + 1) / c.nruns;
-    }
+    // One run of items per pool index when there is one token chunk (decoding, short prompts);
+    // with several chunks one shared run keeps the threads on the same groups at the same time
+    // (they share the weight reads in L3).
+    tk_runs_init(&c.runs, c.n_items, c.n_items == c.n_gitems ? nth : 1);
     tk_pool_run(nth > 1 ? pool : NULL, pk_task, &c);
     return 0;
 }
