@@ -62,7 +62,8 @@ public protocol LanguageModel: AnyObject {
     /// row per sequence. Each weight is read once for the whole batch.
     func decodeBatch(_ tokens: [Int32], caches: [KVCache]) throws -> [Float]
 
-    /// int8 (fast, as llama.cpp) or f32 (exact) activations in matrix products.
+    /// int8 (fast, as llama.cpp; `.int8Lanes` / `.int8Blocked` fix the summation order) or f32
+    /// (exact) activations in matrix products.
     var activations: ActivationPrecision { get set }
     /// true (the default): `decodeBatch` runs the kernels single-sequence decoding runs, so each
     /// sequence's logits are bit-identical to decoding it alone, whatever else is in the batch.

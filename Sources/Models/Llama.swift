@@ -36,8 +36,8 @@ public final class LlamaModel: LanguageModel {
     let pool: ThreadPool
     let scratch: Scratch
     public let parameterCount: Int
-    /// `.int8` (default) quantizes activations for integer dot products as llama.cpp does;
-    /// `.f32` is the exact reference path.
+    /// `.int8` (default) quantizes activations for integer dot products as llama.cpp does
+    /// (`.int8Lanes` / `.int8Blocked` fix the summation order); `.f32` is the exact reference path.
     public var activations: ActivationPrecision = .int8
     /// See `LanguageModel.batchInvariant`.
     public var batchInvariant = true
@@ -172,7 +172,9 @@ public final class LlamaModel: LanguageModel {
         }
         var logits = [Float](repeating: 0, count: tokens.count * config.vocabSize)
         try logits.withUnsafeMutableBufferPointer { out in
-            let act: ActivationPrecision = activations == .int8 && !batchInvariant && tokens.count > 1 ? .int8Blocked : activations
+            // Batch-invariant steps run the single-token (lane-order) kernels for every sequence.
+            let act: ActivationPrecision = activations != .int8 ? activations
+                : !batchInvariant && tokens.count > 1 ? .int8Blocked : .int8Lanes
             try forwardChunk(tokens[...], segments: caches.enumerated().map { Segment(cache: $0.element, rows: $0.offset..<$0.offset + 1) },
                              logitRows: Array(tokens.indices), logits: out.baseAddress!, activations: act)
         }

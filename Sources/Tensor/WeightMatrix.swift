@@ -90,7 +90,7 @@ public struct WeightMatrix: @unchecked Sendable {
                        activations: ActivationPrecision = .int8) {
         if activations != .f32, let p = packed {
             let rc = tk_matmul_packed_order(p.pointer, type.rawValue, Int64(rows), Int64(cols), x, Int64(tokens), y, pool?.raw,
-                                            activations == .int8Blocked ? 1 : 0)
+                                            activations.blockOrder(tokens: tokens))
             precondition(rc == 0, "packed matmul failed for \(type) (\(rows), \(cols))")
         } else {
             let rc = activations != .f32
@@ -125,7 +125,7 @@ public struct WeightMatrix: @unchecked Sendable {
                     }
                     return tk_matmul_packed_multi(p.baseAddress!, r.baseAddress!, Int32(ms.count), first.type.rawValue,
                                                   Int64(first.cols), x, Int64(tokens), y.baseAddress!, pool?.raw,
-                                                  activations == .int8Blocked ? 1 : 0)
+                                                  activations.blockOrder(tokens: tokens))
                 }
             }
         }
@@ -185,16 +185,25 @@ private func releasePages(_ p: UnsafeRawPointer, bytes: Int) {
 
 /// How activations enter quantized matrix products.
 public enum ActivationPrecision: String, Sendable, CaseIterable {
-    /// Quantized to 8 bit per block (Q8_0/Q8_1/Q8_K) for integer dot products: fast, and what
-    /// llama.cpp does.
+    /// Quantized to 8 bit per block (Q8_0/Q8_1/Q8_K) for integer dot products, as llama.cpp does
+    /// (the default). Products over two or more tokens (prompts) run as `.int8Blocked`, one
+    /// token (decoding) as `.int8Lanes`: the fastest order for each, equal up to float rounding.
     case int8
     /// Kept in f32 against dequantized weights: exact up to f32 rounding.
     case f32
-    /// int8 as `.int8`, but the packed kernels sum each block's (K-quants: super-block's) exact
-    /// integer dot product once instead of in llama.cpp's eight float lanes: about half the work
-    /// per token when several tokens share each weight read (batched decoding). Equal to `.int8`
-    /// up to float rounding, not bit for bit; unpacked types run exactly as `.int8`.
+    /// int8, and the packed kernels sum each block's (K-quants: super-block's) exact integer dot
+    /// product once, whatever the token count: about half the work per token when several tokens
+    /// share each weight read (prompts, batched decoding). Equal to `.int8Lanes` up to float
+    /// rounding, not bit for bit; unpacked types run as `.int8Lanes`.
     case int8Blocked
+    /// int8 summed in llama.cpp's eight float lanes per row (ggml's vec_dot order) whatever the
+    /// token count, so logits track llama.cpp's single-token kernels as closely as possible.
+    case int8Lanes
+
+    /// 1 when the packed kernels sum in block order for a product over `tokens` tokens.
+    func blockOrder(tokens: Int) -> Int32 {
+        self == .int8Blocked || (self == .int8 && tokens >= 2) ? 1 : 0
+    }
 }
 
 /// A 1-D f32 vector (norm weights, biases), copied out of its source.

@@ -42,8 +42,8 @@ struct BenchReport: Codable {
     var batched: [BatchedSample] = []
     /// Weight bytes read per decode step (decodeWeightBytes); × decode tok/s = achieved GB/s.
     var weightBytesPerToken: Int = 0
-    /// `--sums`: ggml (llama.cpp's order) or block.
-    var sums: String = "ggml"
+    /// `--sums`: auto, ggml (llama.cpp's order) or block.
+    var sums: String = "auto"
 
     func printReport() {
         print("model \(model), threads \(threads), OPENBLAS_CORETYPE=\(openblasCoretype ?? "(unset)"), BLAS kernels \(BLASKernels.coreName), int8 kernels \(Int8Kernels.name), sums \(sums)")

@@ -29,15 +29,22 @@ struct ModelOptions: ParsableArguments {
     var threads: Int?
 
     @Option(name: .long, help: """
-        How int8 products are summed: 'ggml' (llama.cpp's order, so logits track llama.cpp's; the default) or \
-        'block' (one float sum per 32-weight block: as close to exact math, less work per token, up to 1.8x faster \
-        prefill on AVX2 CPUs; logits differ from llama.cpp's by int8 rounding noise).
+        How int8 products are summed: 'auto' (the default: prompts 'block', single-token decoding 'ggml'), \
+        'ggml' (llama.cpp's eight float lanes per row everywhere, so logits track llama.cpp's single-token \
+        kernels) or 'block' (one float sum per block's exact integer dot product everywhere: less work per \
+        token, 1.3-1.6x faster prompts). The int8 products are the same in all three; results differ only by \
+        float rounding.
         """)
-    var sums: Int8Sums = .ggml
+    var sums: Int8Sums = .auto
 
     /// Applies the options that live on the loaded model.
     func configure(_ m: LanguageModel) {
-        if sums == .block, m.activations == .int8 { m.activations = .int8Blocked }
+        guard m.activations == .int8 else { return }
+        switch sums {
+        case .auto: break
+        case .ggml: m.activations = .int8Lanes
+        case .block: m.activations = .int8Blocked
+        }
     }
 
     func validate() throws {
@@ -45,8 +52,8 @@ struct ModelOptions: ParsableArguments {
     }
 }
 
-/// `--sums`: the summation order of the int8 kernels (ActivationPrecision .int8 / .int8Blocked).
-enum Int8Sums: String, ExpressibleByArgument, CaseIterable { case ggml, block }
+/// `--sums`: the summation order of the int8 kernels (ActivationPrecision .int8 / .int8Lanes / .int8Blocked).
+enum Int8Sums: String, ExpressibleByArgument, CaseIterable { case auto, ggml, block }
 
 /// Prints `message` to stderr.
 func printError(_ message: String) {

@@ -95,7 +95,8 @@ final class BatchDecodeTests: XCTestCase {
         XCTAssertLessThan(worstBatch, max(0.6, 1.5 * worstSolo), "batched int8 drifted from exact math more than solo int8 does")
     }
 
-    /// `.int8Blocked` for a single sequence (`tailor --sums block`): a whole prompt in one chunk
+    /// `.int8Blocked` for a single sequence (`tailor --sums block`, and prompts under the default
+    /// `.int8`): a whole prompt in one chunk
     /// and the same prompt token by token through the cache give the same floats (each token's
     /// block sums do not depend on the others), and the logits stay as close to exact f32 math as
     /// the default order's, with exact's greedy token off near-ties.
@@ -109,12 +110,21 @@ final class BatchDecodeTests: XCTestCase {
                 m.activations = a
                 return try m.forward(p, cache: m.makeCache(capacity: 32, precision: .f16), allLogits: false)
             }
-            let exact = try last(.f32), lane = try last(.int8), block = try last(.int8Blocked)
-            m.activations = .int8Blocked
-            let c = m.makeCache(capacity: 32, precision: .f16)
-            var stepwise: [Float] = []
-            for t in p { stepwise = try m.forward([t], cache: c, allLogits: false) }
-            XCTAssertEqual(stepwise, block, "block sums: token by token vs one chunk")
+            let exact = try last(.f32), lane = try last(.int8Lanes), block = try last(.int8Blocked)
+            func all(_ a: ActivationPrecision) throws -> [Float] {
+                m.activations = a
+                return try m.forward(p, cache: m.makeCache(capacity: 32, precision: .f16), allLogits: true)
+            }
+            XCTAssertEqual(try all(.int8), try all(.int8Blocked), "the default .int8 runs a prompt in block order")
+            func stepwise(_ a: ActivationPrecision) throws -> [Float] {
+                m.activations = a
+                let c = m.makeCache(capacity: 32, precision: .f16)
+                var l: [Float] = []
+                for t in p { l = try m.forward([t], cache: c, allLogits: false) }
+                return l
+            }
+            XCTAssertEqual(try stepwise(.int8Blocked), block, "block sums: token by token vs one chunk")
+            XCTAssertEqual(try stepwise(.int8), try stepwise(.int8Lanes), "the default .int8 decodes single tokens in lane order")
             var dLane: Float = 0, dBlock: Float = 0
             for j in exact.indices {
                 dLane = max(dLane, abs(lane[j] - exact[j]))
