@@ -35,6 +35,11 @@ struct Bench: ParsableCommand {
     func validate() throws {
         guard promptTokens >= 8, decodeTokens >= 1, runs >= 1 else { throw ValidationError("--prompt-tokens >= 8, --decode-tokens >= 1, --runs >= 1") }
         guard KVCache.Precision(rawValue: cache) != nil else { throw ValidationError("--cache must be f16 or f32") }
+        for part in batch.split(separator: ",") {
+            guard let n = Int(part.trimmingCharacters(in: .whitespaces)), n >= 1, n <= 256 else {
+                throw ValidationError("--batch: '\(part)' is not a sequence count from 1 to 256 (comma-separated, e.g. 4,8)")
+            }
+        }
     }
 
     func run() throws {

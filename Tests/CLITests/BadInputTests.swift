@@ -57,6 +57,18 @@ final class BadInputTests: XCTestCase {
         assertOneLineError(try CLI.run(["generate", "-m", m, "-p", long, "-n", "1"]), contains: "context")
     }
 
+    func testBenchBadBatchAndShortPrompt() throws {
+        let bad = try CLI.run(["bench", "--batch", "4,abc"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("--batch: 'abc'"), bad.stderr)
+        // the smallest prompt the bench accepts also feeds its batched runs (it crashed at 8-10)
+        let m = try TestAssets.defaultModelPath()
+        let r = try CLI.run(["bench", "-m", m, "--threads", "1", "--runs", "1", "--prompt-tokens", "8", "--decode-tokens", "2",
+                             "--batch", "4", "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("\"sequences\" : 4"), r.stdout)
+    }
+
     func testBadFlag() throws {
         let r = try CLI.run(["generate", "--temp", "-1", "-p", "x"])
         XCTAssertNotEqual(r.status, 0)
