@@ -12,11 +12,16 @@
 // output flips later roundings, and a different order moved the default model's logits vs
 // llama.cpp from 0.29 to 0.61 at worst (LlamaCppReferenceTests); this order gives 0.29.
 //
-// Layout (per group of 16 rows, rows padded with zero blocks to a multiple of 16), 64-aligned:
-//   quants: nb blocks x QB bytes: block b, chunk j (4 for Q4, 8 for Q8/Q5), lane L, byte k:
-//           byte 4j+k of row L's block b (Q8_0: xor 0x80; Q5: element 4j+k's 5-bit value, so
-//           Q5 weights take 32 bytes per block and row instead of 20: 1.5x their file size)
-//   scales: nb blocks x SB bytes: d of the 16 rows (f16), then m of the 16 rows (Q4_1, Q5_1)
+// Layout (per group of 16 rows, rows padded with zero blocks to a multiple of 16), 64-aligned,
+// blocks in pairs (tk_pk_qoff / tk_pk_soff; an odd last block has a zero partner):
+//   quants of block 2i, then of 2i+1, QB bytes each: chunk j (4 for Q4, 8 for Q8/Q5), lane L,
+//           byte k: byte 4j+k of row L's block (Q8_0: xor 0x80; Q5: element 4j+k's 5-bit value,
+//           so Q5 weights take 32 bytes per block and row instead of 20: 1.5x their file size)
+//   scales of block 2i, then of 2i+1, SB bytes each: d of the 16 rows (f16), then m of the 16
+//           rows (Q4_1, Q5_1)
+// The scales sit beside their quants so that a group is one forward stream: with all scales
+// after all quants (the layout before session 10) the hardware prefetcher lost the stream and
+// one-token products leaned on software prefetch (docs/PERFORMANCE.md, session 10).
 // Limits: SIMD kernels for AVX-512 VNNI (here) and AVX2 (vecdot_packed_avx2.c); elsewhere a
 // portable scalar loop runs (slow: callers should not pack unless tk_packed_preferred says so).
 #include "tk_internal.h"
@@ -26,7 +31,14 @@
 
 #define PR 16                       // rows per group
 #define PK_NT 2                     // tokens per kernel call (8 lane accumulators each)
-#define PK_AHEAD 8192               // software prefetch distance in the weight stream (decode)
+// Software prefetch distance in the weight stream (one-token products of Q4 types, into L1).
+// Byte-wide types (Q8_0, Q5) are not prefetched: in the paired layout the hardware prefetcher
+// streams them faster alone (49152 x 576 Q8_0 from memory, 1 thread: 19.5-22.6 GB/s with T1
+// prefetch 8 KB ahead, 27.5-28.9 without). Q4 (more work per byte) still needs it: 3 KB ahead
+// with T0 gave 22-25 GB/s on the default model's shapes, 8 KB 22-23, none 15-16.
+#ifndef PK_AHEAD
+#define PK_AHEAD 3072
+#endif
 #define PKB_AHEAD 16384             // the same for the block-order (batched decode) kernel
 #define PKK_STEP 8                  // tokens per K-quant lane-order kernel call (prefill)
 #define PKK_STEP_BLOCK 4            // the same in block order (batched decoding, --sums block)
@@ -46,8 +58,8 @@ static int packable(int type) {
     return type == TK_Q4_0 || type == TK_Q4_1 || type == TK_Q8_0 || type == TK_Q5_0 || type == TK_Q5_1;
 }
 
-static size_t group_bytes(int type, int64_t nb) {
-    return ((size_t)nb * (size_t)(qbytes(type) + sbytes(type)) + 63) & ~(size_t)63;
+static size_t group_bytes(int type, int64_t nb) {  // block pairs (tk_pk_qoff); an odd last block is padded
+    return (size_t)((nb + 1) / 2) * (size_t)(2 * (qbytes(type) + sbytes(type)));
 }
 
 // F16/BF16: the "packed" form is a plain copy of the rows in anonymous memory, which the model
@@ -96,7 +108,7 @@ int tk_pack_weights(const void *W, int type, int64_t rows, int64_t cols, void *o
     const int qb = qbytes(type), sb = sbytes(type), nq = bytewide(type) ? 32 : 16;
     const size_t gb = group_bytes(type, nb);
     for (int64_t r = 0; r < rows; r++) {
-        uint8_t *G = (uint8_t *)out + (size_t)(r / PR) * gb, *S = G + nb * qb;
+        uint8_t *G = (uint8_t *)out + (size_t)(r / PR) * gb;
         const int L = (int)(r % PR);
         for (int64_t b = 0; b < nb; b++) {
             const uint8_t *src = (const uint8_t *)W + (size_t)(r * nb + b) * bb;
@@ -107,7 +119,7 @@ int tk_pack_weights(const void *W, int type, int64_t rows, int64_t cols, void *o
                 const uint8_t *qs = src + (has_m ? 8 : 6);
                 for (int e = 0; e < 32; e++) {
                     const uint8_t lo = e < 16 ? (qs[e] & 15) : (qs[e - 16] >> 4);
-                    G[b * qb + (e / 4) * 64 + L * 4 + e % 4] = (uint8_t)(lo | (((qh >> e) & 1) << 4));
+                    G[tk_pk_qoff(b, qb, sb) + (e / 4) * 64 + L * 4 + e % 4] = (uint8_t)(lo | (((qh >> e) & 1) << 4));
                 }
             } else {
                 const uint8_t *qs = src + (has_m ? 4 : 2);
@@ -115,11 +127,11 @@ int tk_pack_weights(const void *W, int type, int64_t rows, int64_t cols, void *o
                     uint32_t v;
                     memcpy(&v, qs + 4 * j, 4);
                     if (type == TK_Q8_0) v ^= 0x80808080u;
-                    memcpy(G + b * qb + j * 64 + L * 4, &v, 4);
+                    memcpy(G + tk_pk_qoff(b, qb, sb) + j * 64 + L * 4, &v, 4);
                 }
             }
-            memcpy(S + b * sb + 2 * L, src, 2);                                // d
-            if (has_m) memcpy(S + b * sb + 32 + 2 * L, src + 2, 2);          // m
+            memcpy(G + tk_pk_soff(b, qb, sb) + 2 * L, src, 2);                                // d
+            if (has_m) memcpy(G + tk_pk_soff(b, qb, sb) + 32 + 2 * L, src + 2, 2);          // m
         }
     }
     return 0;
@@ -172,24 +184,23 @@ int tk_pack_weights_pool(const void *W, int type, int64_t rows, int64_t cols, vo
 static void pk_generic(const uint8_t *G, int type, int64_t nb, const tk_act *a, int64_t t0, int nt,
                        float *Y, int64_t ldy, int nrows) {
     const int qb = qbytes(type), sb = sbytes(type);
-    const uint8_t *S = G + nb * qb;
-    for (int t = 0; t < nt; t++) {
+        for (int t = 0; t < nt; t++) {
         const int8_t *y = a->qs + (t0 + t) * a->cols;
         const float *d8 = a->d8 + (t0 + t) * a->nbr * 8;
         for (int L = 0; L < nrows; L++) {
             float lane[8] = {0}, summs = 0;
             for (int64_t b = 0; b < nb; b++) {
                 tk_half hd;
-                memcpy(&hd, S + b * sb + 2 * L, 2);
+                memcpy(&hd, G + tk_pk_soff(b, qb, sb) + 2 * L, 2);
                 const float dd = tk_h2f(hd) * d8[b * 8];
                 for (int k = 0; k < 8; k++) {
                     int32_t is = 0;
-                    for (int e = 4 * k; e < 4 * k + 4; e++) is += tk_pk_quant(G, type, qb, b, L, e) * y[b * QK + e];
+                    for (int e = 4 * k; e < 4 * k + 4; e++) is += tk_pk_quant(G, type, qb, sb, b, L, e) * y[b * QK + e];
                     lane[k] = fmaf(dd, (float)is, lane[k]);
                 }
                 if (type == TK_Q4_1 || type == TK_Q5_1) {
                     tk_half hm;
-                    memcpy(&hm, S + b * sb + 32 + 2 * L, 2);
+                    memcpy(&hm, G + tk_pk_soff(b, qb, sb) + 32 + 2 * L, 2);
                     summs = fmaf(tk_h2f(hm), a->s[(t0 + t) * a->nbr + b], summs);
                 }
             }
@@ -219,8 +230,7 @@ TGT static AI void pk_kern(const uint8_t *G, int64_t nb, const tk_act *a, const 
                            int64_t t0, const int NT, const int KIND, float *Y, int64_t ldy, int nrows,
                            const uint8_t *pf, int64_t pfspan) {
     const int qb = KIND >= 2 ? 512 : 256, sb = KIND == 1 || KIND == 4 ? 64 : 32;
-    const uint8_t *S = G + nb * qb;
-    const int8_t *y[PK_NT];
+        const int8_t *y[PK_NT];
     const float *d8[PK_NT], *s[PK_NT];
     const int32_t *la[PK_NT], *lb[PK_NT];
     __m512 A[PK_NT][8], summ[PK_NT];
@@ -234,18 +244,16 @@ TGT static AI void pk_kern(const uint8_t *G, int64_t nb, const tk_act *a, const 
         summ[t] = _mm512_setzero_ps();
     }
     const __m512i m4 = _mm512_set1_epi8(0x0F), m4h = _mm512_set1_epi8((char)0xF0);
+    tk_pf_walk pw;
+    tk_pf_walk_init(&pw, pf, pfspan, nb);
     for (int64_t b = 0; b < nb; b++) {
-        const uint8_t *Q = G + b * qb;
-        if (pf) {  // this pass's share of the stream ahead: lines of [pf + b*span/nb, pf + (b+1)*span/nb)
-            const uintptr_t lo = ((uintptr_t)pf + (uintptr_t)(b * pfspan / nb) + 63) & ~(uintptr_t)63;
-            const uintptr_t hi = (uintptr_t)pf + (uintptr_t)((b + 1) * pfspan / nb);
-            // Q4 into L1; byte-wide types (Q8_0, Q5) into L2: a 49152 x 576 Q8_0 matrix from memory,
-            // 1 thread, streams at 16.6-20.6 GB/s with T0 and 21-22 with T1 (Q4_1: 25-27 with T0,
-            // 22-25 with T1; dev microbenchmark, 3 interleaved runs)
-            if (KIND >= 2) for (uintptr_t l = lo; l < hi; l += 64) _mm_prefetch((const char *)l, _MM_HINT_T1);
-            else for (uintptr_t l = lo; l < hi; l += 64) _mm_prefetch((const char *)l, _MM_HINT_T0);
+        const uint8_t *Q = G + tk_pk_qoff(b, qb, sb);
+        if (pf) {  // this pass's share of the stream ahead (tk_pf_walk)
+            tk_pf_walk_next(&pw);
+            const uintptr_t lo = pw.lo, hi = pw.hi;
+            for (uintptr_t l = lo; l < hi; l += 64) _mm_prefetch((const char *)l, _MM_HINT_T0);
         }
-        const __m512 dv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(S + b * sb)));
+        const __m512 dv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(G + tk_pk_soff(b, qb, sb))));
         __m512 dd[PK_NT], dd16[PK_NT];
         for (int t = 0; t < NT; t++) {
             dd[t] = _mm512_mul_ps(dv, _mm512_set1_ps(d8[t][b * 8]));
@@ -262,7 +270,7 @@ TGT static AI void pk_kern(const uint8_t *G, int64_t nb, const tk_act *a, const 
                 }
             }
             if (KIND == 4) {
-                const __m512 mv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(S + b * sb + 32)));
+                const __m512 mv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(G + tk_pk_soff(b, qb, sb) + 32)));
                 for (int t = 0; t < NT; t++) summ[t] = _mm512_fmadd_ps(mv, _mm512_set1_ps(s[t][b]), summ[t]);
             }
         } else {
@@ -279,7 +287,7 @@ TGT static AI void pk_kern(const uint8_t *G, int64_t nb, const tk_act *a, const 
                 }
             }
             if (KIND == 1) {
-                const __m512 mv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(S + b * sb + 32)));
+                const __m512 mv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(G + tk_pk_soff(b, qb, sb) + 32)));
                 for (int t = 0; t < NT; t++) summ[t] = _mm512_fmadd_ps(mv, _mm512_set1_ps(s[t][b]), summ[t]);
             }
         }
@@ -387,7 +395,7 @@ static void pk_item(const pk_ctx *c, int64_t item) {
                 float *Y = c->Ym[m] + t * rows + g * PR;
 #if defined(__x86_64__)
                 if (c->simd) {
-                    const uint8_t *pf = G + PK_AHEAD + ((t - t0) / PK_NT) * span;
+                    const uint8_t *pf = bytewide(c->type) ? NULL : G + PK_AHEAD + ((t - t0) / PK_NT) * span;
                     if (c->simd == 2) {
                         tk_pk_lane_avx2(G, c->type, c->nb, c->a, c->lsA, t, nt, Y, rows, nrows, pf, span);
                         continue;

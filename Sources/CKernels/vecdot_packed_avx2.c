@@ -41,10 +41,9 @@ TGT static AI __m256i q8_pairs(__m256i stored, __m256i y) {
     return _mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(y, w));
 }
 
-TGT static AI void prefetch_share(const uint8_t *pf, int64_t pfspan, int64_t b, int64_t nb) {
-    const uintptr_t lo = ((uintptr_t)pf + (uintptr_t)(b * pfspan / nb) + 63) & ~(uintptr_t)63;
-    const uintptr_t hi = (uintptr_t)pf + (uintptr_t)((b + 1) * pfspan / nb);
-    for (uintptr_t l = lo; l < hi; l += 64) _mm_prefetch((const char *)l, PK2_HINT);
+TGT static AI void prefetch_share(tk_pf_walk *pw) {
+    tk_pf_walk_next(pw);
+    for (uintptr_t l = pw->lo; l < pw->hi; l += 64) _mm_prefetch((const char *)l, PK2_HINT);
 }
 
 TGT static AI void store_rows(float *Y, __m256 r, int n) {
@@ -59,7 +58,6 @@ TGT static AI void store_rows(float *Y, __m256 r, int n) {
 TGT static AI void pk2_lane(const uint8_t *G, int64_t nb, const tk_act *a, const int32_t *lsA, int64_t t,
                             const int KIND, int H, float *Y, int n, const uint8_t *pf, int64_t pfspan) {
     const int qb = KIND >= 2 ? 512 : 256, sb = KIND == 1 || KIND == 4 ? 64 : 32;
-    const uint8_t *S = G + nb * qb;
     const int8_t *y = a->qs + t * a->cols;
     const float *d8 = a->d8 + t * a->nbr * 8;
     const float *s = KIND == 1 || KIND == 4 ? a->s + t * a->nbr : NULL;
@@ -67,11 +65,13 @@ TGT static AI void pk2_lane(const uint8_t *G, int64_t nb, const tk_act *a, const
     __m256 A[8], summ = _mm256_setzero_ps();
     for (int k = 0; k < 8; k++) A[k] = _mm256_setzero_ps();
     const __m256i m4 = _mm256_set1_epi8(0x0F);
+    tk_pf_walk pw;
+    tk_pf_walk_init(&pw, pf, pfspan, nb);
     for (int64_t b = 0; b < nb; b++) {
-        const uint8_t *Q = G + b * qb + 32 * H;
+        const uint8_t *Q = G + tk_pk_qoff(b, qb, sb) + 32 * H;
         const int8_t *yb = y + b * QK;
-        if (pf) prefetch_share(pf, pfspan, b, nb);
-        const __m256 dd = _mm256_mul_ps(_mm256_cvtph_ps(_mm_load_si128((const __m128i *)(S + b * sb + 16 * H))),
+        if (pf) prefetch_share(&pw);
+        const __m256 dd = _mm256_mul_ps(_mm256_cvtph_ps(_mm_load_si128((const __m128i *)(G + tk_pk_soff(b, qb, sb) + 16 * H))),
                                         _mm256_set1_ps(d8[b * 8]));
         if (KIND >= 2) {
             for (int j = 0; j < 8; j++) {
@@ -95,7 +95,7 @@ TGT static AI void pk2_lane(const uint8_t *G, int64_t nb, const tk_act *a, const
             }
         }
         if (KIND == 1 || KIND == 4) {
-            const __m256 mv = _mm256_cvtph_ps(_mm_load_si128((const __m128i *)(S + b * sb + 32 + 16 * H)));
+            const __m256 mv = _mm256_cvtph_ps(_mm_load_si128((const __m128i *)(G + tk_pk_soff(b, qb, sb) + 32 + 16 * H)));
             summ = _mm256_fmadd_ps(mv, _mm256_set1_ps(s[b]), summ);
         }
     }
@@ -129,7 +129,6 @@ TGT void tk_pk_lane_avx2(const uint8_t *G, int type, int64_t nb, const tk_act *a
 TGT static AI void pk2_block(const uint8_t *G, int64_t nb, const tk_act *a, int64_t t0, const int NT, const int KIND,
                              int H, float *Y, int64_t ldy, int n, const uint8_t *pf, int64_t pfspan) {
     const int qb = KIND >= 2 ? 512 : 256, sb = KIND == 1 || KIND == 4 ? 64 : 32;
-    const uint8_t *S = G + nb * qb;
     const int8_t *y[4];
     const float *d8[4], *s[4];
     const int32_t *ns[4];
@@ -142,11 +141,13 @@ TGT static AI void pk2_block(const uint8_t *G, int64_t nb, const tk_act *a, int6
         acc[t] = _mm256_setzero_ps();
     }
     const __m256i m4 = _mm256_set1_epi8(0x0F), one = _mm256_set1_epi16(1);
+    tk_pf_walk pw;
+    tk_pf_walk_init(&pw, pf, pfspan, nb);
     for (int64_t b = 0; b < nb; b++) {
-        const uint8_t *Q = G + b * qb + 32 * H;
-        if (pf) prefetch_share(pf, pfspan, b, nb);
-        const __m256 dv = _mm256_cvtph_ps(_mm_load_si128((const __m128i *)(S + b * sb + 16 * H)));
-        const __m256 mv = KIND == 1 || KIND == 4 ? _mm256_cvtph_ps(_mm_load_si128((const __m128i *)(S + b * sb + 32 + 16 * H))) : dv;
+        const uint8_t *Q = G + tk_pk_qoff(b, qb, sb) + 32 * H;
+        if (pf) prefetch_share(&pw);
+        const __m256 dv = _mm256_cvtph_ps(_mm_load_si128((const __m128i *)(G + tk_pk_soff(b, qb, sb) + 16 * H)));
+        const __m256 mv = KIND == 1 || KIND == 4 ? _mm256_cvtph_ps(_mm_load_si128((const __m128i *)(G + tk_pk_soff(b, qb, sb) + 32 + 16 * H))) : dv;
         __m256i w[8];
         if (KIND >= 2) {
             for (int j = 0; j < 8; j++) w[j] = _mm256_load_si256((const __m256i *)(Q + 64 * j));

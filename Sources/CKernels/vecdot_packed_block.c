@@ -17,21 +17,20 @@ void tk_pk_block_generic(const uint8_t *G, int type, int64_t nb, const tk_act *a
                          float *Y, int64_t ldy, int nrows) {
     const int wide = type == TK_Q8_0 || type == TK_Q5_0 || type == TK_Q5_1, has_m = type == TK_Q4_1 || type == TK_Q5_1;
     const int qb = wide ? 512 : 256, sb = has_m ? 64 : 32;
-    const uint8_t *S = G + nb * qb;
-    for (int t = 0; t < nt; t++) {
+        for (int t = 0; t < nt; t++) {
         const int8_t *y = a->qs + (t0 + t) * a->cols;
         const float *d8 = a->d8 + (t0 + t) * a->nbr * 8;
         for (int L = 0; L < nrows; L++) {
             float acc = 0;
             for (int64_t b = 0; b < nb; b++) {
                 int32_t is = 0;
-                for (int e = 0; e < 32; e++) is += tk_pk_quant(G, type, qb, b, L, e) * y[b * QK + e];
+                for (int e = 0; e < 32; e++) is += tk_pk_quant(G, type, qb, sb, b, L, e) * y[b * QK + e];
                 tk_half hd;
-                memcpy(&hd, S + b * sb + 2 * L, 2);
+                memcpy(&hd, G + tk_pk_soff(b, qb, sb) + 2 * L, 2);
                 acc = fmaf(tk_h2f(hd) * d8[b * 8], (float)is, acc);
                 if (has_m) {
                     tk_half hm;
-                    memcpy(&hm, S + b * sb + 32 + 2 * L, 2);
+                    memcpy(&hm, G + tk_pk_soff(b, qb, sb) + 32 + 2 * L, 2);
                     acc = fmaf(tk_h2f(hm), a->s[(t0 + t) * a->nbr + b], acc);
                 }
             }
@@ -56,8 +55,7 @@ void tk_pk_block_generic(const uint8_t *G, int type, int64_t nb, const tk_act *a
 TGT static AI void pkb_kern(const uint8_t *G, int64_t nb, const tk_act *a, int64_t t0, const int NT, const int KIND,
                             float *Y, int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan) {
     const int qb = KIND >= 2 ? 512 : 256, sb = KIND == 1 || KIND == 4 ? 64 : 32;
-    const uint8_t *S = G + nb * qb;
-    const int8_t *y[8];
+        const int8_t *y[8];
     const float *d8[8], *s[8];
     const int32_t *ns[8];
     __m512 acc[8];
@@ -69,12 +67,13 @@ TGT static AI void pkb_kern(const uint8_t *G, int64_t nb, const tk_act *a, int64
         acc[t] = _mm512_setzero_ps();
     }
     const __m512i m4 = _mm512_set1_epi8(0x0F);
+    tk_pf_walk pw;
+    tk_pf_walk_init(&pw, pf, pfspan, nb);
     for (int64_t b = 0; b < nb; b++) {
-        const uint8_t *Q = G + b * qb;
+        const uint8_t *Q = G + tk_pk_qoff(b, qb, sb);
         if (pf) {
-            const uintptr_t lo = ((uintptr_t)pf + (uintptr_t)(b * pfspan / nb) + 63) & ~(uintptr_t)63;
-            const uintptr_t hi = (uintptr_t)pf + (uintptr_t)((b + 1) * pfspan / nb);
-            for (uintptr_t l = lo; l < hi; l += 64) _mm_prefetch((const char *)l, PKB_HINT);
+            tk_pf_walk_next(&pw);
+            for (uintptr_t l = pw.lo; l < pw.hi; l += 64) _mm_prefetch((const char *)l, PKB_HINT);
         }
         __m512i w[8];
         if (KIND >= 2) {
@@ -86,8 +85,8 @@ TGT static AI void pkb_kern(const uint8_t *G, int64_t nb, const tk_act *a, int64
                 w[4 + j] = _mm512_and_si512(_mm512_srli_epi16(v, 4), m4);      // elements 16+4j..
             }
         }
-        const __m512 dv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(S + b * sb)));
-        const __m512 mv = KIND == 1 || KIND == 4 ? _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(S + b * sb + 32))) : dv;
+        const __m512 dv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(G + tk_pk_soff(b, qb, sb))));
+        const __m512 mv = KIND == 1 || KIND == 4 ? _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(G + tk_pk_soff(b, qb, sb) + 32))) : dv;
         for (int t = 0; t < NT; t++) {
             __m512i c = KIND == 1 || KIND == 4 ? _mm512_setzero_si512()
                       : _mm512_set1_epi32((KIND == 0 ? 8 : KIND == 2 ? 128 : 16) * ns[t][b * 8]);
