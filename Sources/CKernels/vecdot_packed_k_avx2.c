@@ -68,9 +68,11 @@ TGT2 static AI void pkk45_avx2(const uint8_t *G, int64_t nsb, const tk_act *a, i
     __m256 A[8], M[4];
     for (int k = 0; k < 8; k++) A[k] = _mm256_setzero_ps();
     for (int i = 0; i < 4; i++) M[i] = _mm256_setzero_ps();
+    tk_pf_walk pw;
+    tk_pf_walk_init(&pw, pf, pfspan, nsb);
     for (int64_t b = 0; b < nsb; b++) {
         const uint8_t *P = G + (size_t)b * (Q5 ? Q5K_GB : Q4K_GB);
-        tk_pkk_pf_share(pf, pfspan, b, nsb);
+        tk_pkk_pf_share(pf, &pw);
         __m256i S[8];
         for (int j = 0; j < 8; j++) S[j] = pair16_2(P + K45_SC(Q5) + 16 * j + 8 * H, 0);
         const __m256 dd = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(P + K45_D(Q5) + 16 * H))),
@@ -112,9 +114,11 @@ TGT2 static AI void pkk6_avx2(const uint8_t *G, int64_t nsb, const tk_act *a, co
     const int32_t *l32 = ls32 + t * (a->cols / 4);
     __m256 A[8];
     for (int k = 0; k < 8; k++) A[k] = _mm256_setzero_ps();
+    tk_pf_walk pw;
+    tk_pf_walk_init(&pw, pf, pfspan, nsb);
     for (int64_t b = 0; b < nsb; b++) {
         const uint8_t *P = G + (size_t)b * Q6K_GB;
-        tk_pkk_pf_share(pf, pfspan, b, nsb);
+        tk_pkk_pf_share(pf, &pw);
         const __m256 dd = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(P + 3328 + 16 * H))),
                                         _mm256_set1_ps(dy[b]));
         for (int e = 0; e < 2; e++) {
@@ -153,9 +157,11 @@ TGT2 static AI void pkkb45_avx2(const uint8_t *G, int64_t nsb, const tk_act *a, 
     const int16_t *bs = a->bsums + t * a->nbr * 16;
     const int per = Q5 ? 4 : 8;  // chunks whose int16 pair sums may be added
     __m256 acc = _mm256_setzero_ps();
+    tk_pf_walk pw;
+    tk_pf_walk_init(&pw, pf, pfspan, nsb);
     for (int64_t b = 0; b < nsb; b++) {
         const uint8_t *P = G + (size_t)b * (Q5 ? Q5K_GB : Q4K_GB);
-        tk_pkk_pf_share(pf, pfspan, b, nsb);
+        tk_pkk_pf_share(pf, &pw);
         __m256i isum = _mm256_setzero_si256();
         for (int g = 0; g < 4; g++) {
             const __m256i sl = pair16_2(P + K45_SC(Q5) + 16 * (2 * g) + 8 * H, 0);
@@ -196,9 +202,11 @@ TGT2 static AI void pkkb6_avx2(const uint8_t *G, int64_t nsb, const tk_act *a, i
     const float *dy = a->d8 + t * a->nbr;
     const int16_t *bs = a->bsums + t * a->nbr * 16;
     __m256 acc = _mm256_setzero_ps();
+    tk_pf_walk pw;
+    tk_pf_walk_init(&pw, pf, pfspan, nsb);
     for (int64_t b = 0; b < nsb; b++) {
         const uint8_t *P = G + (size_t)b * Q6K_GB;
-        tk_pkk_pf_share(pf, pfspan, b, nsb);
+        tk_pkk_pf_share(pf, &pw);
         __m256i isum = _mm256_setzero_si256();
         for (int h = 0; h < 2; h++)
             for (int e = 0; e < 2; e++) {

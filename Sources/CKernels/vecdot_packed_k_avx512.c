@@ -78,9 +78,11 @@ TGT static AI void pkk45_kern(const uint8_t *G, int64_t nsb, const tk_act *a, in
         for (int k = 0; k < 8; k++) A[t][k] = opaque_zero();
         for (int i = 0; i < 4; i++) M[t][i] = opaque_zero();
     }
+    tk_pf_walk pw;
+    tk_pf_walk_init(&pw, pf, pfspan, nsb);
     for (int64_t b = 0; b < nsb; b++) {
         const uint8_t *P = G + (size_t)b * (Q5 ? Q5K_GB : Q4K_GB);
-        tk_pkk_pf_share(pf, pfspan, b, nsb);
+        tk_pkk_pf_share(pf, &pw);
         // Scales of sub-blocks 2g (low int16 of each lane) and 2g+1 (high int16), per row
         __m512i SP[4];
         for (int g = 0; g < 4; g++)
@@ -149,9 +151,11 @@ TGT static AI void pkk6_kern(const uint8_t *G, int64_t nsb, const tk_act *a, con
         n4[t] = ls4 + (t0 + t) * (a->cols / 4);
         for (int k = 0; k < 8; k++) A[t][k] = opaque_zero();
     }
+    tk_pf_walk pw;
+    tk_pf_walk_init(&pw, pf, pfspan, nsb);
     for (int64_t b = 0; b < nsb; b++) {
         const uint8_t *P = G + (size_t)b * Q6K_GB;
-        tk_pkk_pf_share(pf, pfspan, b, nsb);
+        tk_pkk_pf_share(pf, &pw);
         const __m512 dv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(P + 3328)));
         __m512 dd[PKK_NT];
         for (int t = 0; t < NT; t++) dd[t] = _mm512_mul_ps(dv, _mm512_set1_ps(dy[t][b]));
@@ -227,9 +231,11 @@ TGT static AI void pkkb45_kern(const uint8_t *G, int64_t nsb, const tk_act *a, i
     kk_tokens(a, t0, NT, y, dy, bs);
     __m512 acc[4];
     for (int t = 0; t < NT; t++) acc[t] = _mm512_setzero_ps();
+    tk_pf_walk pw;
+    tk_pf_walk_init(&pw, pf, pfspan, nsb);
     for (int64_t b = 0; b < nsb; b++) {
         const uint8_t *P = G + (size_t)b * (Q5 ? Q5K_GB : Q4K_GB);
-        tk_pkk_pf_share(pf, pfspan, b, nsb);
+        tk_pkk_pf_share(pf, &pw);
         __m512i isum[4];
         for (int t = 0; t < NT; t++) isum[t] = _mm512_setzero_si512();
         for (int g = 0; g < 4; g++) {
@@ -277,9 +283,11 @@ TGT static AI void pkkb6_kern(const uint8_t *G, int64_t nsb, const tk_act *a, in
     kk_tokens(a, t0, NT, y, dy, bs);
     __m512 acc[4];
     for (int t = 0; t < NT; t++) acc[t] = _mm512_setzero_ps();
+    tk_pf_walk pw;
+    tk_pf_walk_init(&pw, pf, pfspan, nsb);
     for (int64_t b = 0; b < nsb; b++) {
         const uint8_t *P = G + (size_t)b * Q6K_GB;
-        tk_pkk_pf_share(pf, pfspan, b, nsb);
+        tk_pkk_pf_share(pf, &pw);
         __m512i isum[4];
         for (int t = 0; t < NT; t++) isum[t] = _mm512_setzero_si512();
         for (int h = 0; h < 2; h++)
