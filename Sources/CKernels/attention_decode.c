@@ -17,6 +17,7 @@
 
 typedef struct {
     float *out; const float *q; const void *const *k; const void *const *v; const int64_t *n_kv;
+    const void *const *k_next, *const *v_next;  // the next layer's caches to warm (NULL: none)
     int64_t nseq, n_head, n_head_kv, head_dim, kv_f16;
     float scale;
     _Atomic int64_t next;
@@ -103,8 +104,25 @@ TGT static AI void adec_heads(const adec_ctx *c, int64_t seq, int64_t hk, int64_
     K = (const char *)K + hk * hd * eb;  // from here on K and V point at this KV head's part of row 0
     V = (const char *)V + hk * hd * eb;
     for (int64_t r = 0; r < ADEC_AHEAD && r < n; r++) adec_prefetch_row((const char *)K + r * stride * eb, row_bytes);
+    // The next layer's rows of this sequence (this KV head's share of them, whole rows), spread
+    // over this job's key blocks: they are read one layer later, after ~3 MB of weights have
+    // passed through L2, and come back from L3 instead of memory.
+    tk_pf_walk nk, nv;
+    const int has_next = c->k_next && c->k_next[seq];
+    const int64_t nblocks = n / 16 + 1;
+    if (has_next) {
+        const int64_t rb = stride * eb, r0 = (n - 1) * hk / c->n_head_kv, r1 = (n - 1) * (hk + 1) / c->n_head_kv;
+        tk_pf_walk_init(&nk, (const char *)c->k_next[seq] + r0 * rb, (r1 - r0) * rb, nblocks);
+        tk_pf_walk_init(&nv, (const char *)c->v_next[seq] + r0 * rb, (r1 - r0) * rb, nblocks);
+    }
     int64_t j = 0;
     for (; j + 16 <= n; j += 16) {
+        if (has_next) {
+            tk_pf_walk_next(&nk);
+            tk_pf_walk_next(&nv);
+            for (uintptr_t l = nk.lo; l < nk.hi; l += 64) _mm_prefetch((const char *)l, _MM_HINT_T1);
+            for (uintptr_t l = nv.lo; l < nv.hi; l += 64) _mm_prefetch((const char *)l, _MM_HINT_T1);
+        }
         for (int r = 0; r < 16; r++) {
             adec_prefetch_row((const char *)K + (j + ADEC_AHEAD + r) * stride * eb, row_bytes);
             adec_prefetch_row((const char *)V + (j + r) * stride * eb, row_bytes);
@@ -123,6 +141,12 @@ TGT static AI void adec_heads(const adec_ctx *c, int64_t seq, int64_t hk, int64_
         }
     }
     for (int64_t r = j; r < n; r++) adec_prefetch_row((const char *)V + r * stride * eb, row_bytes);
+    if (has_next) {  // the last share
+        tk_pf_walk_next(&nk);
+        tk_pf_walk_next(&nv);
+        for (uintptr_t l = nk.lo; l < nk.hi; l += 64) _mm_prefetch((const char *)l, _MM_HINT_T1);
+        for (uintptr_t l = nv.lo; l < nv.hi; l += 64) _mm_prefetch((const char *)l, _MM_HINT_T1);
+    }
     for (; j < n; j++) {
         __m512 k[8];
         for (int i = 0; i < HD16; i++) k[i] = load_row(K, j * stride + 16 * i, f16);
@@ -262,6 +286,13 @@ static void adec2_task(void *vctx, int ith, int nth) {
 int tk_attention_decode(float *out, const float *q, const void *const *k_caches, const void *const *v_caches,
                         const int64_t *n_kv, int64_t nseq, int kv_f16, int64_t n_head, int64_t n_head_kv,
                         int64_t head_dim, float scale, tk_pool *pool) {
+    return tk_attention_decode_warm(out, q, k_caches, v_caches, NULL, NULL, n_kv, nseq, kv_f16, n_head, n_head_kv,
+                                    head_dim, scale, pool);
+}
+
+int tk_attention_decode_warm(float *out, const float *q, const void *const *k_caches, const void *const *v_caches,
+                             const void *const *k_next, const void *const *v_next, const int64_t *n_kv, int64_t nseq,
+                             int kv_f16, int64_t n_head, int64_t n_head_kv, int64_t head_dim, float scale, tk_pool *pool) {
 #if defined(__x86_64__)
     const int f = tk_cpu_features_active();
     const int shape = head_dim % 16 == 0 && head_dim >= 16 && head_dim <= 128 && n_head % n_head_kv == 0;
@@ -270,6 +301,7 @@ int tk_attention_decode(float *out, const float *q, const void *const *k_caches,
         adec_ctx c;
         memset(&c, 0, sizeof c);
         c.out = out; c.q = q; c.k = k_caches; c.v = v_caches; c.n_kv = n_kv;
+        c.k_next = k_next && v_next ? k_next : NULL; c.v_next = k_next && v_next ? v_next : NULL;
         c.nseq = nseq; c.n_head = n_head; c.n_head_kv = n_head_kv; c.head_dim = head_dim; c.kv_f16 = kv_f16;
         c.scale = scale;
         atomic_init(&c.next, 0);

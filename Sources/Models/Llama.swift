@@ -185,16 +185,21 @@ public final class LlamaModel: LanguageModel {
     /// one tk_attention_decode call over all their caches. `counts` holds each cache's positions
     /// including the new token (`decodeCounts`). False when the kernel does not apply (then the
     /// caller runs tk_attention per segment).
+    /// The next layer's caches are warmed meanwhile (tk_attention_decode_warm): read one layer
+    /// later, they then come from L2/L3 instead of memory.
     private func decodeAttention(layer l: Int, segments: [Segment], counts: [Int64], scale: Float) -> Bool {
-        let c = config, s = scratch, n = segments.count
-        return withUnsafeTemporaryAllocation(of: UnsafeRawPointer?.self, capacity: 2 * n) { p in
+        let c = config, s = scratch, n = segments.count, next = l + 1 < c.layers
+        return withUnsafeTemporaryAllocation(of: UnsafeRawPointer?.self, capacity: 4 * n) { p in
             for (i, seg) in segments.enumerated() {
                 p[i] = UnsafeRawPointer(seg.cache.layerKeys(l))
                 p[n + i] = UnsafeRawPointer(seg.cache.layerValues(l))
+                p[2 * n + i] = next ? UnsafeRawPointer(seg.cache.layerKeys(l + 1)) : nil
+                p[3 * n + i] = next ? UnsafeRawPointer(seg.cache.layerValues(l + 1)) : nil
             }
-            return tk_attention_decode(s.attn, s.q, p.baseAddress!, p.baseAddress! + n, counts, Int64(n),
-                                       segments[0].cache.precision == .f16 ? 1 : 0, Int64(c.heads), Int64(c.kvHeads),
-                                       Int64(c.headDim), scale, pool.raw) == 0
+            return tk_attention_decode_warm(s.attn, s.q, p.baseAddress!, p.baseAddress! + n, p.baseAddress! + 2 * n,
+                                            p.baseAddress! + 3 * n, counts, Int64(n),
+                                            segments[0].cache.precision == .f16 ? 1 : 0, Int64(c.heads), Int64(c.kvHeads),
+                                            Int64(c.headDim), scale, pool.raw) == 0
         }
     }
 

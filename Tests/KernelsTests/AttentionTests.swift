@@ -118,6 +118,17 @@ final class AttentionTests: XCTestCase {
                     var worst = 0.0
                     for i in out.indices { worst = max(worst, abs(Double(out[i]) - want[i])) }
                     XCTAssertLessThan(worst, kvF16 ? 2e-3 : 2e-5, "mask \(mask) threads \(threads) H \(H) Hkv \(Hkv) Dh \(Dh) f16 \(kvF16)")
+                    // Warming "next layer" caches (here the same ones) changes no float.
+                    var warmed = [Float](repeating: .nan, count: q.count)
+                    let rcWarm: Int32 = kvF16
+                        ? withPointers(kh, vh) { kp, vp in
+                            tk_attention_decode_warm(&warmed, q, kp, vp, kp, vp, &counts, Int64(lengths.count), 1, Int64(H), Int64(Hkv),
+                                                     Int64(Dh), 1 / Float(Dh).squareRoot(), pool) }
+                        : withPointers(ks, vs) { kp, vp in
+                            tk_attention_decode_warm(&warmed, q, kp, vp, kp, vp, &counts, Int64(lengths.count), 0, Int64(H), Int64(Hkv),
+                                                     Int64(Dh), 1 / Float(Dh).squareRoot(), pool) }
+                    XCTAssertEqual(rcWarm, 0)
+                    XCTAssertEqual(warmed, out, "warm: mask \(mask) threads \(threads) H \(H) f16 \(kvF16)")
                 }
             }
         }
