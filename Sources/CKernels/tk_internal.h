@@ -156,8 +156,11 @@ static inline size_t tk_pk_soff(int64_t b, int qb, int sb) {
 static inline int tk_pk_quant(const uint8_t *G, int type, int qb, int sb, int64_t b, int L, int e) {
     const uint8_t *Q = G + tk_pk_qoff(b, qb, sb);
     if (type == TK_Q8_0) return (int8_t)(Q[(e / 4) * 64 + L * 4 + e % 4] ^ 0x80);
-    if (type == TK_Q5_0 || type == TK_Q5_1) return Q[(e / 4) * 64 + L * 4 + e % 4] - (type == TK_Q5_0 ? 16 : 0);
     const uint8_t w = Q[((e % 16) / 4) * 64 + L * 4 + e % 4];
+    if (type == TK_Q5_0 || type == TK_Q5_1) {  // nibbles as Q4, fifth bits at Q + 256 (vecdot_packed.c)
+        const int h = (Q[256 + L * 4 + e % 4] >> ((e % 16) / 4 + (e < 16 ? 0 : 4))) & 1;
+        return ((e < 16 ? (w & 15) : (w >> 4)) | h << 4) - (type == TK_Q5_0 ? 16 : 0);
+    }
     return (e < 16 ? (w & 15) : (w >> 4)) - (type == TK_Q4_0 ? 8 : 0);
 }
 void tk_pk_block_generic(const uint8_t *G, int type, int64_t nb, const tk_act *a, int64_t t0, int nt,

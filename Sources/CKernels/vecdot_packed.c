@@ -14,9 +14,11 @@
 //
 // Layout (per group of 16 rows, rows padded with zero blocks to a multiple of 16), 64-aligned,
 // blocks in pairs (tk_pk_qoff / tk_pk_soff; an odd last block has a zero partner):
-//   quants of block 2i, then of 2i+1, QB bytes each: chunk j (4 for Q4, 8 for Q8/Q5), lane L,
-//           byte k: byte 4j+k of row L's block (Q8_0: xor 0x80; Q5: element 4j+k's 5-bit value,
-//           so Q5 weights take 32 bytes per block and row instead of 20: 1.5x their file size)
+//   quants of block 2i, then of 2i+1, QB bytes each: chunk j (4 for Q4/Q5, 8 for Q8), lane L,
+//           byte k: byte 4j+k of row L's block (Q8_0: xor 0x80; Q4/Q5: the file's nibble byte,
+//           element 4j+k low, 16+4j+k high); Q5 then 64 bytes of fifth bits, lane L, byte k:
+//           bit j = element 4j+k's, bit 4+j = element 16+4j+k's (22 bytes per block and row
+//           with the scales, as in the file; until session 10 Q5 values took a byte each)
 //   scales of block 2i, then of 2i+1, SB bytes each: d of the 16 rows (f16), then m of the 16
 //           rows (Q4_1, Q5_1)
 // The scales sit beside their quants so that a group is one forward stream: with all scales
@@ -25,6 +27,7 @@
 // Limits: SIMD kernels for AVX-512 VNNI (here) and AVX2 (vecdot_packed_avx2.c); elsewhere a
 // portable scalar loop runs (slow: callers should not pack unless tk_packed_preferred says so).
 #include "tk_internal.h"
+#include "packed_q5.h"
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <math.h>
@@ -52,7 +55,7 @@
 #define DECODE_ITEM_BYTES (512 * 1024)
 
 static int bytewide(int type) { return type == TK_Q8_0 || type == TK_Q5_0 || type == TK_Q5_1; }
-static int qbytes(int type) { return bytewide(type) ? 512 : 256; }
+static int qbytes(int type) { return type == TK_Q8_0 ? 512 : bytewide(type) ? 320 : 256; }
 static int sbytes(int type) { return type == TK_Q4_1 || type == TK_Q5_1 ? 64 : 32; }
 static int packable(int type) {
     return type == TK_Q4_0 || type == TK_Q4_1 || type == TK_Q8_0 || type == TK_Q5_0 || type == TK_Q5_1;
@@ -105,7 +108,7 @@ int tk_pack_weights(const void *W, int type, int64_t rows, int64_t cols, void *o
     }
     memset(out, 0, total);
     const int64_t nb = cols / QK, bb = tk_type_block_bytes(type);
-    const int qb = qbytes(type), sb = sbytes(type), nq = bytewide(type) ? 32 : 16;
+    const int qb = qbytes(type), sb = sbytes(type), nq = type == TK_Q8_0 ? 32 : 16;
     const size_t gb = group_bytes(type, nb);
     for (int64_t r = 0; r < rows; r++) {
         uint8_t *G = (uint8_t *)out + (size_t)(r / PR) * gb;
@@ -113,13 +116,16 @@ int tk_pack_weights(const void *W, int type, int64_t rows, int64_t cols, void *o
         for (int64_t b = 0; b < nb; b++) {
             const uint8_t *src = (const uint8_t *)W + (size_t)(r * nb + b) * bb;
             const int has_m = type == TK_Q4_1 || type == TK_Q5_1;
-            if (type == TK_Q5_0 || type == TK_Q5_1) {  // 5-bit values (0..31) widened to bytes
+            if (type == TK_Q5_0 || type == TK_Q5_1) {  // nibbles as Q4, then the fifth bits
                 uint32_t qh;
                 memcpy(&qh, src + (has_m ? 4 : 2), 4);
                 const uint8_t *qs = src + (has_m ? 8 : 6);
-                for (int e = 0; e < 32; e++) {
-                    const uint8_t lo = e < 16 ? (qs[e] & 15) : (qs[e - 16] >> 4);
-                    G[tk_pk_qoff(b, qb, sb) + (e / 4) * 64 + L * 4 + e % 4] = (uint8_t)(lo | (((qh >> e) & 1) << 4));
+                uint8_t *Q = G + tk_pk_qoff(b, qb, sb);
+                for (int j = 0; j < 4; j++) memcpy(Q + j * 64 + L * 4, qs + 4 * j, 4);
+                for (int i = 0; i < 4; i++) {
+                    uint8_t h = 0;
+                    for (int j = 0; j < 4; j++) h |= (uint8_t)(((qh >> (4 * j + i)) & 1) << j | ((qh >> (16 + 4 * j + i)) & 1) << (4 + j));
+                    Q[256 + L * 4 + i] = h;
                 }
             } else {
                 const uint8_t *qs = src + (has_m ? 4 : 2);
@@ -220,8 +226,8 @@ TGT static AI __m512i bcast4(const int8_t *p) {
     return _mm512_set1_epi32(v);
 }
 
-/// 16 rows x NT tokens; KIND 0 = Q4_0, 1 = Q4_1, 2 = Q8_0, 3 = Q5_0, 4 = Q5_1 (Q5: values widened
-/// to bytes at packing, 0..31, dotted like Q8_0; Q5_0's -16 comes in as 2 x lsA). Chunk j of a block is ggml's lane j
+/// 16 rows x NT tokens; KIND 0 = Q4_0, 1 = Q4_1, 2 = Q8_0, 3 = Q5_0, 4 = Q5_1 (Q5: values unpacked
+/// to bytes per chunk (tk_pk5_chunk512), 0..31, dotted like Q8_0; Q5_0's -16 comes in as 2 x lsA). Chunk j of a block is ggml's lane j
 /// (Q4: j = 0..3 low nibbles, elements 4j..4j+3; 4..7 high nibbles, elements 16+4(j-4)..); each
 /// lane keeps its own float accumulator as in ggml. High nibbles are dotted as 16*q with the
 /// scale divided by 16 (both exact). Offsets (Q4_0: -8, Q8_0 stored +128) come in as the
@@ -229,7 +235,7 @@ TGT static AI __m512i bcast4(const int8_t *p) {
 TGT static AI void pk_kern(const uint8_t *G, int64_t nb, const tk_act *a, const int32_t *lsA, const int32_t *lsB,
                            int64_t t0, const int NT, const int KIND, float *Y, int64_t ldy, int nrows,
                            const uint8_t *pf, int64_t pfspan) {
-    const int qb = KIND >= 2 ? 512 : 256, sb = KIND == 1 || KIND == 4 ? 64 : 32;
+    const int qb = KIND == 2 ? 512 : KIND >= 3 ? 320 : 256, sb = KIND == 1 || KIND == 4 ? 64 : 32;
         const int8_t *y[PK_NT];
     const float *d8[PK_NT], *s[PK_NT];
     const int32_t *la[PK_NT], *lb[PK_NT];
@@ -261,7 +267,7 @@ TGT static AI void pk_kern(const uint8_t *G, int64_t nb, const tk_act *a, const 
         }
         if (KIND >= 2) {  // byte-wide: Q8_0 (stored +128), Q5_0 (0..31 = q + 16), Q5_1 (0..31)
             for (int j = 0; j < 8; j++) {
-                const __m512i w = _mm512_load_si512((const void *)(Q + 64 * j));
+                const __m512i w = KIND == 2 ? _mm512_load_si512((const void *)(Q + 64 * j)) : tk_pk5_chunk512(Q, j);
                 for (int t = 0; t < NT; t++) {
                     const __m512i init = KIND == 2 ? _mm512_set1_epi32(lb[t][b * 8 + j])
                                        : KIND == 3 ? _mm512_set1_epi32(2 * la[t][b * 8 + j]) : _mm512_setzero_si512();
@@ -395,7 +401,7 @@ static void pk_item(const pk_ctx *c, int64_t item) {
                 float *Y = c->Ym[m] + t * rows + g * PR;
 #if defined(__x86_64__)
                 if (c->simd) {
-                    const uint8_t *pf = bytewide(c->type) ? NULL : G + PK_AHEAD + ((t - t0) / PK_NT) * span;
+                    const uint8_t *pf = c->type == TK_Q8_0 ? NULL : G + PK_AHEAD + ((t - t0) / PK_NT) * span;
                     if (c->simd == 2) {
                         tk_pk_lane_avx2(G, c->type, c->nb, c->a, c->lsA, t, nt, Y, rows, nrows, pf, span);
                         continue;

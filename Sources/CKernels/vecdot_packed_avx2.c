@@ -41,6 +41,17 @@ TGT static AI __m256i q8_pairs(__m256i stored, __m256i y) {
     return _mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(y, w));
 }
 
+/// Byte-wide chunk j (elements 4j..4j+3 of each row) of a packed Q5 block at Q (this half's
+/// offset included): the nibble of chunk j % 4 (low for j < 4, high after) with the fifth bit
+/// (bit j of the byte at Q + 256) moved to bit 4.
+TGT static AI __m256i pk5_chunk256(const uint8_t *Q, int j) {
+    const __m256i m4 = _mm256_set1_epi8(0x0F), m10 = _mm256_set1_epi8(0x10);
+    const __m256i w = _mm256_load_si256((const __m256i *)(Q + 64 * (j & 3))), hb = _mm256_load_si256((const __m256i *)(Q + 256));
+    const __m256i nib = j < 4 ? _mm256_and_si256(w, m4) : _mm256_and_si256(_mm256_srli_epi16(w, 4), m4);
+    const __m256i bit = j < 4 ? _mm256_slli_epi16(hb, 4 - j) : _mm256_srli_epi16(hb, j - 4);
+    return _mm256_or_si256(nib, _mm256_and_si256(bit, m10));
+}
+
 TGT static AI void prefetch_share(tk_pf_walk *pw) {
     tk_pf_walk_next(pw);
     for (uintptr_t l = pw->lo; l < pw->hi; l += 64) _mm_prefetch((const char *)l, PK2_HINT);
@@ -57,7 +68,7 @@ TGT static AI void store_rows(float *Y, __m256 r, int n) {
 /// 4 = Q5_1. lsA: -8 times the 4-element lane sums of y (the Q4_0 / Q5_0 offsets).
 TGT static AI void pk2_lane(const uint8_t *G, int64_t nb, const tk_act *a, const int32_t *lsA, int64_t t,
                             const int KIND, int H, float *Y, int n, const uint8_t *pf, int64_t pfspan) {
-    const int qb = KIND >= 2 ? 512 : 256, sb = KIND == 1 || KIND == 4 ? 64 : 32;
+    const int qb = KIND == 2 ? 512 : KIND >= 3 ? 320 : 256, sb = KIND == 1 || KIND == 4 ? 64 : 32;
     const int8_t *y = a->qs + t * a->cols;
     const float *d8 = a->d8 + t * a->nbr * 8;
     const float *s = KIND == 1 || KIND == 4 ? a->s + t * a->nbr : NULL;
@@ -75,7 +86,7 @@ TGT static AI void pk2_lane(const uint8_t *G, int64_t nb, const tk_act *a, const
                                         _mm256_set1_ps(d8[b * 8]));
         if (KIND >= 2) {
             for (int j = 0; j < 8; j++) {
-                const __m256i w = _mm256_load_si256((const __m256i *)(Q + 64 * j));
+                const __m256i w = KIND == 2 ? _mm256_load_si256((const __m256i *)(Q + 64 * j)) : pk5_chunk256(Q, j);
                 __m256i c = KIND == 2 ? _mm256_madd_epi16(q8_pairs(w, b4(yb + 4 * j)), _mm256_set1_epi16(1))
                                       : dot4(w, b4(yb + 4 * j));
                 if (KIND == 3) c = _mm256_add_epi32(c, _mm256_set1_epi32(2 * la[b * 8 + j]));
@@ -128,7 +139,7 @@ TGT void tk_pk_lane_avx2(const uint8_t *G, int type, int64_t nb, const tk_act *a
 /// are unpacked once for all NT tokens.
 TGT static AI void pk2_block(const uint8_t *G, int64_t nb, const tk_act *a, int64_t t0, const int NT, const int KIND,
                              int H, float *Y, int64_t ldy, int n, const uint8_t *pf, int64_t pfspan) {
-    const int qb = KIND >= 2 ? 512 : 256, sb = KIND == 1 || KIND == 4 ? 64 : 32;
+    const int qb = KIND == 2 ? 512 : KIND >= 3 ? 320 : 256, sb = KIND == 1 || KIND == 4 ? 64 : 32;
     const int8_t *y[4];
     const float *d8[4], *s[4];
     const int32_t *ns[4];
@@ -150,7 +161,7 @@ TGT static AI void pk2_block(const uint8_t *G, int64_t nb, const tk_act *a, int6
         const __m256 mv = KIND == 1 || KIND == 4 ? _mm256_cvtph_ps(_mm_load_si128((const __m128i *)(G + tk_pk_soff(b, qb, sb) + 32 + 16 * H))) : dv;
         __m256i w[8];
         if (KIND >= 2) {
-            for (int j = 0; j < 8; j++) w[j] = _mm256_load_si256((const __m256i *)(Q + 64 * j));
+            for (int j = 0; j < 8; j++) w[j] = KIND == 2 ? _mm256_load_si256((const __m256i *)(Q + 64 * j)) : pk5_chunk256(Q, j);
         } else {
             for (int j = 0; j < 4; j++) {
                 const __m256i v = _mm256_load_si256((const __m256i *)(Q + 64 * j));

@@ -9,6 +9,7 @@
 // decoding of several sequences (tk_matmul_packed_order(..., 1)); single-sequence decode and
 // prefill keep ggml's order.
 #include "tk_internal.h"
+#include "packed_q5.h"
 #include <math.h>
 #include <string.h>
 
@@ -16,7 +17,7 @@
 void tk_pk_block_generic(const uint8_t *G, int type, int64_t nb, const tk_act *a, int64_t t0, int nt,
                          float *Y, int64_t ldy, int nrows) {
     const int wide = type == TK_Q8_0 || type == TK_Q5_0 || type == TK_Q5_1, has_m = type == TK_Q4_1 || type == TK_Q5_1;
-    const int qb = wide ? 512 : 256, sb = has_m ? 64 : 32;
+    const int qb = type == TK_Q8_0 ? 512 : wide ? 320 : 256, sb = has_m ? 64 : 32;
         for (int t = 0; t < nt; t++) {
         const int8_t *y = a->qs + (t0 + t) * a->cols;
         const float *d8 = a->d8 + (t0 + t) * a->nbr * 8;
@@ -54,7 +55,7 @@ void tk_pk_block_generic(const uint8_t *G, int type, int64_t nb, const tk_act *a
 /// 128 or 16 times -sum(y of the block).
 TGT static AI void pkb_kern(const uint8_t *G, int64_t nb, const tk_act *a, int64_t t0, const int NT, const int KIND,
                             float *Y, int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan) {
-    const int qb = KIND >= 2 ? 512 : 256, sb = KIND == 1 || KIND == 4 ? 64 : 32;
+    const int qb = KIND == 2 ? 512 : KIND >= 3 ? 320 : 256, sb = KIND == 1 || KIND == 4 ? 64 : 32;
         const int8_t *y[8];
     const float *d8[8], *s[8];
     const int32_t *ns[8];
@@ -77,7 +78,7 @@ TGT static AI void pkb_kern(const uint8_t *G, int64_t nb, const tk_act *a, int64
         }
         __m512i w[8];
         if (KIND >= 2) {
-            for (int j = 0; j < 8; j++) w[j] = _mm512_load_si512((const void *)(Q + 64 * j));
+            for (int j = 0; j < 8; j++) w[j] = KIND == 2 ? _mm512_load_si512((const void *)(Q + 64 * j)) : tk_pk5_chunk512(Q, j);
         } else {
             for (int j = 0; j < 4; j++) {
                 const __m512i v = _mm512_load_si512((const void *)(Q + 64 * j));
