@@ -70,6 +70,14 @@ static AI void adec_prefetch_row(const char *p, int64_t bytes) {
     _mm_prefetch(p + bytes - 1, _MM_HINT_T1);
 }
 
+/// The next shares of the next layer's key and value rows (tk_attention_decode_warm), into L2.
+static AI void adec_warm_share(tk_pf_walk *nk, tk_pf_walk *nv) {
+    tk_pf_walk_next(nk);
+    tk_pf_walk_next(nv);
+    for (uintptr_t l = nk->lo; l < nk->hi; l += 64) _mm_prefetch((const char *)l, _MM_HINT_T1);
+    for (uintptr_t l = nv->lo; l < nv->hi; l += 64) _mm_prefetch((const char *)l, _MM_HINT_T1);
+}
+
 TGT static AI __m512 load_row(const void *base, int64_t off, int f16) {
     return f16 ? _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)((const uint16_t *)base + off)))
                : _mm512_loadu_ps((const float *)base + off);
@@ -117,12 +125,7 @@ TGT static AI void adec_heads(const adec_ctx *c, int64_t seq, int64_t hk, int64_
     }
     int64_t j = 0;
     for (; j + 16 <= n; j += 16) {
-        if (has_next) {
-            tk_pf_walk_next(&nk);
-            tk_pf_walk_next(&nv);
-            for (uintptr_t l = nk.lo; l < nk.hi; l += 64) _mm_prefetch((const char *)l, _MM_HINT_T1);
-            for (uintptr_t l = nv.lo; l < nv.hi; l += 64) _mm_prefetch((const char *)l, _MM_HINT_T1);
-        }
+        if (has_next) adec_warm_share(&nk, &nv);
         for (int r = 0; r < 16; r++) {
             adec_prefetch_row((const char *)K + (j + ADEC_AHEAD + r) * stride * eb, row_bytes);
             adec_prefetch_row((const char *)V + (j + r) * stride * eb, row_bytes);
@@ -141,12 +144,7 @@ TGT static AI void adec_heads(const adec_ctx *c, int64_t seq, int64_t hk, int64_
         }
     }
     for (int64_t r = j; r < n; r++) adec_prefetch_row((const char *)V + r * stride * eb, row_bytes);
-    if (has_next) {  // the last share
-        tk_pf_walk_next(&nk);
-        tk_pf_walk_next(&nv);
-        for (uintptr_t l = nk.lo; l < nk.hi; l += 64) _mm_prefetch((const char *)l, _MM_HINT_T1);
-        for (uintptr_t l = nv.lo; l < nv.hi; l += 64) _mm_prefetch((const char *)l, _MM_HINT_T1);
-    }
+    if (has_next) adec_warm_share(&nk, &nv);  // the last share
     for (; j < n; j++) {
         __m512 k[8];
         for (int i = 0; i < HD16; i++) k[i] = load_row(K, j * stride + 16 * i, f16);

@@ -142,6 +142,14 @@ void tk_act_quantize(tk_act *a, int wtype, const float *X, int64_t t0, int64_t t
 /// Block-order packed kernels (vecdot_packed_block.c): 16 rows of group G, tokens t0..t0+nt-1
 /// (nt <= PKB_NT), outputs Y[t * ldy + row]; pf/pfspan: the weight-stream share to prefetch.
 #define PKB_NT 8
+/// The packed Q4/Q8/Q5 kernels' numbering of their types (KIND): 0 Q4_0, 1 Q4_1, 2 Q8_0, 3 Q5_0,
+/// 4 Q5_1; and a packed block's quant bytes (Q5: nibbles, then 64 bytes of fifth bits) and
+/// scale bytes (d, then m where the type has one) for 16 rows.
+static inline int tk_pk_kind(int type) {
+    return type == TK_Q4_0 ? 0 : type == TK_Q4_1 ? 1 : type == TK_Q8_0 ? 2 : type == TK_Q5_0 ? 3 : 4;
+}
+static inline int tk_pk_qb(int kind) { return kind == 2 ? 512 : kind >= 3 ? 320 : 256; }
+static inline int tk_pk_sb(int kind) { return kind == 1 || kind == 4 ? 64 : 32; }
 /// Packed Q4/Q8/Q5 groups (vecdot_packed.c) store blocks in pairs: quants of blocks 2i and
 /// 2i+1 (qb bytes each), then their scales (sb bytes each), so the weights and their scales are
 /// one forward stream. Offsets from the group start of block b's quants and scales:

@@ -54,9 +54,8 @@
 // Default model, 2 threads, decode: 48 KB items 252-261 tok/s, 512 KB 318-320 (1 thread unchanged).
 #define DECODE_ITEM_BYTES (512 * 1024)
 
-static int bytewide(int type) { return type == TK_Q8_0 || type == TK_Q5_0 || type == TK_Q5_1; }
-static int qbytes(int type) { return type == TK_Q8_0 ? 512 : bytewide(type) ? 320 : 256; }
-static int sbytes(int type) { return type == TK_Q4_1 || type == TK_Q5_1 ? 64 : 32; }
+static int qbytes(int type) { return tk_pk_qb(tk_pk_kind(type)); }
+static int sbytes(int type) { return tk_pk_sb(tk_pk_kind(type)); }
 static int packable(int type) {
     return type == TK_Q4_0 || type == TK_Q4_1 || type == TK_Q8_0 || type == TK_Q5_0 || type == TK_Q5_1;
 }
@@ -235,7 +234,7 @@ TGT static AI __m512i bcast4(const int8_t *p) {
 TGT static AI void pk_kern(const uint8_t *G, int64_t nb, const tk_act *a, const int32_t *lsA, const int32_t *lsB,
                            int64_t t0, const int NT, const int KIND, float *Y, int64_t ldy, int nrows,
                            const uint8_t *pf, int64_t pfspan) {
-    const int qb = KIND == 2 ? 512 : KIND >= 3 ? 320 : 256, sb = KIND == 1 || KIND == 4 ? 64 : 32;
+    const int qb = tk_pk_qb(KIND), sb = tk_pk_sb(KIND);
         const int8_t *y[PK_NT];
     const float *d8[PK_NT], *s[PK_NT];
     const int32_t *la[PK_NT], *lb[PK_NT];
@@ -310,7 +309,7 @@ TGT static AI void pk_kern(const uint8_t *G, int64_t nb, const tk_act *a, const 
 TGT static void pk_avx512(const uint8_t *G, int type, int64_t nb, const tk_act *a, const int32_t *lsA,
                           const int32_t *lsB, int64_t t0, int nt, float *Y, int64_t ldy, int nrows,
                           const uint8_t *pf, int64_t pfspan) {
-    const int kind = type == TK_Q4_0 ? 0 : type == TK_Q4_1 ? 1 : type == TK_Q8_0 ? 2 : type == TK_Q5_0 ? 3 : 4;
+    const int kind = tk_pk_kind(type);
 #define PK_CALL(K, N) pk_kern(G, nb, a, lsA, lsB, t0, N, K, Y, ldy, nrows, pf, pfspan)
 #define PK_KINDS(N) do { switch (kind) { case 0: PK_CALL(0, N); break; case 1: PK_CALL(1, N); break; \
     case 2: PK_CALL(2, N); break; case 3: PK_CALL(3, N); break; default: PK_CALL(4, N); break; } } while (0)

@@ -68,7 +68,7 @@ TGT static AI void store_rows(float *Y, __m256 r, int n) {
 /// 4 = Q5_1. lsA: -8 times the 4-element lane sums of y (the Q4_0 / Q5_0 offsets).
 TGT static AI void pk2_lane(const uint8_t *G, int64_t nb, const tk_act *a, const int32_t *lsA, int64_t t,
                             const int KIND, int H, float *Y, int n, const uint8_t *pf, int64_t pfspan) {
-    const int qb = KIND == 2 ? 512 : KIND >= 3 ? 320 : 256, sb = KIND == 1 || KIND == 4 ? 64 : 32;
+    const int qb = tk_pk_qb(KIND), sb = tk_pk_sb(KIND);
     const int8_t *y = a->qs + t * a->cols;
     const float *d8 = a->d8 + t * a->nbr * 8;
     const float *s = KIND == 1 || KIND == 4 ? a->s + t * a->nbr : NULL;
@@ -119,7 +119,7 @@ TGT static AI void pk2_lane(const uint8_t *G, int64_t nb, const tk_act *a, const
 
 TGT void tk_pk_lane_avx2(const uint8_t *G, int type, int64_t nb, const tk_act *a, const int32_t *lsA, int64_t t0,
                          int nt, float *Y, int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan) {
-    const int kind = type == TK_Q4_0 ? 0 : type == TK_Q4_1 ? 1 : type == TK_Q8_0 ? 2 : type == TK_Q5_0 ? 3 : 4;
+    const int kind = tk_pk_kind(type);
     for (int t = 0; t < nt; t++)
         for (int H = 0; H < 2 && 8 * H < nrows; H++) {
             const uint8_t *p = t == 0 && H == 0 ? pf : NULL;  // the first pass streams; the rest hit L1
@@ -139,7 +139,7 @@ TGT void tk_pk_lane_avx2(const uint8_t *G, int type, int64_t nb, const tk_act *a
 /// are unpacked once for all NT tokens.
 TGT static AI void pk2_block(const uint8_t *G, int64_t nb, const tk_act *a, int64_t t0, const int NT, const int KIND,
                              int H, float *Y, int64_t ldy, int n, const uint8_t *pf, int64_t pfspan) {
-    const int qb = KIND == 2 ? 512 : KIND >= 3 ? 320 : 256, sb = KIND == 1 || KIND == 4 ? 64 : 32;
+    const int qb = tk_pk_qb(KIND), sb = tk_pk_sb(KIND);
     const int8_t *y[4];
     const float *d8[4], *s[4];
     const int32_t *ns[4];
@@ -202,7 +202,7 @@ TGT static AI void pk2_block(const uint8_t *G, int64_t nb, const tk_act *a, int6
 
 TGT void tk_pk_block_avx2(const uint8_t *G, int type, int64_t nb, const tk_act *a, int64_t t0, int nt,
                           float *Y, int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan) {
-    const int kind = type == TK_Q4_0 ? 0 : type == TK_Q4_1 ? 1 : type == TK_Q8_0 ? 2 : type == TK_Q5_0 ? 3 : 4;
+    const int kind = tk_pk_kind(type);
 #define PB2(K, N) pk2_block(G, nb, a, t, N, K, H, Y + (t - t0) * ldy + 8 * H, ldy, nrows - 8 * H, p, pfspan)
 #define PB2_N(N) do { switch (kind) { case 0: PB2(0, N); break; case 1: PB2(1, N); break; case 2: PB2(2, N); break; \
     case 3: PB2(3, N); break; default: PB2(4, N); break; } } while (0)

@@ -16,9 +16,9 @@
 /// Portable block-order kernel: rows [0, nrows) of group G, tokens t0..t0+nt-1.
 void tk_pk_block_generic(const uint8_t *G, int type, int64_t nb, const tk_act *a, int64_t t0, int nt,
                          float *Y, int64_t ldy, int nrows) {
-    const int wide = type == TK_Q8_0 || type == TK_Q5_0 || type == TK_Q5_1, has_m = type == TK_Q4_1 || type == TK_Q5_1;
-    const int qb = type == TK_Q8_0 ? 512 : wide ? 320 : 256, sb = has_m ? 64 : 32;
-        for (int t = 0; t < nt; t++) {
+    const int has_m = type == TK_Q4_1 || type == TK_Q5_1;
+    const int qb = tk_pk_qb(tk_pk_kind(type)), sb = tk_pk_sb(tk_pk_kind(type));
+    for (int t = 0; t < nt; t++) {
         const int8_t *y = a->qs + (t0 + t) * a->cols;
         const float *d8 = a->d8 + (t0 + t) * a->nbr * 8;
         for (int L = 0; L < nrows; L++) {
@@ -55,8 +55,8 @@ void tk_pk_block_generic(const uint8_t *G, int type, int64_t nb, const tk_act *a
 /// 128 or 16 times -sum(y of the block).
 TGT static AI void pkb_kern(const uint8_t *G, int64_t nb, const tk_act *a, int64_t t0, const int NT, const int KIND,
                             float *Y, int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan) {
-    const int qb = KIND == 2 ? 512 : KIND >= 3 ? 320 : 256, sb = KIND == 1 || KIND == 4 ? 64 : 32;
-        const int8_t *y[8];
+    const int qb = tk_pk_qb(KIND), sb = tk_pk_sb(KIND);
+    const int8_t *y[8];
     const float *d8[8], *s[8];
     const int32_t *ns[8];
     __m512 acc[8];
@@ -110,7 +110,7 @@ TGT static AI void pkb_kern(const uint8_t *G, int64_t nb, const tk_act *a, int64
 
 TGT void tk_pk_block_avx512(const uint8_t *G, int type, int64_t nb, const tk_act *a, int64_t t0, int nt,
                             float *Y, int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan) {
-    const int kind = type == TK_Q4_0 ? 0 : type == TK_Q4_1 ? 1 : type == TK_Q8_0 ? 2 : type == TK_Q5_0 ? 3 : 4;
+    const int kind = tk_pk_kind(type);
 #define PKB(K, N) pkb_kern(G, nb, a, t0, N, K, Y, ldy, nrows, pf, pfspan)
 #define PKB_N(N) do { switch (kind) { case 0: PKB(0, N); break; case 1: PKB(1, N); break; case 2: PKB(2, N); break; \
     case 3: PKB(3, N); break; default: PKB(4, N); break; } } while (0)
