@@ -8,21 +8,33 @@
 #define PKK_PR 16       // rows per group
 #define Q4K_GB 2368     // bytes of one super-block of a 16-row group
 #define Q5K_GB 2880
-#define Q6K_GB 3392     // of which Q6K_USED hold data, the rest is padding (64-byte groups)
-#define Q6K_USED 3360
+#define Q6K_GB 3392     // of which 3360 hold data, 32 are padding (64-byte groups)
+// Each super-block of a group starts with its scales (read first) and then holds the quants
+// in the order the lane kernels read them, so a group is one forward stream (see
+// vecdot_packed_k.c).
+#define PKK_HDR 320     // bytes before the quants: Q4_K/Q5_K scales, mins, d, dmin; Q6_K scales, d, padding
 // Q4_K / Q5_K offsets of the scales, mins, d and dmin in a super-block group
-#define K45_SC(q5) ((q5) ? 2560 : 2048)
-#define K45_MN(q5) (K45_SC(q5) + 128)
-#define K45_D(q5) (K45_SC(q5) + 256)
-#define K45_DM(q5) (K45_SC(q5) + 288)
+#define K45_SC 0
+#define K45_MN 128
+#define K45_D 256
+#define K45_DM 288
+/// Quant chunk (k, g) of a Q4_K/Q5_K super-block group, and Q5_K's high bits of lane chunk k.
+#define K45_Q(q5, k, g) (PKK_HDR + (k) * ((q5) ? 320 : 256) + 64 * (g))
+#define K5_H(k) (PKK_HDR + 320 * (k) + 256)
+// Q6_K offsets of the scales, d, the 32 padding bytes and the (h, k) chunk triples
+#define Q6K_SC 0
+#define Q6K_D 256
+#define Q6K_PAD 288
+#define Q6K_C(h, k) (PKK_HDR + 192 * (2 * (k) + (h)))
 
 #if defined(__x86_64__)
 #include <immintrin.h>
 #define PKK_AI __attribute__((always_inline)) inline
-// The weight stream is prefetched into L2 (T1): with T0 the prefetches of a 3.4 KB Q6_K
-// super-block group fill the L1 miss buffers and stall the kernel (49152 x 1024 Q6_K from
-// memory, 1 thread: 13.6 GB/s with T0, 9.5 without prefetch, 32 with T1 at 8 KB ahead; row
-// kernel 19-24).
+// Prompts and batches (several passes over a group) prefetch the weight stream into L2 (T1): with
+// T0 the prefetches of a 3.4 KB Q6_K super-block group fill the L1 miss buffers and stall the
+// kernel. One-token calls read each group once, in order, and are not prefetched in software:
+// since the scales lead each super-block (session 11), the hardware prefetcher alone streams
+// 1024 x 1024 matrices from memory at 29-33 GB/s (Q6_K 33 vs 24-29 with T1 at 8 or 16 KB ahead).
 /// The next super-block's share of the weight stream ahead (tk_pf_walk; prefetch needs no
 /// target: the AVX-512 and AVX2 kernels both inline it).
 static PKK_AI void tk_pkk_pf_share(const uint8_t *pf, tk_pf_walk *pw) {

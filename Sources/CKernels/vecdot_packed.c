@@ -46,7 +46,7 @@
 #define PKK_STEP 8                  // tokens per K-quant lane-order kernel call (prefill)
 #define PKK_STEP_BLOCK 4            // the same in block order (batched decoding, --sums block)
 #ifndef PKK_AHEAD
-#define PKK_AHEAD 8192              // the same for the K-quant kernels (vecdot_packed_k.c, into L2)
+#define PKK_AHEAD 8192              // the same for the K-quant kernels with more than one pass (into L2)
 #endif
 #define TOK_CHUNK 64                // tokens per work item (prefill)
 #define ITEM_BYTES (48 * 1024)      // packed weights per work item
@@ -368,8 +368,10 @@ static void pk_item(const pk_ctx *c, int64_t item) {
                     }
 #if defined(__x86_64__)
                     if (c->simd) {
-                        (c->simd == 1 ? tk_pkk_avx512 : tk_pkk_avx2)(G, c->type, c->nb, c->a, c->lsA, t, nt, Y, rows, nrows,
-                                                                    G + PKK_AHEAD + ((t - t0) / kstep) * kspan, kspan);
+                        // One pass (decoding) streams the group once, in order: the hardware
+                        // prefetcher alone is faster than a software prefetch per line there.
+                        const uint8_t *pf = t1 - t0 <= kstep ? NULL : G + PKK_AHEAD + ((t - t0) / kstep) * kspan;
+                        (c->simd == 1 ? tk_pkk_avx512 : tk_pkk_avx2)(G, c->type, c->nb, c->a, c->lsA, t, nt, Y, rows, nrows, pf, kspan);
                         continue;
                     }
 #endif

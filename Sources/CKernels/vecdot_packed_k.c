@@ -20,24 +20,28 @@
 // sums of several chunks before one madd by the scale), scaled once; about half the multiply
 // work, results differ from the lane order by float rounding only.
 //
-// Layouts (per 16-row group and super-block; rows past the matrix are zero):
+// Layouts (per 16-row group and super-block; rows past the matrix are zero). Each super-block
+// starts with the scales the kernels read first (PKK_HDR = 320 bytes) and then holds the quants
+// in the order the lane kernels read them, so one group is one forward stream for the hardware
+// prefetcher (session 11: with the scales after the quants and Q6_K's two halves interleaved, a
+// 1024 x 1024 Q6_K matrix streamed from memory at 21-24 GB/s, now 33; Q4_K 27 -> 30):
 //   Q4_K, 2368 bytes (file: 16 x 144 = 2304):
-//     quants  2048: chunk 4k+g (k = 0..7 lane, g = 0..3 64-element group), lane L, byte i:
+//     K45_SC  128: [j][L] 6-bit scale j of row L
+//     K45_MN  128: [i][L][2] mins 2i and 2i+1 of row L
+//     K45_D, K45_DM 32 each: 16 f16 d, then 16 f16 dmin
+//     quants 2048 at K45_Q(0, k, g) (k = 0..7 lane, g = 0..3 64-element group), lane L, byte i:
 //                   qs[32g + 4k + i] of row L (low nibble: element 64g+4k+i, sub-block 2g;
 //                   high nibble: element 64g+32+4k+i, sub-block 2g+1)
-//     scales   128: [j][L] 6-bit scale j of row L
-//     mins     128: [i][L][2] mins 2i and 2i+1 of row L
-//     d, dmin   64: 16 f16 each
-//   Q5_K, 2880 bytes (file: 16 x 176 = 2816): the Q4_K layout with, after the 2048 quant bytes,
-//     high bits 512: chunk k, lane L, byte i: qh[4k + i] of row L (bit 2g: element 64g+4k+i,
-//                    bit 2g+1: element 64g+32+4k+i), then scales, mins, d, dmin as in Q4_K
-//   Q6_K, 3392 bytes (file: 16 x 210 = 3360; 32 bytes of padding keep groups 64-aligned):
-//     quants  3072: for half h (0, 1) and lane k (0..7), 3 chunks of 64 bytes, lane L, byte i:
-//                   A = ql[64h + 4k + i], B = ql[64h + 32 + 4k + i], H = qh[32h + 4k + i] of row L
-//                   (element 128h + 32c + 4k + i of chunk c = 0..3: A low, B low, A high, B high
-//                   nibble, with the 2 high bits c of H)
-//     scales   256: [s][L] int8 scale s (16 elements each) of row L
-//     d         32: 16 f16
+//   Q5_K, 2880 bytes (file: 16 x 176 = 2816): the Q4_K header, then per lane k the 4 quant chunks
+//     (K45_Q(1, k, g)) followed by their high bits (K5_H(k), lane L, byte i: qh[4k + i] of row L;
+//     bit 2g: element 64g+4k+i, bit 2g+1: element 64g+32+4k+i)
+//   Q6_K, 3392 bytes (file: 16 x 210 = 3360):
+//     Q6K_SC  256: [s][L] int8 scale s (16 elements each) of row L
+//     Q6K_D    32: 16 f16, then 32 bytes of padding (keep groups 64-aligned)
+//     quants 3072: for lane k (0..7) and half h (0, 1), at Q6K_C(h, k), 3 chunks of 64 bytes, lane
+//                   L, byte i: A = ql[64h + 4k + i], B = ql[64h + 32 + 4k + i], H = qh[32h + 4k + i]
+//                   of row L (element 128h + 32c + 4k + i of chunk c = 0..3: A low, B low, A high,
+//                   B high nibble, with the 2 high bits c of H)
 // Kernels: here the packing and the portable loops; vecdot_packed_k_avx512.c and
 // vecdot_packed_k_avx2.c the SIMD ones.
 // Limits: AVX-512 VNNI and AVX2 kernels (tk_packed_preferred: AVX2 machines pack Q4_K/Q5_K
@@ -71,7 +75,7 @@ void tk_pkk_pack(const void *W, int type, int64_t rows, int64_t cols, void *out)
     if (rows % PKK_PR) memset((uint8_t *)out + (size_t)(ngroups - 1) * gb, 0, gb);
     if (type == TK_Q6_K)
         for (int64_t g = 0; g < ngroups; g++)
-            for (int64_t b = 0; b < nsb; b++) memset((uint8_t *)out + (size_t)g * gb + (size_t)b * sbb + Q6K_USED, 0, sbb - Q6K_USED);
+            for (int64_t b = 0; b < nsb; b++) memset((uint8_t *)out + (size_t)g * gb + (size_t)b * sbb + Q6K_PAD, 0, 32);
     for (int64_t r = 0; r < rows; r++) {
         const int L = (int)(r % PKK_PR);
         for (int64_t b = 0; b < nsb; b++) {
@@ -83,28 +87,28 @@ void tk_pkk_pack(const void *W, int type, int64_t rows, int64_t cols, void *out)
                 const uint8_t *qs = q5 ? x5->qs : x->qs;
                 const uint8_t *scales = q5 ? x5->scales : x->scales;
                 for (int k = 0; k < 8; k++) {
-                    for (int g = 0; g < 4; g++) memcpy(P + (4 * k + g) * 64 + 4 * L, qs + 32 * g + 4 * k, 4);
-                    if (q5) memcpy(P + 2048 + 64 * k + 4 * L, x5->qh + 4 * k, 4);
+                    for (int g = 0; g < 4; g++) memcpy(P + K45_Q(q5, k, g) + 4 * L, qs + 32 * g + 4 * k, 4);
+                    if (q5) memcpy(P + K5_H(k) + 4 * L, x5->qh + 4 * k, 4);
                 }
                 for (int j = 0; j < 8; j++) {
                     uint8_t sc, mn;
                     scale_min_k4(j, scales, &sc, &mn);
-                    P[K45_SC(q5) + 16 * j + L] = sc;
-                    P[K45_MN(q5) + 32 * (j / 2) + 2 * L + (j % 2)] = mn;
+                    P[K45_SC + 16 * j + L] = sc;
+                    P[K45_MN + 32 * (j / 2) + 2 * L + (j % 2)] = mn;
                 }
-                memcpy(P + K45_D(q5) + 2 * L, q5 ? &x5->d : &x->d, 2);
-                memcpy(P + K45_DM(q5) + 2 * L, q5 ? &x5->dmin : &x->dmin, 2);
+                memcpy(P + K45_D + 2 * L, q5 ? &x5->d : &x->d, 2);
+                memcpy(P + K45_DM + 2 * L, q5 ? &x5->dmin : &x->dmin, 2);
             } else {
                 const blk_q6_K *x = (const blk_q6_K *)W + r * nsb + b;
                 for (int h = 0; h < 2; h++)
                     for (int k = 0; k < 8; k++) {
-                        uint8_t *C = P + (h * 8 + k) * 192 + 4 * L;
+                        uint8_t *C = P + Q6K_C(h, k) + 4 * L;
                         memcpy(C, x->ql + 64 * h + 4 * k, 4);
                         memcpy(C + 64, x->ql + 64 * h + 32 + 4 * k, 4);
                         memcpy(C + 128, x->qh + 32 * h + 4 * k, 4);
                     }
-                for (int s = 0; s < 16; s++) P[3072 + 16 * s + L] = (uint8_t)x->scales[s];
-                memcpy(P + 3328 + 2 * L, &x->d, 2);
+                for (int s = 0; s < 16; s++) P[Q6K_SC + 16 * s + L] = (uint8_t)x->scales[s];
+                memcpy(P + Q6K_D + 2 * L, &x->d, 2);
             }
         }
     }
@@ -115,12 +119,12 @@ void tk_pkk_pack(const void *W, int type, int64_t rows, int64_t cols, void *out)
 static int pkk_quant(const uint8_t *P, int type, int L, int e) {
     if (type == TK_Q4_K || type == TK_Q5_K) {
         const int g = e / 64, r = e % 64, hi = r >= 32, k = (r % 32) / 4, i = r % 4;
-        const uint8_t w = P[(4 * k + g) * 64 + 4 * L + i];
-        const int h = type == TK_Q5_K ? (P[2048 + 64 * k + 4 * L + i] >> (2 * g + hi)) & 1 : 0;
+        const uint8_t w = P[K45_Q(type == TK_Q5_K, k, g) + 4 * L + i];
+        const int h = type == TK_Q5_K ? (P[K5_H(k) + 4 * L + i] >> (2 * g + hi)) & 1 : 0;
         return (hi ? w >> 4 : w & 15) | h << 4;
     }
     const int h = e / 128, r = e % 128, c = r / 32, k = (r % 32) / 4, i = r % 4;
-    const uint8_t *C = P + (h * 8 + k) * 192 + 4 * L + i;
+    const uint8_t *C = P + Q6K_C(h, k) + 4 * L + i;
     const int lo = c == 0 ? (C[0] & 15) : c == 1 ? (C[64] & 15) : c == 2 ? (C[0] >> 4) : (C[64] >> 4);
     return lo | (((C[128] >> (2 * c)) & 3) << 4);
 }
@@ -141,22 +145,22 @@ void tk_pkk_generic(const uint8_t *G, int type, int64_t nsb, const tk_act *a, in
                 int32_t lane[8] = {0};
                 for (int e = 0; e < QK_K; e++) {
                     const int k = (e % 32) / 4;
-                    if (k45) lane[k] += P[K45_SC(q5) + 16 * (e / 32) + L] * pkk_quant(P, type, L, e) * yb[e];
-                    else lane[k] += (int8_t)P[3072 + 16 * (e / 16) + L] * (pkk_quant(P, type, L, e) - 32) * yb[e];
+                    if (k45) lane[k] += P[K45_SC + 16 * (e / 32) + L] * pkk_quant(P, type, L, e) * yb[e];
+                    else lane[k] += (int8_t)P[Q6K_SC + 16 * (e / 16) + L] * (pkk_quant(P, type, L, e) - 32) * yb[e];
                 }
                 tk_half hd;
-                memcpy(&hd, P + (k45 ? K45_D(q5) : 3328) + 2 * L, 2);
+                memcpy(&hd, P + (k45 ? K45_D : Q6K_D) + 2 * L, 2);
                 const float dd = tk_h2f(hd) * dy[b];
                 for (int k = 0; k < 8; k++) A[k] = fmaf(dd, (float)lane[k], A[k]);
                 if (k45) {
                     tk_half hm;
-                    memcpy(&hm, P + K45_DM(q5) + 2 * L, 2);
+                    memcpy(&hm, P + K45_DM + 2 * L, 2);
                     const float dm = tk_h2f(hm) * -dy[b];
                     int32_t all = 0;
                     for (int i = 0; i < 4; i++) {
                         const int32_t ys0 = bs[b * 16 + 4 * i] + bs[b * 16 + 4 * i + 1];
                         const int32_t ys1 = bs[b * 16 + 4 * i + 2] + bs[b * 16 + 4 * i + 3];
-                        const uint8_t *mn = P + K45_MN(q5) + 32 * i + 2 * L;
+                        const uint8_t *mn = P + K45_MN + 32 * i + 2 * L;
                         const int32_t p = mn[0] * ys0 + mn[1] * ys1;
                         if (!q5) M[i] = fmaf(dm, (float)p, M[i]);
                         all += p;
@@ -195,24 +199,24 @@ void tk_pkk_block_generic(const uint8_t *G, int type, int64_t nsb, const tk_act 
                     for (int j = 0; j < 8; j++) {
                         int32_t p = 0;
                         for (int e = 32 * j; e < 32 * j + 32; e++) p += pkk_quant(P, type, L, e) * yb[e];
-                        isum += P[K45_SC(q5) + 16 * j + L] * p;
+                        isum += P[K45_SC + 16 * j + L] * p;
                     }
                 } else {
                     for (int sb = 0; sb < 16; sb++) {
                         int32_t p = 0;
                         for (int e = 16 * sb; e < 16 * sb + 16; e++) p += pkk_quant(P, type, L, e) * yb[e];
-                        isum += (int8_t)P[3072 + 16 * sb + L] * (p - 32 * bs[b * 16 + sb]);
+                        isum += (int8_t)P[Q6K_SC + 16 * sb + L] * (p - 32 * bs[b * 16 + sb]);
                     }
                 }
                 tk_half hd;
-                memcpy(&hd, P + (k45 ? K45_D(q5) : 3328) + 2 * L, 2);
+                memcpy(&hd, P + (k45 ? K45_D : Q6K_D) + 2 * L, 2);
                 acc = fmaf(tk_h2f(hd) * dy[b], (float)isum, acc);
                 if (k45) {
                     int32_t mins = 0;
                     for (int j = 0; j < 8; j++)
-                        mins += P[K45_MN(q5) + 32 * (j / 2) + 2 * L + (j % 2)] * (bs[b * 16 + 2 * j] + bs[b * 16 + 2 * j + 1]);
+                        mins += P[K45_MN + 32 * (j / 2) + 2 * L + (j % 2)] * (bs[b * 16 + 2 * j] + bs[b * 16 + 2 * j + 1]);
                     tk_half hm;
-                    memcpy(&hm, P + K45_DM(q5) + 2 * L, 2);
+                    memcpy(&hm, P + K45_DM + 2 * L, 2);
                     acc = fmaf(tk_h2f(hm) * -dy[b], (float)mins, acc);
                 }
             }

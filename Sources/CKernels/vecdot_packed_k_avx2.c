@@ -24,11 +24,11 @@ TGT2 static AI void q6_unpack256(const uint8_t *C, __m256i q[4]) {
 
 TGT2 static AI void q45_unpack256(const uint8_t *P, int k, int g, int H, const int Q5, __m256i *lo, __m256i *hi) {
     const __m256i m4 = _mm256_set1_epi8(0x0F), one = _mm256_set1_epi8(1);
-    const __m256i w = _mm256_loadu_si256((const __m256i *)(P + (4 * k + g) * 64 + 32 * H));
+    const __m256i w = _mm256_loadu_si256((const __m256i *)(P + K45_Q(Q5, k, g) + 32 * H));
     *lo = _mm256_and_si256(w, m4);
     *hi = _mm256_and_si256(_mm256_srli_epi16(w, 4), m4);
     if (Q5) {
-        const __m256i Hb = _mm256_loadu_si256((const __m256i *)(P + 2048 + 64 * k + 32 * H));
+        const __m256i Hb = _mm256_loadu_si256((const __m256i *)(P + K5_H(k) + 32 * H));
         *lo = _mm256_or_si256(*lo, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(Hb, 2 * g), one), 4));
         *hi = _mm256_or_si256(*hi, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(Hb, 2 * g + 1), one), 4));
     }
@@ -74,8 +74,8 @@ TGT2 static AI void pkk45_avx2(const uint8_t *G, int64_t nsb, const tk_act *a, i
         const uint8_t *P = G + (size_t)b * (Q5 ? Q5K_GB : Q4K_GB);
         tk_pkk_pf_share(pf, &pw);
         __m256i S[8];
-        for (int j = 0; j < 8; j++) S[j] = pair16_2(P + K45_SC(Q5) + 16 * j + 8 * H, 0);
-        const __m256 dd = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(P + K45_D(Q5) + 16 * H))),
+        for (int j = 0; j < 8; j++) S[j] = pair16_2(P + K45_SC + 16 * j + 8 * H, 0);
+        const __m256 dd = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(P + K45_D + 16 * H))),
                                         _mm256_set1_ps(dy[b]));
         for (int k = 0; k < 8; k++) {
             __m256i c = _mm256_setzero_si256();
@@ -88,14 +88,14 @@ TGT2 static AI void pkk45_avx2(const uint8_t *G, int64_t nsb, const tk_act *a, i
             }
             A[k] = _mm256_fmadd_ps(dd, _mm256_cvtepi32_ps(c), A[k]);
         }
-        const __m256 dm = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(P + K45_DM(Q5) + 16 * H))),
+        const __m256 dm = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(P + K45_DM + 16 * H))),
                                         _mm256_set1_ps(-dy[b]));
         int32_t ys[4];
         _mm_storeu_si128((__m128i *)ys, _mm_hadd_epi16(_mm_loadu_si128((const __m128i *)(bs + b * 16)),
                                                        _mm_loadu_si128((const __m128i *)(bs + b * 16 + 8))));
         __m256i all = _mm256_setzero_si256();
         for (int i = 0; i < 4; i++) {
-            const __m256i mp = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(P + K45_MN(Q5) + 32 * i + 16 * H)));
+            const __m256i mp = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(P + K45_MN + 32 * i + 16 * H)));
             const __m256i p = _mm256_madd_epi16(mp, _mm256_set1_epi32(ys[i]));
             if (Q5) all = _mm256_add_epi32(all, p);
             else M[i] = _mm256_fmadd_ps(dm, _mm256_cvtepi32_ps(p), M[i]);
@@ -119,16 +119,16 @@ TGT2 static AI void pkk6_avx2(const uint8_t *G, int64_t nsb, const tk_act *a, co
     for (int64_t b = 0; b < nsb; b++) {
         const uint8_t *P = G + (size_t)b * Q6K_GB;
         tk_pkk_pf_share(pf, &pw);
-        const __m256 dd = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(P + 3328 + 16 * H))),
+        const __m256 dd = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(P + Q6K_D + 16 * H))),
                                         _mm256_set1_ps(dy[b]));
         for (int e = 0; e < 2; e++) {
             __m256i S[2][4];
             for (int h = 0; h < 2; h++)
-                for (int c = 0; c < 4; c++) S[h][c] = pair16_2(P + 3072 + 16 * (8 * h + 2 * c + e) + 8 * H, 1);
+                for (int c = 0; c < 4; c++) S[h][c] = pair16_2(P + Q6K_SC + 16 * (8 * h + 2 * c + e) + 8 * H, 1);
             for (int k = 4 * e; k < 4 * e + 4; k++) {
                 __m256i acc = _mm256_setzero_si256();
                 for (int h = 0; h < 2; h++) {
-                    const uint8_t *C = P + (h * 8 + k) * 192 + 32 * H;
+                    const uint8_t *C = P + Q6K_C(h, k) + 32 * H;
                     __m256i q[4];
                     q6_unpack256(C, q);
                     const int64_t e0 = b * QK_K + 128 * h + 4 * k;
@@ -164,8 +164,8 @@ TGT2 static AI void pkkb45_avx2(const uint8_t *G, int64_t nsb, const tk_act *a, 
         tk_pkk_pf_share(pf, &pw);
         __m256i isum = _mm256_setzero_si256();
         for (int g = 0; g < 4; g++) {
-            const __m256i sl = pair16_2(P + K45_SC(Q5) + 16 * (2 * g) + 8 * H, 0);
-            const __m256i sh = pair16_2(P + K45_SC(Q5) + 16 * (2 * g + 1) + 8 * H, 0);
+            const __m256i sl = pair16_2(P + K45_SC + 16 * (2 * g) + 8 * H, 0);
+            const __m256i sh = pair16_2(P + K45_SC + 16 * (2 * g + 1) + 8 * H, 0);
             __m256i pl = _mm256_setzero_si256(), ph = _mm256_setzero_si256();
             for (int k = 0; k < 8; k++) {
                 __m256i lo, hi;
@@ -179,16 +179,16 @@ TGT2 static AI void pkkb45_avx2(const uint8_t *G, int64_t nsb, const tk_act *a, 
                 }
             }
         }
-        const __m256 dd = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(P + K45_D(Q5) + 16 * H))),
+        const __m256 dd = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(P + K45_D + 16 * H))),
                                         _mm256_set1_ps(dy[b]));
-        const __m256 dm = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(P + K45_DM(Q5) + 16 * H))),
+        const __m256 dm = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(P + K45_DM + 16 * H))),
                                         _mm256_set1_ps(-dy[b]));
         int32_t ys[4];
         _mm_storeu_si128((__m128i *)ys, _mm_hadd_epi16(_mm_loadu_si128((const __m128i *)(bs + b * 16)),
                                                        _mm_loadu_si128((const __m128i *)(bs + b * 16 + 8))));
         __m256i mins = _mm256_setzero_si256();
         for (int i = 0; i < 4; i++)
-            mins = _mm256_add_epi32(mins, _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(P + K45_MN(Q5) + 32 * i + 16 * H))),
+            mins = _mm256_add_epi32(mins, _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(P + K45_MN + 32 * i + 16 * H))),
                                                             _mm256_set1_epi32(ys[i])));
         acc = _mm256_fmadd_ps(dd, _mm256_cvtepi32_ps(isum), acc);
         acc = _mm256_fmadd_ps(dm, _mm256_cvtepi32_ps(mins), acc);
@@ -213,10 +213,10 @@ TGT2 static AI void pkkb6_avx2(const uint8_t *G, int64_t nsb, const tk_act *a, i
                 __m256i pc[4], sp[4];
                 for (int c = 0; c < 4; c++) {
                     pc[c] = _mm256_setzero_si256();
-                    sp[c] = pair16_2(P + 3072 + 16 * (8 * h + 2 * c + e) + 8 * H, 1);
+                    sp[c] = pair16_2(P + Q6K_SC + 16 * (8 * h + 2 * c + e) + 8 * H, 1);
                 }
                 for (int k = 4 * e; k < 4 * e + 4; k++) {
-                    const uint8_t *C = P + (h * 8 + k) * 192 + 32 * H;
+                    const uint8_t *C = P + Q6K_C(h, k) + 32 * H;
                     __m256i q[4];
                     q6_unpack256(C, q);
                     for (int c = 0; c < 4; c++)  // two chunks' pair sums fit int16 (|q*y pair| <= 16002)
@@ -230,11 +230,11 @@ TGT2 static AI void pkkb6_avx2(const uint8_t *G, int64_t nsb, const tk_act *a, i
                 }
                 for (int c = 0; c < 4; c++) {  // the +32 offset: -32 x scale x the sub-block's activation sum
                     const int sb = 8 * h + 2 * c + e;
-                    const __m256i sc = _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(P + 3072 + 16 * sb + 8 * H)));
+                    const __m256i sc = _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(P + Q6K_SC + 16 * sb + 8 * H)));
                     isum = _mm256_sub_epi32(isum, _mm256_mullo_epi32(sc, _mm256_set1_epi32(32 * bs[b * 16 + sb])));
                 }
             }
-        const __m256 dd = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(P + 3328 + 16 * H))),
+        const __m256 dd = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(P + Q6K_D + 16 * H))),
                                         _mm256_set1_ps(dy[b]));
         acc = _mm256_fmadd_ps(dd, _mm256_cvtepi32_ps(isum), acc);
     }

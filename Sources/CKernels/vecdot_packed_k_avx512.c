@@ -40,11 +40,11 @@ TGT static AI void q6_unpack512(const uint8_t *C, __m512i q[4]) {
 /// and the high-nibble values (64g+32+4k..), with Q5_K's fifth bit.
 TGT static AI void q45_unpack512(const uint8_t *P, int k, int g, const int Q5, __m512i *lo, __m512i *hi) {
     const __m512i m4 = _mm512_set1_epi8(0x0F), one = _mm512_set1_epi8(1);
-    const __m512i w = _mm512_load_si512((const void *)(P + (4 * k + g) * 64));
+    const __m512i w = _mm512_load_si512((const void *)(P + K45_Q(Q5, k, g)));
     *lo = _mm512_and_si512(w, m4);
     *hi = _mm512_and_si512(_mm512_srli_epi16(w, 4), m4);
     if (Q5) {  // the fifth bit: bit 2g (low nibbles) and 2g+1 (high) of the qh bytes
-        const __m512i H = _mm512_load_si512((const void *)(P + 2048 + 64 * k));
+        const __m512i H = _mm512_load_si512((const void *)(P + K5_H(k)));
         *lo = _mm512_or_si512(*lo, _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(H, 2 * g), one), 4));
         *hi = _mm512_or_si512(*hi, _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(H, 2 * g + 1), one), 4));
     }
@@ -86,9 +86,9 @@ TGT static AI void pkk45_kern(const uint8_t *G, int64_t nsb, const tk_act *a, in
         // Scales of sub-blocks 2g (low int16 of each lane) and 2g+1 (high int16), per row
         __m512i SP[4];
         for (int g = 0; g < 4; g++)
-            SP[g] = _mm512_or_si512(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(P + K45_SC(Q5) + 32 * g))),
-                                    _mm512_slli_epi32(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(P + K45_SC(Q5) + 32 * g + 16))), 16));
-        const __m512 dv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(P + K45_D(Q5))));
+            SP[g] = _mm512_or_si512(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(P + K45_SC + 32 * g))),
+                                    _mm512_slli_epi32(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(P + K45_SC + 32 * g + 16))), 16));
+        const __m512 dv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(P + K45_D)));
         __m512 dd[PKK_NT];
         for (int t = 0; t < NT; t++) dd[t] = _mm512_mul_ps(dv, _mm512_set1_ps(dy[t][b]));
         for (int k = 0; k < 8; k++) {
@@ -110,7 +110,7 @@ TGT static AI void pkk45_kern(const uint8_t *G, int64_t nsb, const tk_act *a, in
             }
             for (int t = 0; t < NT; t++) A[t][k] = _mm512_fmadd_ps(dd[t], _mm512_cvtepi32_ps(c[t]), A[t][k]);
         }
-        const __m512 mv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(P + K45_DM(Q5))));
+        const __m512 mv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(P + K45_DM)));
         for (int t = 0; t < NT; t++) {
             const __m512 dm = _mm512_mul_ps(mv, _mm512_set1_ps(-dy[t][b]));
             // ggml's q8s: the 8 sub-block sums of y (pairs of bsums), as 4 int16 pairs
@@ -119,7 +119,7 @@ TGT static AI void pkk45_kern(const uint8_t *G, int64_t nsb, const tk_act *a, in
                                                            _mm_loadu_si128((const __m128i *)(bs[t] + b * 16 + 8))));
             __m512i all = _mm512_setzero_si512();
             for (int i = 0; i < 4; i++) {
-                const __m512i mp = _mm512_cvtepu8_epi16(_mm256_load_si256((const __m256i *)(P + K45_MN(Q5) + 32 * i)));
+                const __m512i mp = _mm512_cvtepu8_epi16(_mm256_load_si256((const __m256i *)(P + K45_MN + 32 * i)));
                 if (Q5) {
                     all = _mm512_dpwssd_epi32(all, mp, _mm512_set1_epi32(ys[i]));
                 } else {
@@ -156,7 +156,7 @@ TGT static AI void pkk6_kern(const uint8_t *G, int64_t nsb, const tk_act *a, con
     for (int64_t b = 0; b < nsb; b++) {
         const uint8_t *P = G + (size_t)b * Q6K_GB;
         tk_pkk_pf_share(pf, &pw);
-        const __m512 dv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(P + 3328)));
+        const __m512 dv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(P + Q6K_D)));
         __m512 dd[PKK_NT];
         for (int t = 0; t < NT; t++) dd[t] = _mm512_mul_ps(dv, _mm512_set1_ps(dy[t][b]));
         for (int e = 0; e < 2; e++) {  // lanes 0..3 use the even scales of each 32-element chunk, 4..7 the odd
@@ -166,13 +166,13 @@ TGT static AI void pkk6_kern(const uint8_t *G, int64_t nsb, const tk_act *a, con
             for (int h = 0; h < 2; h++)
                 for (int p = 0; p < 2; p++)
                     SP[h][p] = _mm512_or_si512(
-                        _mm512_and_si512(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(P + 3072 + 16 * (8 * h + 4 * p + e)))), m16),
-                        _mm512_slli_epi32(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(P + 3072 + 16 * (8 * h + 4 * p + 2 + e)))), 16));
+                        _mm512_and_si512(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(P + Q6K_SC + 16 * (8 * h + 4 * p + e)))), m16),
+                        _mm512_slli_epi32(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(P + Q6K_SC + 16 * (8 * h + 4 * p + 2 + e)))), 16));
             for (int k = 4 * e; k < 4 * e + 4; k++) {
                 __m512i acc[PKK_NT];
                 for (int t = 0; t < NT; t++) acc[t] = _mm512_setzero_si512();
                 for (int h = 0; h < 2; h++) {
-                    const uint8_t *C = P + (h * 8 + k) * 192;
+                    const uint8_t *C = P + Q6K_C(h, k);
                     __m512i q[4];
                     q6_unpack512(C, q);
                     for (int t = 0; t < NT; t++) {
@@ -250,20 +250,20 @@ TGT static AI void pkkb45_kern(const uint8_t *G, int64_t nsb, const tk_act *a, i
                     ph[t] = _mm512_dpbusd_epi32(ph[t], hi, bcast4(yb + 32));
                 }
             }
-            const __m512i sl = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(P + K45_SC(Q5) + 16 * (2 * g))));
-            const __m512i sh = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(P + K45_SC(Q5) + 16 * (2 * g + 1))));
+            const __m512i sl = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(P + K45_SC + 16 * (2 * g))));
+            const __m512i sh = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(P + K45_SC + 16 * (2 * g + 1))));
             for (int t = 0; t < NT; t++)
                 isum[t] = _mm512_add_epi32(isum[t], _mm512_add_epi32(_mm512_mullo_epi32(pl[t], sl), _mm512_mullo_epi32(ph[t], sh)));
         }
-        const __m512 dv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(P + K45_D(Q5))));
-        const __m512 mv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(P + K45_DM(Q5))));
+        const __m512 dv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(P + K45_D)));
+        const __m512 mv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(P + K45_DM)));
         for (int t = 0; t < NT; t++) {
             int32_t ys[4];
             _mm_storeu_si128((__m128i *)ys, _mm_hadd_epi16(_mm_loadu_si128((const __m128i *)(bs[t] + b * 16)),
                                                            _mm_loadu_si128((const __m128i *)(bs[t] + b * 16 + 8))));
             __m512i mins = _mm512_setzero_si512();
             for (int i = 0; i < 4; i++)
-                mins = _mm512_dpwssd_epi32(mins, _mm512_cvtepu8_epi16(_mm256_load_si256((const __m256i *)(P + K45_MN(Q5) + 32 * i))),
+                mins = _mm512_dpwssd_epi32(mins, _mm512_cvtepu8_epi16(_mm256_load_si256((const __m256i *)(P + K45_MN + 32 * i))),
                                            _mm512_set1_epi32(ys[i]));
             acc[t] = _mm512_fmadd_ps(_mm512_mul_ps(dv, _mm512_set1_ps(dy[t][b])), _mm512_cvtepi32_ps(isum[t]), acc[t]);
             acc[t] = _mm512_fmadd_ps(_mm512_mul_ps(mv, _mm512_set1_ps(-dy[t][b])), _mm512_cvtepi32_ps(mins), acc[t]);
@@ -296,7 +296,7 @@ TGT static AI void pkkb6_kern(const uint8_t *G, int64_t nsb, const tk_act *a, in
                 for (int t = 0; t < NT; t++)
                     for (int c = 0; c < 4; c++) pc[t][c] = _mm512_setzero_si512();
                 for (int k = 4 * e; k < 4 * e + 4; k++) {
-                    const uint8_t *C = P + (h * 8 + k) * 192;
+                    const uint8_t *C = P + Q6K_C(h, k);
                     __m512i q[4];
                     q6_unpack512(C, q);
                     for (int t = 0; t < NT; t++)
@@ -305,14 +305,14 @@ TGT static AI void pkkb6_kern(const uint8_t *G, int64_t nsb, const tk_act *a, in
                 }
                 for (int c = 0; c < 4; c++) {
                     const int sb = 8 * h + 2 * c + e;
-                    const __m512i sc = _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(P + 3072 + 16 * sb)));
+                    const __m512i sc = _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(P + Q6K_SC + 16 * sb)));
                     for (int t = 0; t < NT; t++) {
                         const __m512i p = _mm512_sub_epi32(pc[t][c], _mm512_set1_epi32(32 * bs[t][b * 16 + sb]));
                         isum[t] = _mm512_add_epi32(isum[t], _mm512_mullo_epi32(p, sc));
                     }
                 }
             }
-        const __m512 dv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(P + 3328)));
+        const __m512 dv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(P + Q6K_D)));
         for (int t = 0; t < NT; t++)
             acc[t] = _mm512_fmadd_ps(_mm512_mul_ps(dv, _mm512_set1_ps(dy[t][b])), _mm512_cvtepi32_ps(isum[t]), acc[t]);
     }
