@@ -150,23 +150,27 @@ static inline int tk_pk_kind(int type) {
 }
 static inline int tk_pk_qb(int kind) { return kind == 2 ? 512 : kind >= 3 ? 320 : 256; }
 static inline int tk_pk_sb(int kind) { return kind == 1 || kind == 4 ? 64 : 32; }
-/// Packed Q4/Q8/Q5 groups (vecdot_packed.c) store blocks in pairs: quants of blocks 2i and
-/// 2i+1 (qb bytes each), then their scales (sb bytes each), so the weights and their scales are
-/// one forward stream. Offsets from the group start of block b's quants and scales:
+/// Packed Q4/Q8/Q5 groups (vecdot_packed.c) store blocks in pairs: scales of blocks 2i and
+/// 2i+1 (sb bytes each), then their quants (qb bytes each), in the order the kernels read them,
+/// so the weights and their scales are one forward stream. Offsets from the group start of block b's quants and scales:
+/// A packed Q5 block: the plane of fifth bits (64 bytes), then the nibbles in the Q4 layout.
+#define TK_PK5_PLANE 0
+#define TK_PK5_NIB 64
 static inline size_t tk_pk_qoff(int64_t b, int qb, int sb) {
-    return (size_t)(b >> 1) * (size_t)(2 * (qb + sb)) + (size_t)(b & 1) * (size_t)qb;
+    return (size_t)(b >> 1) * (size_t)(2 * (qb + sb)) + (size_t)(2 * sb) + (size_t)(b & 1) * (size_t)qb;
 }
 static inline size_t tk_pk_soff(int64_t b, int qb, int sb) {
-    return (size_t)(b >> 1) * (size_t)(2 * (qb + sb)) + (size_t)(2 * qb) + (size_t)(b & 1) * (size_t)sb;
+    return (size_t)(b >> 1) * (size_t)(2 * (qb + sb)) + (size_t)(b & 1) * (size_t)sb;
 }
 /// Quant value (offset removed) of element e of row L's block b in a packed 16-row group G
 /// (vecdot_packed.c layout; qb, sb = the group's quant and scale bytes per block).
 static inline int tk_pk_quant(const uint8_t *G, int type, int qb, int sb, int64_t b, int L, int e) {
     const uint8_t *Q = G + tk_pk_qoff(b, qb, sb);
     if (type == TK_Q8_0) return (int8_t)(Q[(e / 4) * 64 + L * 4 + e % 4] ^ 0x80);
-    const uint8_t w = Q[((e % 16) / 4) * 64 + L * 4 + e % 4];
-    if (type == TK_Q5_0 || type == TK_Q5_1) {  // nibbles as Q4, fifth bits at Q + 256 (vecdot_packed.c)
-        const int h = (Q[256 + L * 4 + e % 4] >> ((e % 16) / 4 + (e < 16 ? 0 : 4))) & 1;
+    const int q5 = type == TK_Q5_0 || type == TK_Q5_1;
+    const uint8_t w = Q[(q5 ? TK_PK5_NIB : 0) + ((e % 16) / 4) * 64 + L * 4 + e % 4];
+    if (q5) {  // nibbles as Q4 after the fifth bits (vecdot_packed.c)
+        const int h = (Q[TK_PK5_PLANE + L * 4 + e % 4] >> ((e % 16) / 4 + (e < 16 ? 0 : 4))) & 1;
         return ((e < 16 ? (w & 15) : (w >> 4)) | h << 4) - (type == TK_Q5_0 ? 16 : 0);
     }
     return (e < 16 ? (w & 15) : (w >> 4)) - (type == TK_Q4_0 ? 8 : 0);

@@ -14,16 +14,19 @@
 //
 // Layout (per group of 16 rows, rows padded with zero blocks to a multiple of 16), 64-aligned,
 // blocks in pairs (tk_pk_qoff / tk_pk_soff; an odd last block has a zero partner):
-//   quants of block 2i, then of 2i+1, QB bytes each: chunk j (4 for Q4/Q5, 8 for Q8), lane L,
-//           byte k: byte 4j+k of row L's block (Q8_0: xor 0x80; Q4/Q5: the file's nibble byte,
-//           element 4j+k low, 16+4j+k high); Q5 then 64 bytes of fifth bits, lane L, byte k:
-//           bit j = element 4j+k's, bit 4+j = element 16+4j+k's (22 bytes per block and row
-//           with the scales, as in the file; until session 10 Q5 values took a byte each)
 //   scales of block 2i, then of 2i+1, SB bytes each: d of the 16 rows (f16), then m of the 16
 //           rows (Q4_1, Q5_1)
-// The scales sit beside their quants so that a group is one forward stream: with all scales
-// after all quants (the layout before session 10) the hardware prefetcher lost the stream and
-// one-token products leaned on software prefetch (docs/PERFORMANCE.md, session 10).
+//   quants of block 2i, then of 2i+1, QB bytes each (Q5: first 64 bytes of fifth bits, lane L,
+//           byte k: bit j = element 4j+k's, bit 4+j = element 16+4j+k's; 22 bytes per block and
+//           row with the scales, as in the file; until session 10 Q5 values took a byte each),
+//           then chunk j (4 for Q4/Q5, 8 for Q8), lane L, byte k: byte 4j+k of row L's block
+//           (Q8_0: xor 0x80; Q4/Q5: the file's nibble byte, element 4j+k low, 16+4j+k high)
+// Everything sits in the order the kernels read it, so that a group is one forward stream: with
+// all scales after all quants (before session 10) the hardware prefetcher lost the stream and
+// one-token products leaned on software prefetch; with each pair's scales after its quants
+// (session 10) Q4 still did (1024 x 1024 Q4_0 from memory, 1 thread: 24 GB/s with a T0
+// prefetch, 18 without); scales first, Q4 streams at 30-31 GB/s on the hardware prefetcher alone
+// (docs/PERFORMANCE.md, sessions 10 and 11).
 // Limits: SIMD kernels for AVX-512 VNNI (here) and AVX2 (vecdot_packed_avx2.c); elsewhere a
 // portable scalar loop runs (slow: callers should not pack unless tk_packed_preferred says so).
 #include "tk_internal.h"
@@ -34,11 +37,11 @@
 
 #define PR 16                       // rows per group
 #define PK_NT 2                     // tokens per kernel call (8 lane accumulators each)
-// Software prefetch distance in the weight stream (one-token products of Q4 types, into L1).
-// Byte-wide types (Q8_0, Q5) are not prefetched: in the paired layout the hardware prefetcher
-// streams them faster alone (49152 x 576 Q8_0 from memory, 1 thread: 19.5-22.6 GB/s with T1
-// prefetch 8 KB ahead, 27.5-28.9 without). Q4 (more work per byte) still needs it: 3 KB ahead
-// with T0 gave 22-25 GB/s on the default model's shapes, 8 KB 22-23, none 15-16.
+// Software prefetch distance in the weight stream (lane-order prompts of Q4/Q5 types, into L1).
+// One-token products and Q8_0 are not prefetched in software: with the scales leading each pair
+// the hardware prefetcher streams them faster alone (1024 x 1024 from memory, 1 thread: Q4_0
+// 29-31 GB/s without, 25-27 with T0 3 KB ahead; Q5_1 30.5-31 vs 28-29; Q8_0 49152 x 576: 27.5-28.9
+// without, 19.5-22.6 with T1 8 KB ahead).
 #ifndef PK_AHEAD
 #define PK_AHEAD 3072
 #endif
@@ -120,11 +123,11 @@ int tk_pack_weights(const void *W, int type, int64_t rows, int64_t cols, void *o
                 memcpy(&qh, src + (has_m ? 4 : 2), 4);
                 const uint8_t *qs = src + (has_m ? 8 : 6);
                 uint8_t *Q = G + tk_pk_qoff(b, qb, sb);
-                for (int j = 0; j < 4; j++) memcpy(Q + j * 64 + L * 4, qs + 4 * j, 4);
+                for (int j = 0; j < 4; j++) memcpy(Q + TK_PK5_NIB + j * 64 + L * 4, qs + 4 * j, 4);
                 for (int i = 0; i < 4; i++) {
                     uint8_t h = 0;
                     for (int j = 0; j < 4; j++) h |= (uint8_t)(((qh >> (4 * j + i)) & 1) << j | ((qh >> (16 + 4 * j + i)) & 1) << (4 + j));
-                    Q[256 + L * 4 + i] = h;
+                    Q[TK_PK5_PLANE + L * 4 + i] = h;
                 }
             } else {
                 const uint8_t *qs = src + (has_m ? 4 : 2);
@@ -402,7 +405,7 @@ static void pk_item(const pk_ctx *c, int64_t item) {
                 float *Y = c->Ym[m] + t * rows + g * PR;
 #if defined(__x86_64__)
                 if (c->simd) {
-                    const uint8_t *pf = c->type == TK_Q8_0 ? NULL : G + PK_AHEAD + ((t - t0) / PK_NT) * span;
+                    const uint8_t *pf = c->type == TK_Q8_0 || t1 - t0 <= PK_NT ? NULL : G + PK_AHEAD + ((t - t0) / PK_NT) * span;
                     if (c->simd == 2) {
                         tk_pk_lane_avx2(G, c->type, c->nb, c->a, c->lsA, t, nt, Y, rows, nrows, pf, span);
                         continue;

@@ -43,10 +43,10 @@ TGT static AI __m256i q8_pairs(__m256i stored, __m256i y) {
 
 /// Byte-wide chunk j (elements 4j..4j+3 of each row) of a packed Q5 block at Q (this half's
 /// offset included): the nibble of chunk j % 4 (low for j < 4, high after) with the fifth bit
-/// (bit j of the byte at Q + 256) moved to bit 4.
+/// (bit j of the byte at Q + TK_PK5_PLANE) moved to bit 4.
 TGT static AI __m256i pk5_chunk256(const uint8_t *Q, int j) {
     const __m256i m4 = _mm256_set1_epi8(0x0F), m10 = _mm256_set1_epi8(0x10);
-    const __m256i w = _mm256_load_si256((const __m256i *)(Q + 64 * (j & 3))), hb = _mm256_load_si256((const __m256i *)(Q + 256));
+    const __m256i w = _mm256_load_si256((const __m256i *)(Q + TK_PK5_NIB + 64 * (j & 3))), hb = _mm256_load_si256((const __m256i *)(Q + TK_PK5_PLANE));
     const __m256i nib = j < 4 ? _mm256_and_si256(w, m4) : _mm256_and_si256(_mm256_srli_epi16(w, 4), m4);
     const __m256i bit = j < 4 ? _mm256_slli_epi16(hb, 4 - j) : _mm256_srli_epi16(hb, j - 4);
     return _mm256_or_si256(nib, _mm256_and_si256(bit, m10));
