@@ -204,6 +204,14 @@ void tk_pkk_block_avx512(const uint8_t *G, int type, int64_t nsb, const tk_act *
                          float *Y, int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan);
 void tk_pkk_block_avx2(const uint8_t *G, int type, int64_t nsb, const tk_act *a, int64_t t0, int nt,
                        float *Y, int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan);
+/// Block order for prompts from a tile of unpacked values (vecdot_packed_k_tile.c, AVX-512):
+/// tk_pkk_tile_unpack turns a group's nsb super-blocks into tk_pkk_tile_bytes(nsb) bytes (64-byte
+/// aligned), which tk_pkk_tile_avx512 then dots with tokens t0..t0+nt-1 (any nt).
+#define PKK_TILE_SB 4096
+size_t tk_pkk_tile_bytes(int64_t nsb);
+void tk_pkk_tile_unpack(const uint8_t *G, int type, int64_t nsb, uint8_t *T);
+void tk_pkk_tile_avx512(const uint8_t *G, const uint8_t *T, int type, int64_t nsb, const tk_act *a, int64_t t0, int nt,
+                        float *Y, int64_t ldy, int nrows);
 
 #define TK_NT 4  // max tokens per dot-kernel call
 /// out[i] = dot(weight row w, activation row t0+i) for i < nt (1 <= nt <= TK_NT).
