@@ -1,5 +1,6 @@
 // cpu.c: runtime CPU feature detection (cached once) and the test-only dispatch mask.
-// Limits: x86-64 only detects anything; elsewhere every kernel takes the portable C path.
+// Limits: x86-64 detects at run time; arm64 reports sdot when built for it (__ARM_FEATURE_DOTPROD);
+// elsewhere every kernel takes the portable C path.
 #include "tk_internal.h"
 #include <stdatomic.h>
 
@@ -17,6 +18,8 @@ static int detect(void) {
         f |= TK_CPU_AVX512;
     if ((f & TK_CPU_AVX512) && __builtin_cpu_supports("avx512vnni")) f |= TK_CPU_VNNI;
     if ((f & TK_CPU_AVX512) && __builtin_cpu_supports("avx512bf16")) f |= TK_CPU_BF16;
+#elif defined(__aarch64__) && defined(__ARM_FEATURE_DOTPROD)
+    f |= TK_CPU_DOT;  // built for a CPU with sdot (Apple Silicon: always)
 #endif
     return f;
 }

@@ -208,6 +208,12 @@ void tk_pkk_block_avx2(const uint8_t *G, int type, int64_t nsb, const tk_act *a,
 /// tk_pkk_tile_unpack turns a group's nsb super-blocks into tk_pkk_tile_bytes(nsb) bytes (64-byte
 /// aligned), which tk_pkk_tile_avx512 then dots with tokens t0..t0+nt-1 (any nt).
 #define PKK_TILE_SB 4096
+/// The packed Q4/Q8/Q5 kernels for arm64 with sdot (vecdot_packed_neon.c): ggml's lane order and
+/// block order, bit-identical to the portable ones.
+void tk_pk_lane_neon(const uint8_t *G, int type, int64_t nb, const tk_act *a, int64_t t0, int nt,
+                     float *Y, int64_t ldy, int nrows);
+void tk_pk_block_neon(const uint8_t *G, int type, int64_t nb, const tk_act *a, int64_t t0, int nt,
+                      float *Y, int64_t ldy, int nrows);
 size_t tk_pkk_tile_bytes(int64_t nsb);
 void tk_pkk_tile_unpack(const uint8_t *G, int type, int64_t nsb, uint8_t *T);
 void tk_pkk_tile_avx512(const uint8_t *G, const uint8_t *T, int type, int64_t nsb, const tk_act *a, int64_t t0, int nt,
@@ -224,7 +230,7 @@ tk_dot_fn tk_dot_avx512(int type);  // NULL where there is no AVX-512 kernel (ne
 int tk_dot_avx512_needs_vnni(int type);
 
 /// Feature bits (TK_CPU_*) as in tk_cpu_features.
-enum { TK_CPU_AVX2 = 1, TK_CPU_AVX512 = 2, TK_CPU_VNNI = 4, TK_CPU_BF16 = 8 };
+enum { TK_CPU_AVX2 = 1, TK_CPU_AVX512 = 2, TK_CPU_VNNI = 4, TK_CPU_BF16 = 8, TK_CPU_DOT = 16 /* arm64 sdot */ };
 
 /// f16 -> f32, exact, inlinable (the public tk_f16_to_f32 uses it too). Normal numbers are
 /// rebiased by a multiply by 2^-112; subnormals come from a 0.5-offset float subtraction.

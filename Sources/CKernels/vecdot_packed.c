@@ -89,11 +89,11 @@ size_t tk_packed_bytes(int type, int64_t rows, int64_t cols) {
 /// Which SIMD kernel runs the packed layout: 1 AVX-512 VNNI, 2 AVX2 (vecdot_packed_avx2.c), 0 none.
 static int packed_simd(void) {
     const int f = tk_cpu_features_active();
-    return (f & TK_CPU_AVX512) && (f & TK_CPU_VNNI) ? 1 : (f & TK_CPU_AVX2) ? 2 : 0;
+    return (f & TK_CPU_AVX512) && (f & TK_CPU_VNNI) ? 1 : (f & TK_CPU_AVX2) ? 2 : (f & TK_CPU_DOT) ? 3 : 0;
 }
 
 int tk_packed_preferred(int type) {
-    if (float_copy(type)) return packed_simd() != 0;
+    if (float_copy(type)) return packed_simd() == 1 || packed_simd() == 2;
     // K-quants with AVX2 only: Q4_K/Q5_K packed (in L2 27/23 vs 17-18 GB/s for the row kernels,
     // from memory equal, prefill 1.5x / equal); Q6_K stays on its row kernel (packed 7-30% slower)
     if (tk_pkk_type(type)) return packed_simd() == 1 || (packed_simd() == 2 && type != TK_Q6_K);
@@ -360,6 +360,7 @@ static void pk_item(const pk_ctx *c, int64_t item) {
             // over this group, so memory stays busy while later passes compute from L1.
             const int step = c->block_order ? PKB_NT : PK_NT;
             const int64_t passes = (t1 - t0 + step - 1) / step, span = (int64_t)c->gb / passes;
+            (void)span;
             if (tk_pkk_type(c->type)) {  // K-quants (vecdot_packed_k.c): ggml's lane order, PKK_STEP tokens a pass
 #if defined(__x86_64__)
                 if (c->block_order && c->simd == 1 && c->type != TK_Q4_K && t1 - t0 >= PKK_TILE_MIN) {  // prompts: unpack once (vecdot_packed_k_tile.c)
@@ -375,6 +376,7 @@ static void pk_item(const pk_ctx *c, int64_t item) {
 #endif
                 const int kstep = c->block_order ? PKK_STEP_BLOCK : PKK_STEP;
                 const int64_t kspan = (int64_t)c->gb / ((t1 - t0 + kstep - 1) / kstep);
+                (void)kspan;
                 for (int64_t t = t0; t < t1; t += kstep) {
                     const int nt = (int)(t1 - t < kstep ? t1 - t : kstep);
                     float *Y = c->Ym[m] + t * rows + g * PR;
@@ -416,6 +418,12 @@ static void pk_item(const pk_ctx *c, int64_t item) {
                         continue;
                     }
 #endif
+#if defined(__aarch64__) && defined(__ARM_FEATURE_DOTPROD)
+                    if (c->simd == 3) {
+                        tk_pk_block_neon(G, c->type, c->nb, c->a, t, nt, Y, rows, nrows);
+                        continue;
+                    }
+#endif
                     tk_pk_block_generic(G, c->type, c->nb, c->a, t, nt, Y, rows, nrows);
                 }
                 continue;
@@ -431,6 +439,12 @@ static void pk_item(const pk_ctx *c, int64_t item) {
                         continue;
                     }
                     pk_avx512(G, c->type, c->nb, c->a, c->lsA, c->lsB, t, nt, Y, rows, nrows, pf, span);
+                    continue;
+                }
+#endif
+#if defined(__aarch64__) && defined(__ARM_FEATURE_DOTPROD)
+                if (c->simd == 3) {
+                    tk_pk_lane_neon(G, c->type, c->nb, c->a, t, nt, Y, rows, nrows);
                     continue;
                 }
 #endif
