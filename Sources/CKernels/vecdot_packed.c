@@ -474,6 +474,22 @@ int tk_matmul_packed_order(const void *P, int type, int64_t rows, int64_t cols, 
     return tk_matmul_packed_multi(&P, &rows, 1, type, cols, X, ntok, &Y, pool, block_order);
 }
 
+#if defined(__x86_64__)
+static int c_simd_any(void) { return packed_simd() == 1 || packed_simd() == 2; }
+/// -8 and -128 times each sum of 4 consecutive activation bytes, 8 sums a step (the serial part
+/// of a one-token product that the other pool threads wait for); returns how many were done.
+__attribute__((target("avx2"))) static int64_t lane_sums_avx2(const int8_t *q, int64_t n4, int32_t *A, int32_t *B) {
+    const __m256i ones8 = _mm256_set1_epi8(1), ones16 = _mm256_set1_epi16(1), z = _mm256_setzero_si256();
+    int64_t i = 0;
+    for (; i + 8 <= n4; i += 8) {
+        const __m256i s = _mm256_madd_epi16(_mm256_maddubs_epi16(ones8, _mm256_loadu_si256((const __m256i *)(q + 4 * i))), ones16);
+        _mm256_storeu_si256((__m256i *)(A + i), _mm256_sub_epi32(z, _mm256_slli_epi32(s, 3)));
+        _mm256_storeu_si256((__m256i *)(B + i), _mm256_sub_epi32(z, _mm256_slli_epi32(s, 7)));
+    }
+    return i;
+}
+#endif
+
 int tk_matmul_packed_multi(const void *const *P, const int64_t *rows, int nmat, int type, int64_t cols, const float *X,
                            int64_t ntok, float *const *Y, tk_pool *pool, int block_order) {
     if (nmat < 1 || nmat > TK_PACKED_MAX_MATS || ntok < 0) return -1;
@@ -512,7 +528,11 @@ int tk_matmul_packed_multi(const void *const *P, const int64_t *rows, int nmat, 
         lsB = lsA + ntok * nb * 8;
         for (int64_t t = 0; t < ntok; t++) {
             const int8_t *q = a.qs + t * cols;
-            for (int64_t i = 0; i < nb * 8; i++) {
+            int64_t i = 0;
+#if defined(__x86_64__)
+            if (c_simd_any()) i = lane_sums_avx2(q, nb * 8, lsA + t * nb * 8, lsB + t * nb * 8);
+#endif
+            for (; i < nb * 8; i++) {
                 const int32_t sum = q[4 * i] + q[4 * i + 1] + q[4 * i + 2] + q[4 * i + 3];
                 lsA[t * nb * 8 + i] = -8 * sum;
                 lsB[t * nb * 8 + i] = -128 * sum;
