@@ -309,12 +309,26 @@ NT_DISPATCH(q6_K)
                                 float *out) {                                                     \
         const int64_t cols = a->n;                                                                \
         const float *x[TK_NT];                                                                    \
-        __m512 acc0[TK_NT], acc1[TK_NT];                                                          \
+        __m512 acc0[TK_NT], acc1[TK_NT], acc2[TK_NT], acc3[TK_NT];                                \
         for (int t = 0; t < NT; t++) {                                                            \
             x[t] = a->xf + (t0 + t) * a->cols;                                                    \
-            acc0[t] = acc1[t] = _mm512_setzero_ps();                                              \
+            acc0[t] = acc1[t] = acc2[t] = acc3[t] = _mm512_setzero_ps();                          \
         }                                                                                         \
         int64_t i = 0;                                                                            \
+        for (; i + 64 <= cols; i += 64) {                                                         \
+            const __m512 w0 = LOAD16(vw, i), w1 = LOAD16(vw, i + 16);                             \
+            const __m512 w2 = LOAD16(vw, i + 32), w3 = LOAD16(vw, i + 48);                        \
+            for (int t = 0; t < NT; t++) {                                                        \
+                acc0[t] = _mm512_fmadd_ps(w0, _mm512_loadu_ps(x[t] + i), acc0[t]);                \
+                acc1[t] = _mm512_fmadd_ps(w1, _mm512_loadu_ps(x[t] + i + 16), acc1[t]);           \
+                acc2[t] = _mm512_fmadd_ps(w2, _mm512_loadu_ps(x[t] + i + 32), acc2[t]);           \
+                acc3[t] = _mm512_fmadd_ps(w3, _mm512_loadu_ps(x[t] + i + 48), acc3[t]);           \
+            }                                                                                     \
+        }                                                                                         \
+        for (int t = 0; t < NT; t++) {                                                            \
+            acc0[t] = _mm512_add_ps(acc0[t], acc2[t]);                                            \
+            acc1[t] = _mm512_add_ps(acc1[t], acc3[t]);                                            \
+        }                                                                                         \
         for (; i + 32 <= cols; i += 32) {                                                         \
             const __m512 w0 = LOAD16(vw, i), w1 = LOAD16(vw, i + 16);                             \
             for (int t = 0; t < NT; t++) {                                                        \
