@@ -284,6 +284,23 @@ NT_DISPATCH(q6_K)
             acc0[t] = acc1[t] = _mm256_setzero_ps();                                              \
         }                                                                                         \
         int64_t i = 0;                                                                            \
+        if (NT <= 2) { /* four chains hide the fma latency (decode); more would spill */          \
+            __m256 acc2[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()}, acc3[2] = {acc2[0], acc2[0]}; \
+            for (; i + 32 <= cols; i += 32) {                                                     \
+                const __m256 w0 = LOAD8(vw, i), w1 = LOAD8(vw, i + 8);                            \
+                const __m256 w2 = LOAD8(vw, i + 16), w3 = LOAD8(vw, i + 24);                      \
+                for (int t = 0; t < NT; t++) {                                                    \
+                    acc0[t] = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x[t] + i), acc0[t]);            \
+                    acc1[t] = _mm256_fmadd_ps(w1, _mm256_loadu_ps(x[t] + i + 8), acc1[t]);        \
+                    acc2[t] = _mm256_fmadd_ps(w2, _mm256_loadu_ps(x[t] + i + 16), acc2[t]);       \
+                    acc3[t] = _mm256_fmadd_ps(w3, _mm256_loadu_ps(x[t] + i + 24), acc3[t]);       \
+                }                                                                                 \
+            }                                                                                     \
+            for (int t = 0; t < NT; t++) {                                                        \
+                acc0[t] = _mm256_add_ps(acc0[t], acc2[t]);                                        \
+                acc1[t] = _mm256_add_ps(acc1[t], acc3[t]);                                        \
+            }                                                                                     \
+        }                                                                                         \
         for (; i + 16 <= cols; i += 16) {                                                         \
             const __m256 w0 = LOAD8(vw, i), w1 = LOAD8(vw, i + 8);                                \
             for (int t = 0; t < NT; t++) {                                                        \
