@@ -90,7 +90,8 @@ void tk_huge_release(void *p, tk_huge_chunk *chunk);
 /// large pages; products as tk_matmul):
 /// bytes of the packed form of a (rows, cols) matrix, or 0 if `type`/shape cannot be packed.
 size_t tk_packed_bytes(int type, int64_t rows, int64_t cols);
-/// 1 if the packed path is faster than tk_matmul for `type` on this CPU (AVX-512 VNNI or AVX2).
+/// 1 if the packed path is faster than tk_matmul for `type` on this CPU (AVX-512 VNNI or AVX2;
+/// Q4/Q8/Q5 types on arm64 built with sdot).
 int tk_packed_preferred(int type);
 /// Repacks W (rows, cols, ggml layout) into `out` (tk_packed_bytes long, 64-byte aligned).
 /// Returns 0, or -1 if the type/shape cannot be packed.
