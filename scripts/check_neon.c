@@ -1,6 +1,6 @@
 // check_neon.c: dev-only check of the arm64 sdot kernels (vecdot_packed_neon.c) on an x86 machine,
 // built by scripts/check_neon.sh with aarch64-linux-gnu-gcc and run under qemu-aarch64: for
-// every packed Q4/Q8/Q5 type, shape and token count, the products with the NEON kernels
+// every packed type (Q4/Q8/Q5 and K-quants), shape and token count, the products with the NEON kernels
 // (feature mask -1) must equal the portable kernels' (mask 0) bit for bit, in ggml's lane order
 // and in block order, and stay within int8 noise of a float64 product of the dequantized weights.
 // (MatmulTests checks the same on an arm64 Mac.)
@@ -28,23 +28,27 @@ static uint32_t rng = 12345;
 static uint32_t next(void) { rng = rng * 1664525u + 1013904223u; return rng >> 8; }
 
 int main(void) {
-    const char *names[] = {"q4_0", "q4_1", "q8_0", "q5_0", "q5_1"};
-    const int types[] = {TK_Q4_0, TK_Q4_1, TK_Q8_0, TK_Q5_0, TK_Q5_1};
+    const char *names[] = {"q4_0", "q4_1", "q8_0", "q5_0", "q5_1", "q4_K", "q5_K", "q6_K"};
+    const int types[] = {TK_Q4_0, TK_Q4_1, TK_Q8_0, TK_Q5_0, TK_Q5_1, TK_Q4_K, TK_Q5_K, TK_Q6_K};
     const int shapes[][2] = {{37, 32 * 7}, {16, 32}, {48, 32 * 48}, {5, 576}};
+    const int kshapes[][2] = {{37, 256 * 3}, {16, 256}, {48, 256 * 6}, {5, 1024}};
     const int ntoks[] = {1, 2, 3, 8, 70};
     int failures = 0, checks = 0;
     tk_set_cpu_features_mask(-1);
     if (!tk_packed_preferred(TK_Q4_0)) { fprintf(stderr, "no sdot kernels in this build\n"); return 2; }
-    for (int ti = 0; ti < 5; ti++)
+    for (int ti = 0; ti < 8; ti++)
         for (int si = 0; si < 4; si++) {
-            const int type = types[ti], rows = shapes[si][0], cols = shapes[si][1];
-            const int64_t bb = tk_type_block_bytes(type), nblk = (int64_t)rows * cols / 32;
+            const int type = types[ti], kq = ti >= 5;
+            const int rows = kq ? kshapes[si][0] : shapes[si][0], cols = kq ? kshapes[si][1] : shapes[si][1];
+            const int64_t be = tk_type_block_elems(type), bb = tk_type_block_bytes(type), nblk = (int64_t)rows * cols / be;
             uint8_t *w = malloc((size_t)(nblk * bb));
             for (int64_t i = 0; i < nblk * bb; i++) w[i] = (uint8_t)next();
-            for (int64_t b = 0; b < nblk; b++) {  // f16 scales around 0.01, mins around -0.1
-                const uint16_t d = (uint16_t)(0x2000 + next() % 512), m = (uint16_t)(0xAE00 + next() % 256);
+            for (int64_t b = 0; b < nblk; b++) {  // f16 scales around 0.01 (K: 0.001), mins around -0.1 (K: 0.01)
+                const uint16_t d = (uint16_t)((kq ? 0x1400 : 0x2000) + next() % 512);
+                const uint16_t m = (uint16_t)((kq ? 0x2000 : 0xAE00) + next() % 256);
+                if (type == TK_Q6_K) { memcpy(w + b * bb + 208, &d, 2); continue; }
                 memcpy(w + b * bb, &d, 2);
-                if (type == TK_Q4_1 || type == TK_Q5_1) memcpy(w + b * bb + 2, &m, 2);
+                if (type != TK_Q4_0 && type != TK_Q8_0 && type != TK_Q5_0) memcpy(w + b * bb + 2, &m, 2);
             }
             float *wf = malloc(sizeof(float) * rows * cols);
             tk_dequantize_row(type, w, wf, (int64_t)rows * cols);

@@ -214,6 +214,12 @@ void tk_pk_lane_neon(const uint8_t *G, int type, int64_t nb, const tk_act *a, in
                      float *Y, int64_t ldy, int nrows);
 void tk_pk_block_neon(const uint8_t *G, int type, int64_t nb, const tk_act *a, int64_t t0, int nt,
                       float *Y, int64_t ldy, int nrows);
+/// The same for the packed K-quants (vecdot_packed_k_neon.c), bit-identical to tk_pkk_generic /
+/// tk_pkk_block_generic.
+void tk_pkk_lane_neon(const uint8_t *G, int type, int64_t nsb, const tk_act *a, int64_t t0, int nt,
+                      float *Y, int64_t ldy, int nrows);
+void tk_pkk_block_neon(const uint8_t *G, int type, int64_t nsb, const tk_act *a, int64_t t0, int nt,
+                       float *Y, int64_t ldy, int nrows);
 size_t tk_pkk_tile_bytes(int64_t nsb);
 void tk_pkk_tile_unpack(const uint8_t *G, int type, int64_t nsb, uint8_t *T);
 void tk_pkk_tile_avx512(const uint8_t *G, const uint8_t *T, int type, int64_t nsb, const tk_act *a, int64_t t0, int nt,

@@ -96,7 +96,7 @@ int tk_packed_preferred(int type) {
     if (float_copy(type)) return packed_simd() == 1 || packed_simd() == 2;
     // K-quants with AVX2 only: Q4_K/Q5_K packed (in L2 27/23 vs 17-18 GB/s for the row kernels,
     // from memory equal, prefill 1.5x / equal); Q6_K stays on its row kernel (packed 7-30% slower)
-    if (tk_pkk_type(type)) return packed_simd() == 1 || (packed_simd() == 2 && type != TK_Q6_K);
+    if (tk_pkk_type(type)) return packed_simd() == 1 || packed_simd() == 3 || (packed_simd() == 2 && type != TK_Q6_K);
     return packable(type) && packed_simd() != 0;
 }
 
@@ -388,6 +388,12 @@ static void pk_item(const pk_ctx *c, int64_t item) {
                             continue;
                         }
 #endif
+#if defined(__aarch64__) && defined(__ARM_FEATURE_DOTPROD)
+                        if (c->simd == 3) {
+                            tk_pkk_block_neon(G, c->type, c->nb, c->a, t, nt, Y, rows, nrows);
+                            continue;
+                        }
+#endif
                         tk_pkk_block_generic(G, c->type, c->nb, c->a, t, nt, Y, rows, nrows);
                         continue;
                     }
@@ -397,6 +403,12 @@ static void pk_item(const pk_ctx *c, int64_t item) {
                         // prefetcher alone is faster than a software prefetch per line there.
                         const uint8_t *pf = t1 - t0 <= kstep ? NULL : G + PKK_AHEAD + ((t - t0) / kstep) * kspan;
                         (c->simd == 1 ? tk_pkk_avx512 : tk_pkk_avx2)(G, c->type, c->nb, c->a, c->lsA, t, nt, Y, rows, nrows, pf, kspan);
+                        continue;
+                    }
+#endif
+#if defined(__aarch64__) && defined(__ARM_FEATURE_DOTPROD)
+                    if (c->simd == 3) {
+                        tk_pkk_lane_neon(G, c->type, c->nb, c->a, t, nt, Y, rows, nrows);
                         continue;
                     }
 #endif
