@@ -26,6 +26,14 @@
 #define Q6K_D 256
 #define Q6K_PAD 288
 #define Q6K_C(h, k) (PKK_HDR + 192 * (2 * (k) + (h)))
+// Q3_K (1856 bytes; file 16 x 110 = 1760): int8 scales (minus 32 already), d, padding, then per
+// lane k the high-bit byte chunk and the two halves' 2-bit chunks
+#define Q3K_GB 1856
+#define Q3K_SC 0
+#define Q3K_D 256
+#define Q3K_PAD 288
+#define Q3K_H(k) (PKK_HDR + 192 * (k))
+#define Q3K_L(h, k) (PKK_HDR + 192 * (k) + 64 + 64 * (h))
 
 #if defined(__x86_64__)
 #include <immintrin.h>

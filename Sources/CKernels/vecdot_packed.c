@@ -96,6 +96,8 @@ int tk_packed_preferred(int type) {
     if (float_copy(type)) return packed_simd() == 1 || packed_simd() == 2;
     // K-quants with AVX2 only: Q4_K/Q5_K packed (in L2 27/23 vs 17-18 GB/s for the row kernels,
     // from memory equal, prefill 1.5x / equal); Q6_K stays on its row kernel (packed 7-30% slower)
+    // Q3_K: AVX-512 only (vecdot_packed_k_tile.c); elsewhere its row kernels
+    if (type == TK_Q3_K) return packed_simd() == 1;
     if (tk_pkk_type(type)) return packed_simd() == 1 || packed_simd() == 3 || (packed_simd() == 2 && type != TK_Q6_K);
     return packable(type) && packed_simd() != 0;
 }
@@ -363,7 +365,8 @@ static void pk_item(const pk_ctx *c, int64_t item) {
             (void)span;
             if (tk_pkk_type(c->type)) {  // K-quants (vecdot_packed_k.c): ggml's lane order, PKK_STEP tokens a pass
 #if defined(__x86_64__)
-                if (c->block_order && c->simd == 1 && c->type != TK_Q4_K && t1 - t0 >= PKK_TILE_MIN) {  // prompts: unpack once (vecdot_packed_k_tile.c)
+                if (c->simd == 1 && ((c->block_order && c->type != TK_Q4_K && t1 - t0 >= PKK_TILE_MIN) || c->type == TK_Q3_K)) {
+                    // prompts unpack each group once (vecdot_packed_k_tile.c); Q3_K always goes this way
                     uint8_t *T = tk_scratch_get(&pkk_tile, tk_pkk_tile_bytes(c->nb));
                     if (T) {
                         if (g + 1 < g1)  // the next group streams in while this one computes
@@ -374,6 +377,7 @@ static void pk_item(const pk_ctx *c, int64_t item) {
                     }
                 }
 #endif
+                const int ksimd = c->type == TK_Q3_K ? 0 : c->simd;  // Q3_K: only the tile kernel and the portable one
                 const int kstep = c->block_order ? PKK_STEP_BLOCK : PKK_STEP;
                 const int64_t kspan = (int64_t)c->gb / ((t1 - t0 + kstep - 1) / kstep);
                 (void)kspan;
@@ -382,14 +386,14 @@ static void pk_item(const pk_ctx *c, int64_t item) {
                     float *Y = c->Ym[m] + t * rows + g * PR;
                     if (c->block_order) {
 #if defined(__x86_64__)
-                        if (c->simd) {
-                            (c->simd == 1 ? tk_pkk_block_avx512 : tk_pkk_block_avx2)(G, c->type, c->nb, c->a, t, nt, Y, rows, nrows,
+                        if (ksimd) {
+                            (ksimd == 1 ? tk_pkk_block_avx512 : tk_pkk_block_avx2)(G, c->type, c->nb, c->a, t, nt, Y, rows, nrows,
                                                                                     G + PKK_AHEAD + ((t - t0) / kstep) * kspan, kspan);
                             continue;
                         }
 #endif
 #if defined(__aarch64__) && defined(__ARM_FEATURE_DOTPROD)
-                        if (c->simd == 3) {
+                        if (ksimd == 3) {
                             tk_pkk_block_neon(G, c->type, c->nb, c->a, t, nt, Y, rows, nrows);
                             continue;
                         }
@@ -398,16 +402,16 @@ static void pk_item(const pk_ctx *c, int64_t item) {
                         continue;
                     }
 #if defined(__x86_64__)
-                    if (c->simd) {
+                    if (ksimd) {
                         // One pass (decoding) streams the group once, in order: the hardware
                         // prefetcher alone is faster than a software prefetch per line there.
                         const uint8_t *pf = t1 - t0 <= kstep ? NULL : G + PKK_AHEAD + ((t - t0) / kstep) * kspan;
-                        (c->simd == 1 ? tk_pkk_avx512 : tk_pkk_avx2)(G, c->type, c->nb, c->a, c->lsA, t, nt, Y, rows, nrows, pf, kspan);
+                        (ksimd == 1 ? tk_pkk_avx512 : tk_pkk_avx2)(G, c->type, c->nb, c->a, c->lsA, t, nt, Y, rows, nrows, pf, kspan);
                         continue;
                     }
 #endif
 #if defined(__aarch64__) && defined(__ARM_FEATURE_DOTPROD)
-                    if (c->simd == 3) {
+                    if (ksimd == 3) {
                         tk_pkk_lane_neon(G, c->type, c->nb, c->a, t, nt, Y, rows, nrows);
                         continue;
                     }
@@ -529,7 +533,7 @@ int tk_matmul_packed_multi(const void *const *P, const int64_t *rows, int nmat, 
     const int atype = tk_vec_dot_type(type), kq = tk_pkk_type(type);
     const int64_t nb = kq ? cols / QK_K : cols / QK;
     const size_t abytes = (tk_act_bytes(atype, cols, ntok) + 63) & ~(size_t)63;
-    const size_t lbytes = type == TK_Q4_1 || type == TK_Q5_1 || type == TK_Q4_K || type == TK_Q5_K || block_order ? 0
+    const size_t lbytes = type == TK_Q4_1 || type == TK_Q5_1 || type == TK_Q3_K || type == TK_Q4_K || type == TK_Q5_K || block_order ? 0
                         : (size_t)ntok * (cols / 4) * sizeof(int32_t);
     const size_t need = abytes + 2 * lbytes;
     if (!tk_scratch_get(&pk_scratch, need)) return -1;

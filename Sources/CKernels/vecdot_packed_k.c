@@ -49,10 +49,10 @@
 #include "packed_k.h"
 #include <math.h>
 
-int tk_pkk_type(int type) { return type == TK_Q4_K || type == TK_Q5_K || type == TK_Q6_K; }
+int tk_pkk_type(int type) { return type == TK_Q3_K || type == TK_Q4_K || type == TK_Q5_K || type == TK_Q6_K; }
 
 size_t tk_pkk_sb_bytes(int type) {
-    return type == TK_Q4_K ? Q4K_GB : type == TK_Q5_K ? Q5K_GB : type == TK_Q6_K ? Q6K_GB : 0;
+    return type == TK_Q4_K ? Q4K_GB : type == TK_Q5_K ? Q5K_GB : type == TK_Q6_K ? Q6K_GB : type == TK_Q3_K ? Q3K_GB : 0;
 }
 
 /// ggml's get_scale_min_k4: 6-bit scale and min j of a Q4_K/Q5_K super-block.
@@ -73,9 +73,10 @@ void tk_pkk_pack(const void *W, int type, int64_t rows, int64_t cols, void *out)
     // the lanes past the last row of a partial group stay zero.
     const int64_t ngroups = (rows + PKK_PR - 1) / PKK_PR;
     if (rows % PKK_PR) memset((uint8_t *)out + (size_t)(ngroups - 1) * gb, 0, gb);
-    if (type == TK_Q6_K)
+    if (type == TK_Q6_K || type == TK_Q3_K)
         for (int64_t g = 0; g < ngroups; g++)
-            for (int64_t b = 0; b < nsb; b++) memset((uint8_t *)out + (size_t)g * gb + (size_t)b * sbb + Q6K_PAD, 0, 32);
+            for (int64_t b = 0; b < nsb; b++)
+                memset((uint8_t *)out + (size_t)g * gb + (size_t)b * sbb + (type == TK_Q6_K ? Q6K_PAD : Q3K_PAD), 0, 32);
     for (int64_t r = 0; r < rows; r++) {
         const int L = (int)(r % PKK_PR);
         for (int64_t b = 0; b < nsb; b++) {
@@ -98,6 +99,18 @@ void tk_pkk_pack(const void *W, int type, int64_t rows, int64_t cols, void *out)
                 }
                 memcpy(P + K45_D + 2 * L, q5 ? &x5->d : &x->d, 2);
                 memcpy(P + K45_DM + 2 * L, q5 ? &x5->dmin : &x->dmin, 2);
+            } else if (type == TK_Q3_K) {
+                const blk_q3_K *x = (const blk_q3_K *)W + r * nsb + b;
+                for (int k = 0; k < 8; k++) {
+                    memcpy(P + Q3K_H(k) + 4 * L, x->hmask + 4 * k, 4);
+                    for (int h = 0; h < 2; h++) memcpy(P + Q3K_L(h, k) + 4 * L, x->qs + 32 * h + 4 * k, 4);
+                }
+                for (int s = 0; s < 16; s++) {  // ggml's 6-bit scales, minus 32
+                    const int lo = (s < 8 ? x->scales[s] : x->scales[s - 8] >> 4) & 0xF;
+                    const int hi = (x->scales[8 + s % 4] >> (2 * (s / 4))) & 3;
+                    P[Q3K_SC + 16 * s + L] = (uint8_t)(int8_t)((lo | hi << 4) - 32);
+                }
+                memcpy(P + Q3K_D + 2 * L, &x->d, 2);
             } else {
                 const blk_q6_K *x = (const blk_q6_K *)W + r * nsb + b;
                 for (int h = 0; h < 2; h++)
@@ -115,8 +128,12 @@ void tk_pkk_pack(const void *W, int type, int64_t rows, int64_t cols, void *out)
 }
 
 /// Quant of element e (0..255) of row L in super-block P (Q4_K: 0..15; Q5_K: 0..31; Q6_K: 0..63,
-/// offset kept).
+/// Q3_K: 0..7, offsets kept).
 static int pkk_quant(const uint8_t *P, int type, int L, int e) {
+    if (type == TK_Q3_K) {
+        const int h = e / 128, c = (e % 128) / 32, l = e % 32, k = l / 4, i = l % 4;
+        return ((P[Q3K_L(h, k) + 4 * L + i] >> (2 * c)) & 3) | ((P[Q3K_H(k) + 4 * L + i] >> (4 * h + c)) & 1) << 2;
+    }
     if (type == TK_Q4_K || type == TK_Q5_K) {
         const int g = e / 64, r = e % 64, hi = r >= 32, k = (r % 32) / 4, i = r % 4;
         const uint8_t w = P[K45_Q(type == TK_Q5_K, k, g) + 4 * L + i];
@@ -131,6 +148,10 @@ static int pkk_quant(const uint8_t *P, int type, int L, int e) {
 
 void tk_pkk_generic(const uint8_t *G, int type, int64_t nsb, const tk_act *a, int64_t t0, int nt,
                     float *Y, int64_t ldy, int nrows) {
+    if (type == TK_Q3_K) {  // block order only (as Tailor's Q3_K row kernels)
+        tk_pkk_block_generic(G, type, nsb, a, t0, nt, Y, ldy, nrows);
+        return;
+    }
     const size_t sbb = tk_pkk_sb_bytes(type);
     for (int t = 0; t < nt; t++) {
         const int8_t *y = a->qs + (t0 + t) * a->cols;
@@ -184,7 +205,7 @@ void tk_pkk_generic(const uint8_t *G, int type, int64_t nsb, const tk_act *a, in
 void tk_pkk_block_generic(const uint8_t *G, int type, int64_t nsb, const tk_act *a, int64_t t0, int nt,
                           float *Y, int64_t ldy, int nrows) {
     const size_t sbb = tk_pkk_sb_bytes(type);
-    const int k45 = type != TK_Q6_K, q5 = type == TK_Q5_K;
+    const int k45 = type == TK_Q4_K || type == TK_Q5_K, q5 = type == TK_Q5_K, q3 = type == TK_Q3_K;
     for (int t = 0; t < nt; t++) {
         const int8_t *y = a->qs + (t0 + t) * a->cols;
         const float *dy = a->d8 + (t0 + t) * a->nbr;
@@ -205,11 +226,11 @@ void tk_pkk_block_generic(const uint8_t *G, int type, int64_t nsb, const tk_act 
                     for (int sb = 0; sb < 16; sb++) {
                         int32_t p = 0;
                         for (int e = 16 * sb; e < 16 * sb + 16; e++) p += pkk_quant(P, type, L, e) * yb[e];
-                        isum += (int8_t)P[Q6K_SC + 16 * sb + L] * (p - 32 * bs[b * 16 + sb]);
+                        isum += (int8_t)P[(q3 ? Q3K_SC : Q6K_SC) + 16 * sb + L] * (p - (q3 ? 4 : 32) * bs[b * 16 + sb]);
                     }
                 }
                 tk_half hd;
-                memcpy(&hd, P + (k45 ? K45_D : Q6K_D) + 2 * L, 2);
+                memcpy(&hd, P + (k45 ? K45_D : q3 ? Q3K_D : Q6K_D) + 2 * L, 2);
                 acc = fmaf(tk_h2f(hd) * dy[b], (float)isum, acc);
                 if (k45) {
                     int32_t mins = 0;

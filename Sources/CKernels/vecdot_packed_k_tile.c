@@ -20,10 +20,25 @@ TGT static AI void put(uint8_t *U, int c, __m512i v) { _mm512_store_si512((void 
 
 TGT void tk_pkk_tile_unpack(const uint8_t *G, int type, int64_t nsb, uint8_t *T) {
     const __m512i m4 = _mm512_set1_epi8(0x0F), m3 = _mm512_set1_epi8(3), one = _mm512_set1_epi8(1);
+    (void)m4;
     const size_t sbb = tk_pkk_sb_bytes(type);
     for (int64_t b = 0; b < nsb; b++) {
         const uint8_t *P = G + (size_t)b * sbb;
         uint8_t *U = T + (size_t)b * PKK_TILE_SB;
+        if (type == TK_Q3_K) {  // element 128h + 32c + 4k + i -> chunk 32h + 8c + k: 2 low bits | high bit << 2
+            for (int k = 0; k < 8; k++) {
+                const __m512i hb = _mm512_load_si512((const void *)(P + Q3K_H(k)));
+                for (int h = 0; h < 2; h++) {
+                    const __m512i lb = _mm512_load_si512((const void *)(P + Q3K_L(h, k)));
+                    for (int c = 0; c < 4; c++) {
+                        const __m512i lo = _mm512_and_si512(_mm512_srli_epi16(lb, (unsigned)(2 * c)), m3);
+                        const __m512i hi = _mm512_and_si512(_mm512_srli_epi16(hb, (unsigned)(4 * h + c)), one);
+                        put(U, 32 * h + 8 * c + k, _mm512_or_si512(lo, _mm512_slli_epi16(hi, 2)));
+                    }
+                }
+            }
+            continue;
+        }
         if (type == TK_Q6_K) {  // (h, k) triple: element 128h + 32cc + 4k + i -> chunk 32h + 8cc + k
             for (int k = 0; k < 8; k++)
                 for (int h = 0; h < 2; h++) {
@@ -63,7 +78,8 @@ TGT static AI __m512i bcast4(const int8_t *p) {
     return _mm512_set1_epi32(v);
 }
 
-/// Q4_K/Q5_K (Q6 = 0) or Q6_K (Q6 = 1), NT tokens from t0.
+/// Q4_K/Q5_K (Q6 = 0), Q6_K (Q6 = 1) or Q3_K (Q6 = 2: 16-element sub-blocks as Q6_K, offset 4), NT
+/// tokens from t0.
 TGT static AI void tile_kern(const uint8_t *G, const uint8_t *T, int type, int64_t nsb, const tk_act *a, int64_t t0,
                              const int NT, const int Q6, float *Y, int64_t ldy, int nrows) {
     const int8_t *y[TILE_NT];
@@ -84,15 +100,15 @@ TGT static AI void tile_kern(const uint8_t *G, const uint8_t *T, int type, int64
         if (Q6) {
             for (int sb = 0; sb < 16; sb++) {  // 16-element sub-blocks: (sum q*y - 32 sum y) * scale
                 __m512i p[TILE_NT];
-                for (int t = 0; t < NT; t++) p[t] = _mm512_set1_epi32(-32 * bs[t][b * 16 + sb]);
+                for (int t = 0; t < NT; t++) p[t] = _mm512_set1_epi32((Q6 == 2 ? -4 : -32) * bs[t][b * 16 + sb]);
                 for (int c = 0; c < 4; c++) {
                     const __m512i w = _mm512_load_si512((const void *)(U + 64 * (4 * sb + c)));
                     for (int t = 0; t < NT; t++) p[t] = _mm512_dpbusd_epi32(p[t], w, bcast4(y[t] + b * QK_K + 16 * sb + 4 * c));
                 }
-                const __m512i sc = _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(P + Q6K_SC + 16 * sb)));
+                const __m512i sc = _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(P + (Q6 == 2 ? Q3K_SC : Q6K_SC) + 16 * sb)));
                 for (int t = 0; t < NT; t++) isum[t] = _mm512_add_epi32(isum[t], _mm512_mullo_epi32(p[t], sc));
             }
-            const __m512 dv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(P + Q6K_D)));
+            const __m512 dv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(P + (Q6 == 2 ? Q3K_D : Q6K_D))));
             for (int t = 0; t < NT; t++)
                 acc[t] = _mm512_fmadd_ps(_mm512_mul_ps(dv, _mm512_set1_ps(dy[t][b])), _mm512_cvtepi32_ps(isum[t]), acc[t]);
             continue;
@@ -131,6 +147,7 @@ TGT void tk_pkk_tile_avx512(const uint8_t *G, const uint8_t *T, int type, int64_
         const int n = (int)(t0 + nt - t < TILE_NT ? t0 + nt - t : TILE_NT);
         float *Yt = Y + (t - t0) * ldy;
 #define TILE_N(N) do { if (type == TK_Q6_K) tile_kern(G, T, type, nsb, a, t, N, 1, Yt, ldy, nrows); \
+    else if (type == TK_Q3_K) tile_kern(G, T, type, nsb, a, t, N, 2, Yt, ldy, nrows); \
     else tile_kern(G, T, type, nsb, a, t, N, 0, Yt, ldy, nrows); } while (0)
         switch (n) {
         case 8: TILE_N(8); break;
