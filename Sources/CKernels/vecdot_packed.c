@@ -51,6 +51,7 @@
 // Block-order Q5_K/Q6_K products of this many tokens or more unpack each group once (1024 x 1024 x
 // 128 tokens, 1 thread: 1030-1050 -> 828-837 us); Q4_K's unpacking is cheap enough (801 vs 832).
 #define PKK_TILE_MIN 16
+#define PKK_Q3_TILE_MIN 4           // Q3_K products of fewer tokens unpack in registers (tk_pkk_q3_avx512)
 #ifndef PKK_AHEAD
 #define PKK_AHEAD 8192              // the same for the K-quant kernels with more than one pass (into L2)
 #endif
@@ -365,8 +366,12 @@ static void pk_item(const pk_ctx *c, int64_t item) {
             (void)span;
             if (tk_pkk_type(c->type)) {  // K-quants (vecdot_packed_k.c): ggml's lane order, PKK_STEP tokens a pass
 #if defined(__x86_64__)
+                if (c->simd == 1 && c->type == TK_Q3_K && t1 - t0 < PKK_Q3_TILE_MIN) {  // decoding: unpacked in registers
+                    tk_pkk_q3_avx512(G, c->nb, c->a, t0, (int)(t1 - t0), c->Ym[m] + t0 * rows + g * PR, rows, nrows);
+                    continue;
+                }
                 if (c->simd == 1 && ((c->block_order && c->type != TK_Q4_K && t1 - t0 >= PKK_TILE_MIN) || c->type == TK_Q3_K)) {
-                    // prompts unpack each group once (vecdot_packed_k_tile.c); Q3_K always goes this way
+                    // prompts unpack each group once (vecdot_packed_k_tile.c); so does Q3_K from PKK_Q3_TILE_MIN tokens
                     uint8_t *T = tk_scratch_get(&pkk_tile, tk_pkk_tile_bytes(c->nb));
                     if (T) {
                         if (g + 1 < g1)  // the next group streams in while this one computes

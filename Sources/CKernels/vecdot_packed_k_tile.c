@@ -141,6 +141,52 @@ TGT static AI void tile_kern(const uint8_t *G, const uint8_t *T, int type, int64
     for (int t = 0; t < NT; t++) _mm512_mask_storeu_ps(Y + t * ldy, msk, acc[t]);
 }
 
+/// Q3_K for a few tokens (decoding) without the tile: each 64-byte chunk is unpacked in registers
+/// (a shift of the 2-bit byte, a shift of the high-bit byte, one vpternlogd bit-select and a mask)
+/// and dotted at once; the same integers and float operations as tile_kern. One token a pass.
+TGT void tk_pkk_q3_avx512(const uint8_t *G, int64_t nsb, const tk_act *a, int64_t t0, int nt, float *Y, int64_t ldy,
+                          int nrows) {
+    const __m512i m3 = _mm512_set1_epi8(3), m7 = _mm512_set1_epi8(7);
+    const __mmask16 msk = (__mmask16)((1u << nrows) - 1);
+    for (int t = 0; t < nt; t++) {
+        const int8_t *y = a->qs + (t0 + t) * a->cols;
+        const float *dy = a->d8 + (t0 + t) * a->nbr;
+        const int16_t *bs = a->bsums + (t0 + t) * a->nbr * 16;
+        __m512 acc = _mm512_setzero_ps();
+        for (int64_t b = 0; b < nsb; b++) {
+            const uint8_t *P = G + (size_t)b * Q3K_GB;
+            const int8_t *yb = y + b * QK_K;
+            __m512i isum = _mm512_setzero_si512();
+            for (int e = 0; e < 2; e++) {  // lanes 4e..4e+3: sub-block 8h + 2c + e of each (h, c)
+                __m512i p[2][4];
+                for (int h = 0; h < 2; h++)
+                    for (int c = 0; c < 4; c++) p[h][c] = _mm512_set1_epi32(-4 * bs[b * 16 + 8 * h + 2 * c + e]);
+                for (int k = 4 * e; k < 4 * e + 4; k++) {
+                    const __m512i H = _mm512_load_si512((const void *)(P + Q3K_H(k)));
+                    for (int h = 0; h < 2; h++) {
+                        const __m512i L = _mm512_load_si512((const void *)(P + Q3K_L(h, k)));
+                        for (int c = 0; c < 4; c++) {
+                            const int s = 4 * h + c;  // the high bit's position -> bit 2
+                            const __m512i hb = s >= 2 ? _mm512_srli_epi16(H, (unsigned)(s - 2)) : _mm512_slli_epi16(H, (unsigned)(2 - s));
+                            const __m512i lb = c ? _mm512_srli_epi16(L, (unsigned)(2 * c)) : L;
+                            const __m512i u = _mm512_and_si512(_mm512_ternarylogic_epi32(lb, hb, m3, 0xE4), m7);  // m3 ? lb : hb
+                            p[h][c] = _mm512_dpbusd_epi32(p[h][c], u, bcast4(yb + 128 * h + 32 * c + 4 * k));
+                        }
+                    }
+                }
+                for (int h = 0; h < 2; h++)
+                    for (int c = 0; c < 4; c++) {
+                        const __m512i sc = _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(P + Q3K_SC + 16 * (8 * h + 2 * c + e))));
+                        isum = _mm512_add_epi32(isum, _mm512_mullo_epi32(p[h][c], sc));
+                    }
+            }
+            const __m512 dv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(P + Q3K_D)));
+            acc = _mm512_fmadd_ps(_mm512_mul_ps(dv, _mm512_set1_ps(dy[b])), _mm512_cvtepi32_ps(isum), acc);
+        }
+        _mm512_mask_storeu_ps(Y + t * ldy, msk, acc);
+    }
+}
+
 TGT void tk_pkk_tile_avx512(const uint8_t *G, const uint8_t *T, int type, int64_t nsb, const tk_act *a, int64_t t0, int nt,
                             float *Y, int64_t ldy, int nrows) {
     for (int64_t t = t0; t < t0 + nt; t += TILE_NT) {
