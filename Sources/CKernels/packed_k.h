@@ -34,6 +34,13 @@
 #define Q3K_PAD 288
 #define Q3K_H(k) (PKK_HDR + 192 * (k))
 #define Q3K_L(h, k) (PKK_HDR + 192 * (k) + 64 + 64 * (h))
+// Q2_K (1344 bytes, the file's size): the file's scale bytes (scale | min << 4) [s][row], d, dmin,
+// then per lane k the two halves' 2-bit chunks
+#define Q2K_GB 1344
+#define Q2K_SC 0
+#define Q2K_D 256
+#define Q2K_DM 288
+#define Q2K_L(h, k) (PKK_HDR + 128 * (k) + 64 * (h))
 
 #if defined(__x86_64__)
 #include <immintrin.h>

@@ -51,7 +51,7 @@
 // Block-order Q5_K/Q6_K products of this many tokens or more unpack each group once (1024 x 1024 x
 // 128 tokens, 1 thread: 1030-1050 -> 828-837 us); Q4_K's unpacking is cheap enough (801 vs 832).
 #define PKK_TILE_MIN 16
-#define PKK_Q3_TILE_MIN 4           // Q3_K products of fewer tokens unpack in registers (tk_pkk_q3_avx512)
+#define PKK_Q3_TILE_MIN 4           // Q2_K/Q3_K products of fewer tokens unpack in registers (tk_pkk_q23_avx512)
 #ifndef PKK_AHEAD
 #define PKK_AHEAD 8192              // the same for the K-quant kernels with more than one pass (into L2)
 #endif
@@ -97,8 +97,8 @@ int tk_packed_preferred(int type) {
     if (float_copy(type)) return packed_simd() == 1 || packed_simd() == 2;
     // K-quants with AVX2 only: Q4_K/Q5_K packed (in L2 27/23 vs 17-18 GB/s for the row kernels,
     // from memory equal, prefill 1.5x / equal); Q6_K stays on its row kernel (packed 7-30% slower)
-    // Q3_K: AVX-512 only (vecdot_packed_k_tile.c); elsewhere its row kernels
-    if (type == TK_Q3_K) return packed_simd() == 1;
+    // Q2_K/Q3_K: AVX-512 only (vecdot_packed_k_tile.c); elsewhere their row kernels
+    if (type == TK_Q2_K || type == TK_Q3_K) return packed_simd() == 1;
     if (tk_pkk_type(type)) return packed_simd() == 1 || packed_simd() == 3 || (packed_simd() == 2 && type != TK_Q6_K);
     return packable(type) && packed_simd() != 0;
 }
@@ -365,13 +365,14 @@ static void pk_item(const pk_ctx *c, int64_t item) {
             const int64_t passes = (t1 - t0 + step - 1) / step, span = (int64_t)c->gb / passes;
             (void)span;
             if (tk_pkk_type(c->type)) {  // K-quants (vecdot_packed_k.c): ggml's lane order, PKK_STEP tokens a pass
+                const int q23 = c->type == TK_Q2_K || c->type == TK_Q3_K;
 #if defined(__x86_64__)
-                if (c->simd == 1 && c->type == TK_Q3_K && t1 - t0 < PKK_Q3_TILE_MIN) {  // decoding: unpacked in registers
-                    tk_pkk_q3_avx512(G, c->nb, c->a, t0, (int)(t1 - t0), c->Ym[m] + t0 * rows + g * PR, rows, nrows);
+                if (c->simd == 1 && q23 && t1 - t0 < PKK_Q3_TILE_MIN) {  // decoding: unpacked in registers
+                    tk_pkk_q23_avx512(G, c->type, c->nb, c->a, t0, (int)(t1 - t0), c->Ym[m] + t0 * rows + g * PR, rows, nrows);
                     continue;
                 }
-                if (c->simd == 1 && ((c->block_order && c->type != TK_Q4_K && t1 - t0 >= PKK_TILE_MIN) || c->type == TK_Q3_K)) {
-                    // prompts unpack each group once (vecdot_packed_k_tile.c); so does Q3_K from PKK_Q3_TILE_MIN tokens
+                if (c->simd == 1 && ((c->block_order && c->type != TK_Q4_K && t1 - t0 >= PKK_TILE_MIN) || q23)) {
+                    // prompts unpack each group once (vecdot_packed_k_tile.c); so do Q2_K/Q3_K from PKK_Q3_TILE_MIN tokens
                     uint8_t *T = tk_scratch_get(&pkk_tile, tk_pkk_tile_bytes(c->nb));
                     if (T) {
                         if (g + 1 < g1)  // the next group streams in while this one computes
@@ -382,7 +383,7 @@ static void pk_item(const pk_ctx *c, int64_t item) {
                     }
                 }
 #endif
-                const int ksimd = c->type == TK_Q3_K ? 0 : c->simd;  // Q3_K: only the tile kernel and the portable one
+                const int ksimd = q23 ? 0 : c->simd;  // Q2_K/Q3_K: only the tile and register kernels and the portable one
                 const int kstep = c->block_order ? PKK_STEP_BLOCK : PKK_STEP;
                 const int64_t kspan = (int64_t)c->gb / ((t1 - t0 + kstep - 1) / kstep);
                 (void)kspan;
@@ -538,7 +539,7 @@ int tk_matmul_packed_multi(const void *const *P, const int64_t *rows, int nmat, 
     const int atype = tk_vec_dot_type(type), kq = tk_pkk_type(type);
     const int64_t nb = kq ? cols / QK_K : cols / QK;
     const size_t abytes = (tk_act_bytes(atype, cols, ntok) + 63) & ~(size_t)63;
-    const size_t lbytes = type == TK_Q4_1 || type == TK_Q5_1 || type == TK_Q3_K || type == TK_Q4_K || type == TK_Q5_K || block_order ? 0
+    const size_t lbytes = type == TK_Q4_1 || type == TK_Q5_1 || type == TK_Q2_K || type == TK_Q3_K || type == TK_Q4_K || type == TK_Q5_K || block_order ? 0
                         : (size_t)ntok * (cols / 4) * sizeof(int32_t);
     const size_t need = abytes + 2 * lbytes;
     if (!tk_scratch_get(&pk_scratch, need)) return -1;

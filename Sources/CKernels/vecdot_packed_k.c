@@ -49,10 +49,10 @@
 #include "packed_k.h"
 #include <math.h>
 
-int tk_pkk_type(int type) { return type == TK_Q3_K || type == TK_Q4_K || type == TK_Q5_K || type == TK_Q6_K; }
+int tk_pkk_type(int type) { return type == TK_Q2_K || type == TK_Q3_K || type == TK_Q4_K || type == TK_Q5_K || type == TK_Q6_K; }
 
 size_t tk_pkk_sb_bytes(int type) {
-    return type == TK_Q4_K ? Q4K_GB : type == TK_Q5_K ? Q5K_GB : type == TK_Q6_K ? Q6K_GB : type == TK_Q3_K ? Q3K_GB : 0;
+    return type == TK_Q4_K ? Q4K_GB : type == TK_Q5_K ? Q5K_GB : type == TK_Q6_K ? Q6K_GB : type == TK_Q3_K ? Q3K_GB : type == TK_Q2_K ? Q2K_GB : 0;
 }
 
 /// ggml's get_scale_min_k4: 6-bit scale and min j of a Q4_K/Q5_K super-block.
@@ -99,6 +99,13 @@ void tk_pkk_pack(const void *W, int type, int64_t rows, int64_t cols, void *out)
                 }
                 memcpy(P + K45_D + 2 * L, q5 ? &x5->d : &x->d, 2);
                 memcpy(P + K45_DM + 2 * L, q5 ? &x5->dmin : &x->dmin, 2);
+            } else if (type == TK_Q2_K) {
+                const blk_q2_K *x = (const blk_q2_K *)W + r * nsb + b;
+                for (int k = 0; k < 8; k++)
+                    for (int h = 0; h < 2; h++) memcpy(P + Q2K_L(h, k) + 4 * L, x->qs + 32 * h + 4 * k, 4);
+                for (int s = 0; s < 16; s++) P[Q2K_SC + 16 * s + L] = x->scales[s];
+                memcpy(P + Q2K_D + 2 * L, &x->d, 2);
+                memcpy(P + Q2K_DM + 2 * L, &x->dmin, 2);
             } else if (type == TK_Q3_K) {
                 const blk_q3_K *x = (const blk_q3_K *)W + r * nsb + b;
                 for (int k = 0; k < 8; k++) {
@@ -128,8 +135,12 @@ void tk_pkk_pack(const void *W, int type, int64_t rows, int64_t cols, void *out)
 }
 
 /// Quant of element e (0..255) of row L in super-block P (Q4_K: 0..15; Q5_K: 0..31; Q6_K: 0..63,
-/// Q3_K: 0..7, offsets kept).
+/// Q3_K: 0..7, offsets kept; Q2_K: 0..3).
 static int pkk_quant(const uint8_t *P, int type, int L, int e) {
+    if (type == TK_Q2_K) {
+        const int h = e / 128, c = (e % 128) / 32, l = e % 32;
+        return (P[Q2K_L(h, l / 4) + 4 * L + l % 4] >> (2 * c)) & 3;
+    }
     if (type == TK_Q3_K) {
         const int h = e / 128, c = (e % 128) / 32, l = e % 32, k = l / 4, i = l % 4;
         return ((P[Q3K_L(h, k) + 4 * L + i] >> (2 * c)) & 3) | ((P[Q3K_H(k) + 4 * L + i] >> (4 * h + c)) & 1) << 2;
@@ -148,7 +159,7 @@ static int pkk_quant(const uint8_t *P, int type, int L, int e) {
 
 void tk_pkk_generic(const uint8_t *G, int type, int64_t nsb, const tk_act *a, int64_t t0, int nt,
                     float *Y, int64_t ldy, int nrows) {
-    if (type == TK_Q3_K) {  // block order only (as Tailor's Q3_K row kernels)
+    if (type == TK_Q3_K || type == TK_Q2_K) {  // block order only (as Tailor's Q2_K/Q3_K row kernels)
         tk_pkk_block_generic(G, type, nsb, a, t0, nt, Y, ldy, nrows);
         return;
     }
@@ -216,6 +227,21 @@ void tk_pkk_block_generic(const uint8_t *G, int type, int64_t nsb, const tk_act 
                 const uint8_t *P = G + (size_t)b * sbb;
                 const int8_t *yb = y + b * QK_K;
                 int32_t isum = 0;
+                if (type == TK_Q2_K) {  // 16-element sub-blocks: scale * sum(q*y); the mins' sum apart
+                    int32_t mins = 0;
+                    for (int sb = 0; sb < 16; sb++) {
+                        int32_t p = 0;
+                        for (int e = 16 * sb; e < 16 * sb + 16; e++) p += pkk_quant(P, type, L, e) * yb[e];
+                        isum += (P[Q2K_SC + 16 * sb + L] & 0xF) * p;
+                        mins += (P[Q2K_SC + 16 * sb + L] >> 4) * bs[b * 16 + sb];
+                    }
+                    tk_half hd, hm;
+                    memcpy(&hd, P + Q2K_D + 2 * L, 2);
+                    memcpy(&hm, P + Q2K_DM + 2 * L, 2);
+                    acc = fmaf(tk_h2f(hd) * dy[b], (float)isum, acc);
+                    acc = fmaf(tk_h2f(hm) * -dy[b], (float)mins, acc);
+                    continue;
+                }
                 if (k45) {
                     for (int j = 0; j < 8; j++) {
                         int32_t p = 0;

@@ -25,6 +25,14 @@ TGT void tk_pkk_tile_unpack(const uint8_t *G, int type, int64_t nsb, uint8_t *T)
     for (int64_t b = 0; b < nsb; b++) {
         const uint8_t *P = G + (size_t)b * sbb;
         uint8_t *U = T + (size_t)b * PKK_TILE_SB;
+        if (type == TK_Q2_K) {  // element 128h + 32c + 4k + i -> chunk 32h + 8c + k: 2 bits
+            for (int k = 0; k < 8; k++)
+                for (int h = 0; h < 2; h++) {
+                    const __m512i lb = _mm512_load_si512((const void *)(P + Q2K_L(h, k)));
+                    for (int c = 0; c < 4; c++) put(U, 32 * h + 8 * c + k, _mm512_and_si512(_mm512_srli_epi16(lb, (unsigned)(2 * c)), m3));
+                }
+            continue;
+        }
         if (type == TK_Q3_K) {  // element 128h + 32c + 4k + i -> chunk 32h + 8c + k: 2 low bits | high bit << 2
             for (int k = 0; k < 8; k++) {
                 const __m512i hb = _mm512_load_si512((const void *)(P + Q3K_H(k)));
@@ -78,8 +86,8 @@ TGT static AI __m512i bcast4(const int8_t *p) {
     return _mm512_set1_epi32(v);
 }
 
-/// Q4_K/Q5_K (Q6 = 0), Q6_K (Q6 = 1) or Q3_K (Q6 = 2: 16-element sub-blocks as Q6_K, offset 4), NT
-/// tokens from t0.
+/// Q4_K/Q5_K (Q6 = 0), Q6_K (Q6 = 1), Q3_K (Q6 = 2: 16-element sub-blocks as Q6_K, offset 4) or
+/// Q2_K (Q6 = 3: no offset, 4-bit scales, 4-bit mins times the sub-block sums of y), NT tokens from t0.
 TGT static AI void tile_kern(const uint8_t *G, const uint8_t *T, int type, int64_t nsb, const tk_act *a, int64_t t0,
                              const int NT, const int Q6, float *Y, int64_t ldy, int nrows) {
     const int8_t *y[TILE_NT];
@@ -100,17 +108,28 @@ TGT static AI void tile_kern(const uint8_t *G, const uint8_t *T, int type, int64
         if (Q6) {
             for (int sb = 0; sb < 16; sb++) {  // 16-element sub-blocks: (sum q*y - 32 sum y) * scale
                 __m512i p[TILE_NT];
-                for (int t = 0; t < NT; t++) p[t] = _mm512_set1_epi32((Q6 == 2 ? -4 : -32) * bs[t][b * 16 + sb]);
+                for (int t = 0; t < NT; t++) p[t] = Q6 == 3 ? _mm512_setzero_si512() : _mm512_set1_epi32((Q6 == 2 ? -4 : -32) * bs[t][b * 16 + sb]);
                 for (int c = 0; c < 4; c++) {
                     const __m512i w = _mm512_load_si512((const void *)(U + 64 * (4 * sb + c)));
                     for (int t = 0; t < NT; t++) p[t] = _mm512_dpbusd_epi32(p[t], w, bcast4(y[t] + b * QK_K + 16 * sb + 4 * c));
                 }
-                const __m512i sc = _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(P + (Q6 == 2 ? Q3K_SC : Q6K_SC) + 16 * sb)));
+                const __m512i sc = Q6 == 3 ? _mm512_and_si512(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(P + Q2K_SC + 16 * sb))), _mm512_set1_epi32(0xF))
+                                           : _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(P + (Q6 == 2 ? Q3K_SC : Q6K_SC) + 16 * sb)));
                 for (int t = 0; t < NT; t++) isum[t] = _mm512_add_epi32(isum[t], _mm512_mullo_epi32(p[t], sc));
             }
-            const __m512 dv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(P + (Q6 == 2 ? Q3K_D : Q6K_D))));
+            const __m512 dv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(P + (Q6 == 3 ? Q2K_D : Q6 == 2 ? Q3K_D : Q6K_D))));
             for (int t = 0; t < NT; t++)
                 acc[t] = _mm512_fmadd_ps(_mm512_mul_ps(dv, _mm512_set1_ps(dy[t][b])), _mm512_cvtepi32_ps(isum[t]), acc[t]);
+            if (Q6 == 3) {  // the mins: sum over sub-blocks of min * sum(y), one float term per super-block
+                const __m512 mv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(P + Q2K_DM)));
+                for (int t = 0; t < NT; t++) {
+                    __m512i mins = _mm512_setzero_si512();
+                    for (int sb = 0; sb < 16; sb++)
+                        mins = _mm512_add_epi32(mins, _mm512_mullo_epi32(_mm512_srli_epi32(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(P + Q2K_SC + 16 * sb))), 4),
+                                                                         _mm512_set1_epi32(bs[t][b * 16 + sb])));
+                    acc[t] = _mm512_fmadd_ps(_mm512_mul_ps(mv, _mm512_set1_ps(-dy[t][b])), _mm512_cvtepi32_ps(mins), acc[t]);
+                }
+            }
             continue;
         }
         for (int j = 0; j < 8; j++) {  // 32-element sub-blocks
@@ -141,11 +160,12 @@ TGT static AI void tile_kern(const uint8_t *G, const uint8_t *T, int type, int64
     for (int t = 0; t < NT; t++) _mm512_mask_storeu_ps(Y + t * ldy, msk, acc[t]);
 }
 
-/// Q3_K for a few tokens (decoding) without the tile: each 64-byte chunk is unpacked in registers
-/// (a shift of the 2-bit byte, a shift of the high-bit byte, one vpternlogd bit-select and a mask)
-/// and dotted at once; the same integers and float operations as tile_kern. One token a pass.
-TGT void tk_pkk_q3_avx512(const uint8_t *G, int64_t nsb, const tk_act *a, int64_t t0, int nt, float *Y, int64_t ldy,
-                          int nrows) {
+/// Q3_K or Q2_K (Q2) for a few tokens (decoding) without the tile: each 64-byte chunk is unpacked
+/// in registers (Q3_K: a shift of the 2-bit byte, a shift of the high-bit byte, one vpternlogd
+/// bit-select and a mask; Q2_K: a shift and a mask) and dotted at once; the same integers and
+/// float operations as tile_kern. One token a pass.
+TGT static AI void q23_kern(const uint8_t *G, int64_t nsb, const tk_act *a, int64_t t0, int nt, float *Y, int64_t ldy,
+                            int nrows, const int Q2) {
     const __m512i m3 = _mm512_set1_epi8(3), m7 = _mm512_set1_epi8(7);
     const __mmask16 msk = (__mmask16)((1u << nrows) - 1);
     for (int t = 0; t < nt; t++) {
@@ -154,18 +174,23 @@ TGT void tk_pkk_q3_avx512(const uint8_t *G, int64_t nsb, const tk_act *a, int64_
         const int16_t *bs = a->bsums + (t0 + t) * a->nbr * 16;
         __m512 acc = _mm512_setzero_ps();
         for (int64_t b = 0; b < nsb; b++) {
-            const uint8_t *P = G + (size_t)b * Q3K_GB;
+            const uint8_t *P = G + (size_t)b * (Q2 ? Q2K_GB : Q3K_GB);
             const int8_t *yb = y + b * QK_K;
-            __m512i isum = _mm512_setzero_si512();
+            __m512i isum = _mm512_setzero_si512(), mins = _mm512_setzero_si512();
             for (int e = 0; e < 2; e++) {  // lanes 4e..4e+3: sub-block 8h + 2c + e of each (h, c)
                 __m512i p[2][4];
                 for (int h = 0; h < 2; h++)
-                    for (int c = 0; c < 4; c++) p[h][c] = _mm512_set1_epi32(-4 * bs[b * 16 + 8 * h + 2 * c + e]);
+                    for (int c = 0; c < 4; c++) p[h][c] = Q2 ? _mm512_setzero_si512() : _mm512_set1_epi32(-4 * bs[b * 16 + 8 * h + 2 * c + e]);
                 for (int k = 4 * e; k < 4 * e + 4; k++) {
-                    const __m512i H = _mm512_load_si512((const void *)(P + Q3K_H(k)));
+                    const __m512i H = Q2 ? _mm512_setzero_si512() : _mm512_load_si512((const void *)(P + Q3K_H(k)));
                     for (int h = 0; h < 2; h++) {
-                        const __m512i L = _mm512_load_si512((const void *)(P + Q3K_L(h, k)));
+                        const __m512i L = _mm512_load_si512((const void *)(P + (Q2 ? Q2K_L(h, k) : Q3K_L(h, k))));
                         for (int c = 0; c < 4; c++) {
+                            if (Q2) {
+                                const __m512i u2 = _mm512_and_si512(c ? _mm512_srli_epi16(L, (unsigned)(2 * c)) : L, m3);
+                                p[h][c] = _mm512_dpbusd_epi32(p[h][c], u2, bcast4(yb + 128 * h + 32 * c + 4 * k));
+                                continue;
+                            }
                             const int s = 4 * h + c;  // the high bit's position -> bit 2
                             const __m512i hb = s >= 2 ? _mm512_srli_epi16(H, (unsigned)(s - 2)) : _mm512_slli_epi16(H, (unsigned)(2 - s));
                             const __m512i lb = c ? _mm512_srli_epi16(L, (unsigned)(2 * c)) : L;
@@ -176,15 +201,32 @@ TGT void tk_pkk_q3_avx512(const uint8_t *G, int64_t nsb, const tk_act *a, int64_
                 }
                 for (int h = 0; h < 2; h++)
                     for (int c = 0; c < 4; c++) {
-                        const __m512i sc = _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(P + Q3K_SC + 16 * (8 * h + 2 * c + e))));
+                        const int sb = 8 * h + 2 * c + e;
+                        if (Q2) {
+                            const __m512i sm = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(P + Q2K_SC + 16 * sb)));
+                            isum = _mm512_add_epi32(isum, _mm512_mullo_epi32(p[h][c], _mm512_and_si512(sm, _mm512_set1_epi32(0xF))));
+                            mins = _mm512_add_epi32(mins, _mm512_mullo_epi32(_mm512_srli_epi32(sm, 4), _mm512_set1_epi32(bs[b * 16 + sb])));
+                            continue;
+                        }
+                        const __m512i sc = _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(P + Q3K_SC + 16 * sb)));
                         isum = _mm512_add_epi32(isum, _mm512_mullo_epi32(p[h][c], sc));
                     }
             }
-            const __m512 dv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(P + Q3K_D)));
+            const __m512 dv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(P + (Q2 ? Q2K_D : Q3K_D))));
             acc = _mm512_fmadd_ps(_mm512_mul_ps(dv, _mm512_set1_ps(dy[b])), _mm512_cvtepi32_ps(isum), acc);
+            if (Q2) {
+                const __m512 mv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(P + Q2K_DM)));
+                acc = _mm512_fmadd_ps(_mm512_mul_ps(mv, _mm512_set1_ps(-dy[b])), _mm512_cvtepi32_ps(mins), acc);
+            }
         }
         _mm512_mask_storeu_ps(Y + t * ldy, msk, acc);
     }
+}
+
+TGT void tk_pkk_q23_avx512(const uint8_t *G, int type, int64_t nsb, const tk_act *a, int64_t t0, int nt, float *Y,
+                           int64_t ldy, int nrows) {
+    if (type == TK_Q2_K) q23_kern(G, nsb, a, t0, nt, Y, ldy, nrows, 1);
+    else q23_kern(G, nsb, a, t0, nt, Y, ldy, nrows, 0);
 }
 
 TGT void tk_pkk_tile_avx512(const uint8_t *G, const uint8_t *T, int type, int64_t nsb, const tk_act *a, int64_t t0, int nt,
@@ -194,6 +236,7 @@ TGT void tk_pkk_tile_avx512(const uint8_t *G, const uint8_t *T, int type, int64_
         float *Yt = Y + (t - t0) * ldy;
 #define TILE_N(N) do { if (type == TK_Q6_K) tile_kern(G, T, type, nsb, a, t, N, 1, Yt, ldy, nrows); \
     else if (type == TK_Q3_K) tile_kern(G, T, type, nsb, a, t, N, 2, Yt, ldy, nrows); \
+    else if (type == TK_Q2_K) tile_kern(G, T, type, nsb, a, t, N, 3, Yt, ldy, nrows); \
     else tile_kern(G, T, type, nsb, a, t, N, 0, Yt, ldy, nrows); } while (0)
         switch (n) {
         case 8: TILE_N(8); break;

@@ -146,14 +146,14 @@ final class MatmulTests: XCTestCase {
         XCTAssertEqual(tk_matmul(w, Int32(TK_Q4_0.rawValue), 1, 33, x, 1, &y, nil), -1)
     }
 
-    /// tk_matmul_packed (row-interleaved Q4_0/Q4_1/Q8_0/Q5_0/Q5_1 in vecdot_packed.c, Q3_K/Q4_K/Q5_K/Q6_K in vecdot_packed_k.c) against the same
+    /// tk_matmul_packed (row-interleaved Q4_0/Q4_1/Q8_0/Q5_0/Q5_1 in vecdot_packed.c, Q2_K/Q3_K/Q4_K/Q5_K/Q6_K in vecdot_packed_k.c) against the same
     /// double-precision reference: rows not a multiple of the 16-row group, token counts that
     /// hit every tile width and cross the 64-token chunk, with and without a pool, with the
     /// AVX-512 VNNI kernels, the AVX2 ones (vecdot_packed_avx2.c) and the portable ones.
     func testPackedMatchesReference() {
         let pool = tk_pool_create(2)
         defer { tk_pool_destroy(pool) }
-        for (i, t) in [QType.q4_0, QType.q4_1, QType.q8_0, QType.q5_0, QType.q5_1, QType.q4_K, QType.q5_K, QType.q6_K, QType.q3_K].enumerated() {
+        for (i, t) in [QType.q4_0, QType.q4_1, QType.q8_0, QType.q5_0, QType.q5_1, QType.q4_K, QType.q5_K, QType.q6_K, QType.q3_K, QType.q2_K].enumerated() {
             let shapes = t.blockElems == 256 ? [(37, 256 * 3), (16, 256), (48, 256 * 6)] : [(37, 32 * 7), (16, 32), (48, 32 * 48)]
             for (rows, cols) in shapes {
                 var rng = SeededRNG(seed: UInt64(400 + 10 * i + rows))
@@ -196,7 +196,7 @@ final class MatmulTests: XCTestCase {
     func testPackedMultiEqualsSeparateCalls() {
         let pool = tk_pool_create(2)
         defer { tk_pool_destroy(pool) }
-        for (i, t) in [QType.q4_0, QType.q4_1, QType.q8_0, QType.q5_0, QType.q5_1, QType.q4_K, QType.q5_K, QType.q6_K, QType.q3_K].enumerated() {
+        for (i, t) in [QType.q4_0, QType.q4_1, QType.q8_0, QType.q5_0, QType.q5_1, QType.q4_K, QType.q5_K, QType.q6_K, QType.q3_K, QType.q2_K].enumerated() {
             let cols = t.blockElems == 256 ? 256 * 2 : 32 * 6, rowsList = [37, 16, 80, 5]
             var rng = SeededRNG(seed: UInt64(900 + i))
             let packs: [UnsafeMutableRawPointer] = rowsList.map { rows in
@@ -304,12 +304,11 @@ final class MatmulTests: XCTestCase {
 
     func testPackedRejectsWhatItCannotPack() {
         XCTAssertEqual(tk_packed_bytes(QType.q4_K.id, 16, 288), 0)  // K-quant rows: a multiple of 256
-        XCTAssertEqual(tk_packed_bytes(QType.q2_K.id, 16, 256), 0)  // Q2_K: not packed (its row kernels)
         XCTAssertEqual(tk_packed_bytes(QType.f32.id, 16, 64), 0)
         XCTAssertEqual(tk_packed_bytes(QType.q4_0.id, 16, 33), 0)
         let w = [UInt8](repeating: 0, count: 16 * 18), x = [Float](repeating: 1, count: 32)
         var y = [Float](repeating: 0, count: 16)
-        XCTAssertEqual(tk_pack_weights(w, QType.q2_K.id, 16, 256, &y), -1)
+        XCTAssertEqual(tk_pack_weights(w, QType.f32.id, 16, 64, &y), -1)
         let p = UnsafeMutableRawPointer.allocate(byteCount: 4096, alignment: 64)
         defer { p.deallocate() }
         XCTAssertEqual(tk_matmul_packed(p + 4, QType.q4_0.id, 16, 32, x, 1, &y, nil), -1)  // misaligned
