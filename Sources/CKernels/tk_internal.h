@@ -227,6 +227,8 @@ void tk_pkk_tile_avx512(const uint8_t *G, const uint8_t *T, int type, int64_t ns
 /// Q2_K/Q3_K for a few tokens without the tile (vecdot_packed_k_tile.c), the same results.
 void tk_pkk_q23_avx512(const uint8_t *G, int type, int64_t nsb, const tk_act *a, int64_t t0, int nt, float *Y,
                        int64_t ldy, int nrows);
+void tk_pkk_q23_avx2(const uint8_t *G, int type, int64_t nsb, const tk_act *a, int64_t t0, int nt, float *Y,
+                     int64_t ldy, int nrows);
 
 #define TK_NT 4  // max tokens per dot-kernel call
 /// out[i] = dot(weight row w, activation row t0+i) for i < nt (1 <= nt <= TK_NT).

@@ -274,4 +274,73 @@ TGT2 void tk_pkk_block_avx2(const uint8_t *G, int type, int64_t nsb, const tk_ac
                             float *Y, int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan) {
     pkk_avx2_run(G, type, nsb, a, NULL, t0, nt, Y, ldy, nrows, pf, pfspan, 1);
 }
+/// Q3_K or Q2_K (Q2), any number of tokens, one at a time: each 32-byte half chunk (8 rows) is
+/// unpacked in registers (Q3_K: the 2 low bits and the high bit moved to bit 2; Q2_K: 2 bits) and
+/// dotted with maddubs + madd (4-product sums, exact); the integers and float operations of
+/// tk_pkk_block_generic, so the results are bit-identical to it.
+TGT2 static AI void q23_half(const uint8_t *G, int64_t nsb, const tk_act *a, int64_t t, const int H, const int Q2,
+                             float out[8]) {
+    const __m256i m3 = _mm256_set1_epi8(3), m4 = _mm256_set1_epi8(4), ones = _mm256_set1_epi16(1);
+    const int8_t *y = a->qs + t * a->cols;
+    const float *dy = a->d8 + t * a->nbr;
+    const int16_t *bs = a->bsums + t * a->nbr * 16;
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t b = 0; b < nsb; b++) {
+        const uint8_t *P = G + (size_t)b * (Q2 ? Q2K_GB : Q3K_GB);
+        const int8_t *yb = y + b * QK_K;
+        __m256i isum = _mm256_setzero_si256(), mins = _mm256_setzero_si256();
+        for (int e = 0; e < 2; e++) {  // lanes 4e..4e+3: sub-block 8h + 2c + e of each (h, c)
+            __m256i p[2][4];
+            for (int h = 0; h < 2; h++)
+                for (int c = 0; c < 4; c++) p[h][c] = Q2 ? _mm256_setzero_si256() : _mm256_set1_epi32(-4 * bs[b * 16 + 8 * h + 2 * c + e]);
+            for (int k = 4 * e; k < 4 * e + 4; k++) {
+                const __m256i Hb = Q2 ? _mm256_setzero_si256() : _mm256_loadu_si256((const __m256i *)(P + Q3K_H(k) + 32 * H));
+                for (int h = 0; h < 2; h++) {
+                    const __m256i L = _mm256_loadu_si256((const __m256i *)(P + (Q2 ? Q2K_L(h, k) : Q3K_L(h, k)) + 32 * H));
+                    for (int c = 0; c < 4; c++) {
+                        const __m256i lb = _mm256_and_si256(c ? _mm256_srli_epi16(L, 2 * c) : L, m3);
+                        __m256i u = lb;
+                        if (!Q2) {
+                            const int s = 4 * h + c;  // the high bit's position -> bit 2
+                            const __m256i hb = s >= 2 ? _mm256_srli_epi16(Hb, s - 2) : _mm256_slli_epi16(Hb, 2 - s);
+                            u = _mm256_or_si256(lb, _mm256_and_si256(hb, m4));
+                        }
+                        const __m256i d = _mm256_madd_epi16(_mm256_maddubs_epi16(u, b4_2(yb + 128 * h + 32 * c + 4 * k)), ones);
+                        p[h][c] = _mm256_add_epi32(p[h][c], d);
+                    }
+                }
+            }
+            for (int h = 0; h < 2; h++)
+                for (int c = 0; c < 4; c++) {
+                    const int sb = 8 * h + 2 * c + e;
+                    if (Q2) {
+                        const __m256i sm = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(P + Q2K_SC + 16 * sb + 8 * H)));
+                        isum = _mm256_add_epi32(isum, _mm256_mullo_epi32(p[h][c], _mm256_and_si256(sm, _mm256_set1_epi32(0xF))));
+                        mins = _mm256_add_epi32(mins, _mm256_mullo_epi32(_mm256_srli_epi32(sm, 4), _mm256_set1_epi32(bs[b * 16 + sb])));
+                        continue;
+                    }
+                    const __m256i sc = _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(P + Q3K_SC + 16 * sb + 8 * H)));
+                    isum = _mm256_add_epi32(isum, _mm256_mullo_epi32(p[h][c], sc));
+                }
+        }
+        const __m256 dv = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(P + (Q2 ? Q2K_D : Q3K_D) + 16 * H)));
+        acc = _mm256_fmadd_ps(_mm256_mul_ps(dv, _mm256_set1_ps(dy[b])), _mm256_cvtepi32_ps(isum), acc);
+        if (Q2) {
+            const __m256 mv = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(P + Q2K_DM + 16 * H)));
+            acc = _mm256_fmadd_ps(_mm256_mul_ps(mv, _mm256_set1_ps(-dy[b])), _mm256_cvtepi32_ps(mins), acc);
+        }
+    }
+    _mm256_storeu_ps(out, acc);
+}
+
+TGT2 void tk_pkk_q23_avx2(const uint8_t *G, int type, int64_t nsb, const tk_act *a, int64_t t0, int nt, float *Y,
+                          int64_t ldy, int nrows) {
+    for (int t = 0; t < nt; t++)
+        for (int H = 0; 8 * H < nrows; H++) {
+            float out[8];
+            if (type == TK_Q2_K) q23_half(G, nsb, a, t0 + t, H, 1, out);
+            else q23_half(G, nsb, a, t0 + t, H, 0, out);
+            for (int i = 0; i < 8 && 8 * H + i < nrows; i++) Y[t * ldy + 8 * H + i] = out[i];
+        }
+}
 #endif
