@@ -7,6 +7,8 @@
 // to 8 tokens only load, vpdpbusd and apply each sub-block's integer scale (vpmulld). The
 // integers and float operations are those of tk_pkk_block_generic, so the results are
 // bit-identical to the other block-order kernels (MatmulTests).
+// Q2_K and Q3_K (block order only, as their row kernels) use the tile for 4 tokens or more and,
+// for fewer (decoding), tk_pkk_q23_avx512, which unpacks each chunk in registers instead.
 #include "packed_k.h"
 
 size_t tk_pkk_tile_bytes(int64_t nsb) { return (size_t)nsb * PKK_TILE_SB; }
