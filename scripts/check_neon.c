@@ -28,15 +28,15 @@ static uint32_t rng = 12345;
 static uint32_t next(void) { rng = rng * 1664525u + 1013904223u; return rng >> 8; }
 
 int main(void) {
-    const char *names[] = {"q4_0", "q4_1", "q8_0", "q5_0", "q5_1", "q4_K", "q5_K", "q6_K"};
-    const int types[] = {TK_Q4_0, TK_Q4_1, TK_Q8_0, TK_Q5_0, TK_Q5_1, TK_Q4_K, TK_Q5_K, TK_Q6_K};
+    const char *names[] = {"q4_0", "q4_1", "q8_0", "q5_0", "q5_1", "q4_K", "q5_K", "q6_K", "q3_K", "q2_K"};
+    const int types[] = {TK_Q4_0, TK_Q4_1, TK_Q8_0, TK_Q5_0, TK_Q5_1, TK_Q4_K, TK_Q5_K, TK_Q6_K, TK_Q3_K, TK_Q2_K};
     const int shapes[][2] = {{37, 32 * 7}, {16, 32}, {48, 32 * 48}, {5, 576}};
     const int kshapes[][2] = {{37, 256 * 3}, {16, 256}, {48, 256 * 6}, {5, 1024}};
     const int ntoks[] = {1, 2, 3, 8, 70};
     int failures = 0, checks = 0;
     tk_set_cpu_features_mask(-1);
     if (!tk_packed_preferred(TK_Q4_0)) { fprintf(stderr, "no sdot kernels in this build\n"); return 2; }
-    for (int ti = 0; ti < 8; ti++)
+    for (int ti = 0; ti < 10; ti++)
         for (int si = 0; si < 4; si++) {
             const int type = types[ti], kq = ti >= 5;
             const int rows = kq ? kshapes[si][0] : shapes[si][0], cols = kq ? kshapes[si][1] : shapes[si][1];
@@ -47,6 +47,8 @@ int main(void) {
                 const uint16_t d = (uint16_t)((kq ? 0x1400 : 0x2000) + next() % 512);
                 const uint16_t m = (uint16_t)((kq ? 0x2000 : 0xAE00) + next() % 256);
                 if (type == TK_Q6_K) { memcpy(w + b * bb + 208, &d, 2); continue; }
+                if (type == TK_Q3_K) { memcpy(w + b * bb + 108, &d, 2); continue; }
+                if (type == TK_Q2_K) { memcpy(w + b * bb + 80, &d, 2); memcpy(w + b * bb + 82, &m, 2); continue; }
                 memcpy(w + b * bb, &d, 2);
                 if (type != TK_Q4_0 && type != TK_Q8_0 && type != TK_Q5_0) memcpy(w + b * bb + 2, &m, 2);
             }

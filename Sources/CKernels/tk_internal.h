@@ -220,6 +220,8 @@ void tk_pkk_lane_neon(const uint8_t *G, int type, int64_t nsb, const tk_act *a, 
                       float *Y, int64_t ldy, int nrows);
 void tk_pkk_block_neon(const uint8_t *G, int type, int64_t nsb, const tk_act *a, int64_t t0, int nt,
                        float *Y, int64_t ldy, int nrows);
+void tk_pkk_q23_neon(const uint8_t *G, int type, int64_t nsb, const tk_act *a, int64_t t0, int nt,
+                     float *Y, int64_t ldy, int nrows);
 size_t tk_pkk_tile_bytes(int64_t nsb);
 void tk_pkk_tile_unpack(const uint8_t *G, int type, int64_t nsb, uint8_t *T);
 void tk_pkk_tile_avx512(const uint8_t *G, const uint8_t *T, int type, int64_t nsb, const tk_act *a, int64_t t0, int nt,

@@ -97,9 +97,9 @@ int tk_packed_preferred(int type) {
     if (float_copy(type)) return packed_simd() == 1 || packed_simd() == 2;
     // K-quants with AVX2 only: Q4_K/Q5_K packed (in L2 27/23 vs 17-18 GB/s for the row kernels,
     // from memory equal, prefill 1.5x / equal); Q6_K stays on its row kernel (packed 7-30% slower)
-    // Q2_K/Q3_K: AVX-512 (vecdot_packed_k_tile.c) and AVX2 (vecdot_packed_k_avx2.c); elsewhere
-    // their row kernels
-    if (type == TK_Q2_K || type == TK_Q3_K) return packed_simd() == 1 || packed_simd() == 2;
+    // Q2_K/Q3_K: AVX-512 (vecdot_packed_k_tile.c), AVX2 (vecdot_packed_k_avx2.c), arm64
+    // (vecdot_packed_k_neon.c)
+    if (type == TK_Q2_K || type == TK_Q3_K) return packed_simd() != 0;
     if (tk_pkk_type(type)) return packed_simd() == 1 || packed_simd() == 3 || (packed_simd() == 2 && type != TK_Q6_K);
     return packable(type) && packed_simd() != 0;
 }
@@ -367,6 +367,12 @@ static void pk_item(const pk_ctx *c, int64_t item) {
             (void)span;
             if (tk_pkk_type(c->type)) {  // K-quants (vecdot_packed_k.c): ggml's lane order, PKK_STEP tokens a pass
                 const int q23 = c->type == TK_Q2_K || c->type == TK_Q3_K;
+#if defined(__aarch64__) && defined(__ARM_FEATURE_DOTPROD)
+                if (c->simd == 3 && q23) {  // arm64: unpacked in registers, a token at a time
+                    tk_pkk_q23_neon(G, c->type, c->nb, c->a, t0, (int)(t1 - t0), c->Ym[m] + t0 * rows + g * PR, rows, nrows);
+                    continue;
+                }
+#endif
 #if defined(__x86_64__)
                 if (c->simd == 2 && q23) {  // AVX2: unpacked in registers, a token at a time
                     tk_pkk_q23_avx2(G, c->type, c->nb, c->a, t0, (int)(t1 - t0), c->Ym[m] + t0 * rows + g * PR, rows, nrows);

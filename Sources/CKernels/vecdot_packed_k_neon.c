@@ -150,4 +150,48 @@ void tk_pkk_block_neon(const uint8_t *G, int type, int64_t nsb, const tk_act *a,
         }
     }
 }
+/// Q3_K or Q2_K (block order only, as their row kernels): 16-element sub-blocks of 4 chunks, each
+/// chunk unpacked in registers (Q2_K: 2 bits; Q3_K: plus the high bit at bit 2, offset 4 through
+/// -4 x the sub-block's activation sum); Q2_K's mins as one integer sum per super-block.
+void tk_pkk_q23_neon(const uint8_t *G, int type, int64_t nsb, const tk_act *a, int64_t t0, int nt,
+                     float *Y, int64_t ldy, int nrows) {
+    const int q2 = type == TK_Q2_K;
+    const size_t sbb = q2 ? Q2K_GB : Q3K_GB;
+    for (int t = 0; t < nt; t++) {
+        const int8_t *y = a->qs + (t0 + t) * a->cols;
+        const float *dy = a->d8 + (t0 + t) * a->nbr;
+        const int16_t *bs = a->bsums + (t0 + t) * a->nbr * 16;
+        for (int r = 0; 4 * r < nrows; r++) {
+            float32x4_t acc = vdupq_n_f32(0);
+            for (int64_t b = 0; b < nsb; b++) {
+                const uint8_t *P = G + (size_t)b * sbb;
+                const int8_t *yb = y + b * QK_K;
+                int32x4_t isum = vdupq_n_s32(0), mins = vdupq_n_s32(0);
+                for (int sb = 0; sb < 16; sb++) {
+                    const int h = sb / 8, c = (sb % 8) / 2, k0 = 4 * (sb % 2);
+                    int32x4_t p = vdupq_n_s32(q2 ? 0 : -4 * bs[b * 16 + sb]);
+                    for (int k = k0; k < k0 + 4; k++) {
+                        const uint8x16_t L = vld1q_u8(P + (q2 ? Q2K_L(h, k) : Q3K_L(h, k)) + 16 * r);
+                        uint8x16_t u = vandq_u8(vshlq_u8(L, vdupq_n_s8((int8_t)(-2 * c))), vdupq_n_u8(3));
+                        if (!q2) {
+                            const uint8x16_t hb = vld1q_u8(P + Q3K_H(k) + 16 * r);
+                            u = vorrq_u8(u, vandq_u8(vshlq_u8(hb, vdupq_n_s8((int8_t)(2 - 4 * h - c))), vdupq_n_u8(4)));
+                        }
+                        p = vdotq_s32(p, vreinterpretq_s8_u8(u), y4(yb + 128 * h + 32 * c + 4 * k));
+                    }
+                    if (q2) {
+                        const int32x4_t sm = b4u(P + Q2K_SC + 16 * sb + 4 * r);
+                        isum = vmlaq_s32(isum, p, vandq_s32(sm, vdupq_n_s32(0xF)));
+                        mins = vmlaq_n_s32(mins, vshrq_n_s32(sm, 4), bs[b * 16 + sb]);
+                    } else {
+                        isum = vmlaq_s32(isum, p, b4s(P + Q3K_SC + 16 * sb + 4 * r));
+                    }
+                }
+                acc = vfmaq_f32(acc, vmulq_n_f32(h4(P + (q2 ? Q2K_D : Q3K_D) + 8 * r), dy[b]), vcvtq_f32_s32(isum));
+                if (q2) acc = vfmaq_f32(acc, vmulq_n_f32(h4(P + Q2K_DM + 8 * r), -dy[b]), vcvtq_f32_s32(mins));
+            }
+            store4(Y + t * ldy, acc, r, nrows);
+        }
+    }
+}
 #endif
