@@ -559,7 +559,7 @@ int tk_matmul_packed_multi(const void *const *P, const int64_t *rows, int nmat, 
     pk_quant_ctx qc = {&a, X, type, ntok};
     // prompts: each pool thread quantizes a range of tokens (serial, it was 4% of a 2-thread
     // Q4_0 prompt's samples, with the other thread waiting)
-    if (pool && tk_pool_size(pool) > 1 && ntok > 1 && ntok * cols >= 65536) tk_pool_run(pool, pk_quant_task, &qc);
+    if (pool && tk_pool_size(pool) > 1 && ntok > 1 && ntok * cols >= 4096) tk_pool_run(pool, pk_quant_task, &qc);
     else tk_act_quantize(&a, type, X, 0, ntok);
     int32_t *lsA = NULL, *lsB = NULL;
     if (type == TK_Q6_K && !block_order) {  // the +32 offset's activation sums over each 4, in the form the kernel reads:
