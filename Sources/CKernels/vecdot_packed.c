@@ -347,143 +347,153 @@ typedef struct {
 static _Thread_local tk_scratch pkk_tile;  // a K-quant group's unpacked values (vecdot_packed_k_tile.c)
 #endif
 
+/// One 16-row group G of matrix m (rows rows, nrows of them in the group) for tokens t0..t1-1:
+/// the K-quant kernels (vecdot_packed_k*.c). g1: the end of this item's groups (prefetch).
+static void pkk_group(const pk_ctx *c, int m, int64_t g, int64_t g1, const uint8_t *G, int64_t rows, int nrows,
+                      int64_t t0, int64_t t1) {
+    (void)g1;
+    const int q23 = c->type == TK_Q2_K || c->type == TK_Q3_K;
+#if defined(__aarch64__) && defined(__ARM_FEATURE_DOTPROD)
+    if (c->simd == 3 && q23) {  // arm64: unpacked in registers, a token at a time
+        tk_pkk_q23_neon(G, c->type, c->nb, c->a, t0, (int)(t1 - t0), c->Ym[m] + t0 * rows + g * PR, rows, nrows);
+        return;
+    }
+#endif
+#if defined(__x86_64__)
+    if (c->simd == 2 && q23) {  // AVX2: unpacked in registers, a token at a time
+        tk_pkk_q23_avx2(G, c->type, c->nb, c->a, t0, (int)(t1 - t0), c->Ym[m] + t0 * rows + g * PR, rows, nrows);
+        return;
+    }
+    if (c->simd == 1 && q23 && t1 - t0 < PKK_Q3_TILE_MIN) {  // decoding: unpacked in registers
+        tk_pkk_q23_avx512(G, c->type, c->nb, c->a, t0, (int)(t1 - t0), c->Ym[m] + t0 * rows + g * PR, rows, nrows);
+        return;
+    }
+    if (c->simd == 1 && ((c->block_order && c->type != TK_Q4_K && t1 - t0 >= PKK_TILE_MIN) || q23)) {
+        // prompts unpack each group once (vecdot_packed_k_tile.c); so do Q2_K/Q3_K from PKK_Q3_TILE_MIN tokens
+        uint8_t *T = tk_scratch_get(&pkk_tile, tk_pkk_tile_bytes(c->nb));
+        if (T) {
+            if (g + 1 < g1)  // the next group streams in while this one computes
+                for (size_t l = 0; l < c->gb; l += 64) _mm_prefetch((const char *)(G + c->gb + l), _MM_HINT_T1);
+            tk_pkk_tile_unpack(G, c->type, c->nb, T);
+            tk_pkk_tile_avx512(G, T, c->type, c->nb, c->a, t0, (int)(t1 - t0), c->Ym[m] + t0 * rows + g * PR, rows, nrows);
+            return;
+        }
+    }
+#endif
+    const int ksimd = q23 ? 0 : c->simd;  // Q2_K/Q3_K: only the tile and register kernels and the portable one
+    const int kstep = c->block_order ? PKK_STEP_BLOCK : PKK_STEP;
+    const int64_t kspan = (int64_t)c->gb / ((t1 - t0 + kstep - 1) / kstep);
+    (void)kspan;
+    for (int64_t t = t0; t < t1; t += kstep) {
+        const int nt = (int)(t1 - t < kstep ? t1 - t : kstep);
+        float *Y = c->Ym[m] + t * rows + g * PR;
+        if (c->block_order) {
+#if defined(__x86_64__)
+            if (ksimd) {
+                (ksimd == 1 ? tk_pkk_block_avx512 : tk_pkk_block_avx2)(G, c->type, c->nb, c->a, t, nt, Y, rows, nrows,
+                                                                        G + PKK_AHEAD + ((t - t0) / kstep) * kspan, kspan);
+                continue;
+            }
+#endif
+#if defined(__aarch64__) && defined(__ARM_FEATURE_DOTPROD)
+            if (ksimd == 3) {
+                tk_pkk_block_neon(G, c->type, c->nb, c->a, t, nt, Y, rows, nrows);
+                continue;
+            }
+#endif
+            tk_pkk_block_generic(G, c->type, c->nb, c->a, t, nt, Y, rows, nrows);
+            continue;
+        }
+#if defined(__x86_64__)
+        if (ksimd) {
+            // One pass (decoding) streams the group once, in order: the hardware
+            // prefetcher alone is faster than a software prefetch per line there.
+            const uint8_t *pf = t1 - t0 <= kstep ? NULL : G + PKK_AHEAD + ((t - t0) / kstep) * kspan;
+            (ksimd == 1 ? tk_pkk_avx512 : tk_pkk_avx2)(G, c->type, c->nb, c->a, c->lsA, t, nt, Y, rows, nrows, pf, kspan);
+            continue;
+        }
+#endif
+#if defined(__aarch64__) && defined(__ARM_FEATURE_DOTPROD)
+        if (ksimd == 3) {
+            tk_pkk_lane_neon(G, c->type, c->nb, c->a, t, nt, Y, rows, nrows);
+            continue;
+        }
+#endif
+        tk_pkk_generic(G, c->type, c->nb, c->a, t, nt, Y, rows, nrows);
+    }
+}
+
+/// The same for the Q4_0/Q4_1/Q8_0/Q5_0/Q5_1 kernels (this file, vecdot_packed_block.c,
+/// vecdot_packed_avx2.c, vecdot_packed_neon.c).
+static void pk_group(const pk_ctx *c, int m, int64_t g, const uint8_t *G, int64_t rows, int nrows, int64_t t0,
+                     int64_t t1) {
+    // The weight stream ahead is prefetched in equal shares over the passes (token pairs)
+    // over this group, so memory stays busy while later passes compute from L1.
+    const int step = c->block_order ? PKB_NT : PK_NT;
+    const int64_t passes = (t1 - t0 + step - 1) / step, span = (int64_t)c->gb / passes;
+    (void)span;
+    if (c->block_order) {
+        for (int64_t t = t0; t < t1; t += step) {
+            const int nt = (int)(t1 - t < step ? t1 - t : step);
+            float *Y = c->Ym[m] + t * rows + g * PR;
+#if defined(__x86_64__)
+            if (c->simd == 2) {
+                tk_pk_block_avx2(G, c->type, c->nb, c->a, t, nt, Y, rows, nrows, G + PKB_AHEAD + ((t - t0) / step) * span, span);
+                continue;
+            }
+            if (c->simd) {
+                tk_pk_block_avx512(G, c->type, c->nb, c->a, t, nt, Y, rows, nrows, G + PKB_AHEAD + ((t - t0) / step) * span, span);
+                continue;
+            }
+#endif
+#if defined(__aarch64__) && defined(__ARM_FEATURE_DOTPROD)
+            if (c->simd == 3) {
+                tk_pk_block_neon(G, c->type, c->nb, c->a, t, nt, Y, rows, nrows);
+                continue;
+            }
+#endif
+            tk_pk_block_generic(G, c->type, c->nb, c->a, t, nt, Y, rows, nrows);
+        }
+        return;
+    }
+    for (int64_t t = t0; t < t1; t += PK_NT) {
+        const int nt = (int)(t1 - t < PK_NT ? t1 - t : PK_NT);
+        float *Y = c->Ym[m] + t * rows + g * PR;
+#if defined(__x86_64__)
+        if (c->simd) {
+            const uint8_t *pf = c->type == TK_Q8_0 || t1 - t0 <= PK_NT ? NULL : G + PK_AHEAD + ((t - t0) / PK_NT) * span;
+            if (c->simd == 2) {
+                tk_pk_lane_avx2(G, c->type, c->nb, c->a, c->lsA, t, nt, Y, rows, nrows, pf, span);
+                continue;
+            }
+            pk_avx512(G, c->type, c->nb, c->a, c->lsA, c->lsB, t, nt, Y, rows, nrows, pf, span);
+            continue;
+        }
+#endif
+#if defined(__aarch64__) && defined(__ARM_FEATURE_DOTPROD)
+        if (c->simd == 3) {
+            tk_pk_lane_neon(G, c->type, c->nb, c->a, t, nt, Y, rows, nrows);
+            continue;
+        }
+#endif
+        pk_generic(G, c->type, c->nb, c->a, t, nt, Y, rows, nrows);
+    }
+}
+
 /// One work item: a run of groups of one matrix for one chunk of tokens.
 static void pk_item(const pk_ctx *c, int64_t item) {
-    {
-        const int64_t tc = item / c->n_gitems, gi = item % c->n_gitems;
-        int m = 0;
-        while (gi >= c->item0[m + 1]) m++;
-        const int64_t rows = c->rowsm[m], ngroups = c->ngroupsm[m];
-        const int64_t g0 = (gi - c->item0[m]) * c->groups_per_item;
-        const int64_t g1 = g0 + c->groups_per_item < ngroups ? g0 + c->groups_per_item : ngroups;
-        const int64_t t0 = tc * TOK_CHUNK, t1 = t0 + TOK_CHUNK < c->ntok ? t0 + TOK_CHUNK : c->ntok;
-        for (int64_t g = g0; g < g1; g++) {
-            const uint8_t *G = c->Pm[m] + (size_t)g * c->gb;
-            const int nrows = (int)(rows - g * PR < PR ? rows - g * PR : PR);
-            // The weight stream ahead is prefetched in equal shares over the passes (token pairs)
-            // over this group, so memory stays busy while later passes compute from L1.
-            const int step = c->block_order ? PKB_NT : PK_NT;
-            const int64_t passes = (t1 - t0 + step - 1) / step, span = (int64_t)c->gb / passes;
-            (void)span;
-            if (tk_pkk_type(c->type)) {  // K-quants (vecdot_packed_k.c): ggml's lane order, PKK_STEP tokens a pass
-                const int q23 = c->type == TK_Q2_K || c->type == TK_Q3_K;
-#if defined(__aarch64__) && defined(__ARM_FEATURE_DOTPROD)
-                if (c->simd == 3 && q23) {  // arm64: unpacked in registers, a token at a time
-                    tk_pkk_q23_neon(G, c->type, c->nb, c->a, t0, (int)(t1 - t0), c->Ym[m] + t0 * rows + g * PR, rows, nrows);
-                    continue;
-                }
-#endif
-#if defined(__x86_64__)
-                if (c->simd == 2 && q23) {  // AVX2: unpacked in registers, a token at a time
-                    tk_pkk_q23_avx2(G, c->type, c->nb, c->a, t0, (int)(t1 - t0), c->Ym[m] + t0 * rows + g * PR, rows, nrows);
-                    continue;
-                }
-                if (c->simd == 1 && q23 && t1 - t0 < PKK_Q3_TILE_MIN) {  // decoding: unpacked in registers
-                    tk_pkk_q23_avx512(G, c->type, c->nb, c->a, t0, (int)(t1 - t0), c->Ym[m] + t0 * rows + g * PR, rows, nrows);
-                    continue;
-                }
-                if (c->simd == 1 && ((c->block_order && c->type != TK_Q4_K && t1 - t0 >= PKK_TILE_MIN) || q23)) {
-                    // prompts unpack each group once (vecdot_packed_k_tile.c); so do Q2_K/Q3_K from PKK_Q3_TILE_MIN tokens
-                    uint8_t *T = tk_scratch_get(&pkk_tile, tk_pkk_tile_bytes(c->nb));
-                    if (T) {
-                        if (g + 1 < g1)  // the next group streams in while this one computes
-                            for (size_t l = 0; l < c->gb; l += 64) _mm_prefetch((const char *)(G + c->gb + l), _MM_HINT_T1);
-                        tk_pkk_tile_unpack(G, c->type, c->nb, T);
-                        tk_pkk_tile_avx512(G, T, c->type, c->nb, c->a, t0, (int)(t1 - t0), c->Ym[m] + t0 * rows + g * PR, rows, nrows);
-                        continue;
-                    }
-                }
-#endif
-                const int ksimd = q23 ? 0 : c->simd;  // Q2_K/Q3_K: only the tile and register kernels and the portable one
-                const int kstep = c->block_order ? PKK_STEP_BLOCK : PKK_STEP;
-                const int64_t kspan = (int64_t)c->gb / ((t1 - t0 + kstep - 1) / kstep);
-                (void)kspan;
-                for (int64_t t = t0; t < t1; t += kstep) {
-                    const int nt = (int)(t1 - t < kstep ? t1 - t : kstep);
-                    float *Y = c->Ym[m] + t * rows + g * PR;
-                    if (c->block_order) {
-#if defined(__x86_64__)
-                        if (ksimd) {
-                            (ksimd == 1 ? tk_pkk_block_avx512 : tk_pkk_block_avx2)(G, c->type, c->nb, c->a, t, nt, Y, rows, nrows,
-                                                                                    G + PKK_AHEAD + ((t - t0) / kstep) * kspan, kspan);
-                            continue;
-                        }
-#endif
-#if defined(__aarch64__) && defined(__ARM_FEATURE_DOTPROD)
-                        if (ksimd == 3) {
-                            tk_pkk_block_neon(G, c->type, c->nb, c->a, t, nt, Y, rows, nrows);
-                            continue;
-                        }
-#endif
-                        tk_pkk_block_generic(G, c->type, c->nb, c->a, t, nt, Y, rows, nrows);
-                        continue;
-                    }
-#if defined(__x86_64__)
-                    if (ksimd) {
-                        // One pass (decoding) streams the group once, in order: the hardware
-                        // prefetcher alone is faster than a software prefetch per line there.
-                        const uint8_t *pf = t1 - t0 <= kstep ? NULL : G + PKK_AHEAD + ((t - t0) / kstep) * kspan;
-                        (ksimd == 1 ? tk_pkk_avx512 : tk_pkk_avx2)(G, c->type, c->nb, c->a, c->lsA, t, nt, Y, rows, nrows, pf, kspan);
-                        continue;
-                    }
-#endif
-#if defined(__aarch64__) && defined(__ARM_FEATURE_DOTPROD)
-                    if (ksimd == 3) {
-                        tk_pkk_lane_neon(G, c->type, c->nb, c->a, t, nt, Y, rows, nrows);
-                        continue;
-                    }
-#endif
-                    tk_pkk_generic(G, c->type, c->nb, c->a, t, nt, Y, rows, nrows);
-                }
-                continue;
-            }
-            if (c->block_order) {
-                for (int64_t t = t0; t < t1; t += step) {
-                    const int nt = (int)(t1 - t < step ? t1 - t : step);
-                    float *Y = c->Ym[m] + t * rows + g * PR;
-#if defined(__x86_64__)
-                    if (c->simd == 2) {
-                        tk_pk_block_avx2(G, c->type, c->nb, c->a, t, nt, Y, rows, nrows, G + PKB_AHEAD + ((t - t0) / step) * span, span);
-                        continue;
-                    }
-                    if (c->simd) {
-                        tk_pk_block_avx512(G, c->type, c->nb, c->a, t, nt, Y, rows, nrows, G + PKB_AHEAD + ((t - t0) / step) * span, span);
-                        continue;
-                    }
-#endif
-#if defined(__aarch64__) && defined(__ARM_FEATURE_DOTPROD)
-                    if (c->simd == 3) {
-                        tk_pk_block_neon(G, c->type, c->nb, c->a, t, nt, Y, rows, nrows);
-                        continue;
-                    }
-#endif
-                    tk_pk_block_generic(G, c->type, c->nb, c->a, t, nt, Y, rows, nrows);
-                }
-                continue;
-            }
-            for (int64_t t = t0; t < t1; t += PK_NT) {
-                const int nt = (int)(t1 - t < PK_NT ? t1 - t : PK_NT);
-                float *Y = c->Ym[m] + t * rows + g * PR;
-#if defined(__x86_64__)
-                if (c->simd) {
-                    const uint8_t *pf = c->type == TK_Q8_0 || t1 - t0 <= PK_NT ? NULL : G + PK_AHEAD + ((t - t0) / PK_NT) * span;
-                    if (c->simd == 2) {
-                        tk_pk_lane_avx2(G, c->type, c->nb, c->a, c->lsA, t, nt, Y, rows, nrows, pf, span);
-                        continue;
-                    }
-                    pk_avx512(G, c->type, c->nb, c->a, c->lsA, c->lsB, t, nt, Y, rows, nrows, pf, span);
-                    continue;
-                }
-#endif
-#if defined(__aarch64__) && defined(__ARM_FEATURE_DOTPROD)
-                if (c->simd == 3) {
-                    tk_pk_lane_neon(G, c->type, c->nb, c->a, t, nt, Y, rows, nrows);
-                    continue;
-                }
-#endif
-                pk_generic(G, c->type, c->nb, c->a, t, nt, Y, rows, nrows);
-            }
-        }
+    const int64_t tc = item / c->n_gitems, gi = item % c->n_gitems;
+    int m = 0;
+    while (gi >= c->item0[m + 1]) m++;
+    const int64_t rows = c->rowsm[m], ngroups = c->ngroupsm[m];
+    const int64_t g0 = (gi - c->item0[m]) * c->groups_per_item;
+    const int64_t g1 = g0 + c->groups_per_item < ngroups ? g0 + c->groups_per_item : ngroups;
+    const int64_t t0 = tc * TOK_CHUNK, t1 = t0 + TOK_CHUNK < c->ntok ? t0 + TOK_CHUNK : c->ntok;
+    for (int64_t g = g0; g < g1; g++) {
+        const uint8_t *G = c->Pm[m] + (size_t)g * c->gb;
+        const int nrows = (int)(rows - g * PR < PR ? rows - g * PR : PR);
+        if (tk_pkk_type(c->type)) pkk_group(c, m, g, g1, G, rows, nrows, t0, t1);
+        else pk_group(c, m, g, G, rows, nrows, t0, t1);
     }
 }
 
