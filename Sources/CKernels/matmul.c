@@ -25,18 +25,6 @@
 
 static _Thread_local tk_scratch scratch;
 
-typedef struct {
-    tk_act *a;
-    const float *X;
-    int wtype;
-    int64_t ntok;
-} quant_ctx;
-
-static void quant_task(void *vctx, int ith, int nth) {
-    quant_ctx *c = vctx;
-    int64_t t0 = c->ntok * ith / nth, t1 = c->ntok * (ith + 1) / nth;
-    if (t1 > t0) tk_act_quantize(c->a, c->wtype, c->X, t0, t1);
-}
 
 typedef struct {
     const uint8_t *W;
@@ -99,9 +87,7 @@ int tk_matmul(const void *W, int type, int64_t rows, int64_t cols, const float *
         void *mem = tk_scratch_get(&scratch, tk_act_bytes(akind, cols, ntok));
         if (!mem) return -1;
         tk_act_init(&a, akind, cols, ntok, mem);
-        quant_ctx qc = {&a, X, type, ntok};
-        if (pool && ntok > 1 && ntok * cols >= 65536) tk_pool_run(pool, quant_task, &qc);
-        else tk_act_quantize(&a, type, X, 0, ntok);
+        tk_act_quantize_pool(&a, type, X, ntok, pool, 65536);
     }
     if (type == TK_BF16 && ntok >= SGEMM_MIN_TOKENS && tk_matmul_bf16(W, rows, cols, a.xf, ntok, Y, pool) == 0) return 0;
     if ((type == TK_F16 || type == TK_BF16) && ntok >= SGEMM_MIN_TOKENS &&

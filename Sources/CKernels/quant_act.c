@@ -349,3 +349,22 @@ void tk_quantize_row_q8_0_ref(const float *x, void *vy, int64_t n) {
         for (int j = 0; j < QK; j++) y[b].qs[j] = (int8_t)roundf(xb[j] * id);
     }
 }
+
+typedef struct {
+    tk_act *a;
+    const float *X;
+    int wtype;
+    int64_t ntok;
+} quant_ctx;
+
+static void quant_task(void *vctx, int ith, int nth) {
+    quant_ctx *c = vctx;
+    const int64_t t0 = c->ntok * ith / nth, t1 = c->ntok * (ith + 1) / nth;
+    if (t1 > t0) tk_act_quantize(c->a, c->wtype, c->X, t0, t1);
+}
+
+void tk_act_quantize_pool(tk_act *a, int wtype, const float *X, int64_t ntok, tk_pool *pool, int64_t min_values) {
+    quant_ctx qc = {a, X, wtype, ntok};
+    if (pool && tk_pool_size(pool) > 1 && ntok > 1 && ntok * a->cols >= min_values) tk_pool_run(pool, quant_task, &qc);
+    else tk_act_quantize(a, wtype, X, 0, ntok);
+}

@@ -138,6 +138,9 @@ void tk_act_init(tk_act *a, int atype, int64_t cols, int64_t ntok, void *mem);
 void tk_act_view(const tk_act *a, int64_t b0, int64_t nblk, int64_t be, tk_act *v);
 /// Quantizes activation rows [t0, t1) of X into `a` (wtype picks f16/bf16 rounding for F32 kind).
 void tk_act_quantize(tk_act *a, int wtype, const float *X, int64_t t0, int64_t t1);
+/// tk_act_quantize of all ntok tokens, split in token ranges over the pool's threads when there
+/// are at least min_values activations and more than one token (else on the calling thread).
+void tk_act_quantize_pool(tk_act *a, int wtype, const float *X, int64_t ntok, tk_pool *pool, int64_t min_values);
 
 /// Block-order packed kernels (vecdot_packed_block.c): 16 rows of group G, tokens t0..t0+nt-1
 /// (nt <= PKB_NT), outputs Y[t * ldy + row]; pf/pfspan: the weight-stream share to prefetch.

@@ -517,21 +517,7 @@ int tk_matmul_packed_order(const void *P, int type, int64_t rows, int64_t cols, 
     return tk_matmul_packed_multi(&P, &rows, 1, type, cols, X, ntok, &Y, pool, block_order);
 }
 
-typedef struct {
-    tk_act *a;
-    const float *X;
-    int wtype;
-    int64_t ntok;
-} pk_quant_ctx;
-
-static void pk_quant_task(void *vctx, int ith, int nth) {
-    pk_quant_ctx *c = vctx;
-    const int64_t t0 = c->ntok * ith / nth, t1 = c->ntok * (ith + 1) / nth;
-    if (t1 > t0) tk_act_quantize(c->a, c->wtype, c->X, t0, t1);
-}
-
 #if defined(__x86_64__)
-static int c_simd_any(void) { return packed_simd() == 1 || packed_simd() == 2; }
 /// -8 and -128 times each sum of 4 consecutive activation bytes, 8 sums a step (the serial part
 /// of a one-token product that the other pool threads wait for); returns how many were done.
 __attribute__((target("avx2"))) static int64_t lane_sums_avx2(const int8_t *q, int64_t n4, int32_t *A, int32_t *B) {
@@ -566,11 +552,9 @@ int tk_matmul_packed_multi(const void *const *P, const int64_t *rows, int nmat, 
     if (!tk_scratch_get(&pk_scratch, need)) return -1;
     tk_act a;
     tk_act_init(&a, atype, cols, ntok, pk_scratch.p);
-    pk_quant_ctx qc = {&a, X, type, ntok};
-    // prompts: each pool thread quantizes a range of tokens (serial, it was 4% of a 2-thread
-    // Q4_0 prompt's samples, with the other thread waiting)
-    if (pool && tk_pool_size(pool) > 1 && ntok > 1 && ntok * cols >= 4096) tk_pool_run(pool, pk_quant_task, &qc);
-    else tk_act_quantize(&a, type, X, 0, ntok);
+    // prompts and batches: each pool thread quantizes a range of tokens (serially it was 4% of a
+    // 2-thread Q4_0 prompt's samples, with the other thread waiting)
+    tk_act_quantize_pool(&a, type, X, ntok, pool, 4096);
     int32_t *lsA = NULL, *lsB = NULL;
     if (type == TK_Q6_K && !block_order) {  // the +32 offset's activation sums over each 4, in the form the kernel reads:
         lsA = (int32_t *)((uint8_t *)pk_scratch.p + abytes);
@@ -590,7 +574,7 @@ int tk_matmul_packed_multi(const void *const *P, const int64_t *rows, int nmat, 
             const int8_t *q = a.qs + t * cols;
             int64_t i = 0;
 #if defined(__x86_64__)
-            if (c_simd_any()) i = lane_sums_avx2(q, nb * 8, lsA + t * nb * 8, lsB + t * nb * 8);
+            if (packed_simd()) i = lane_sums_avx2(q, nb * 8, lsA + t * nb * 8, lsB + t * nb * 8);  // both x86 levels have AVX2
 #endif
             for (; i < nb * 8; i++) {
                 const int32_t sum = q[4 * i] + q[4 * i + 1] + q[4 * i + 2] + q[4 * i + 3];
