@@ -187,6 +187,12 @@ void tk_pk_lane_avx2(const uint8_t *G, int type, int64_t nb, const tk_act *a, co
                      int nt, float *Y, int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan);
 void tk_pk_block_avx512(const uint8_t *G, int type, int64_t nb, const tk_act *a, int64_t t0, int nt,
                         float *Y, int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan);
+/// AVX-512 VNNI lane-order packed kernel (vecdot_packed_avx512.c), up to TK_PK_LANE_NT tokens a call;
+/// lsA / lsB: -8 / -128 x the 4-element lane sums of y (Q4_0, Q5_0 / Q8_0).
+#define TK_PK_LANE_NT 2
+void tk_pk_lane_avx512(const uint8_t *G, int type, int64_t nb, const tk_act *a, const int32_t *lsA,
+                       const int32_t *lsB, int64_t t0, int nt, float *Y, int64_t ldy, int nrows,
+                       const uint8_t *pf, int64_t pfspan);
 
 /// Packed K-quants (vecdot_packed_k.c): Q4_K and Q6_K in 16-row groups, ggml's lane order.
 int tk_pkk_type(int type);
