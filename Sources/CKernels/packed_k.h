@@ -57,5 +57,20 @@ static PKK_AI void tk_pkk_pf_share(const uint8_t *pf, tk_pf_walk *pw) {
     tk_pf_walk_next(pw);
     for (uintptr_t l = pw->lo; l < pw->hi; l += 64) _mm_prefetch((const char *)l, _MM_HINT_T1);
 }
+/// Block order, Q4_K/Q5_K: one token's super-block P added to acc, as tk_pkk_block_generic does:
+/// acc + (d*dy)*isum + (-dmin*dy)*mins, mins = the 8 sub-blocks' mins times their sums of y (bs:
+/// this super-block's 16 bsums of the token); dv, mv: d and dmin of the 16 rows. Shared by the
+/// AVX-512 block kernel (vecdot_packed_k_avx512.c) and the tile kernel (vecdot_packed_k_tile.c).
+__attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni"))) static PKK_AI __m512
+tk_pkk45_block_acc512(const uint8_t *P, __m512 dv, __m512 mv, __m512i isum, const int16_t *bs, float dy, __m512 acc) {
+    int32_t ys[4];
+    _mm_storeu_si128((__m128i *)ys, _mm_hadd_epi16(_mm_loadu_si128((const __m128i *)bs), _mm_loadu_si128((const __m128i *)(bs + 8))));
+    __m512i mins = _mm512_setzero_si512();
+    for (int i = 0; i < 4; i++)
+        mins = _mm512_dpwssd_epi32(mins, _mm512_cvtepu8_epi16(_mm256_load_si256((const __m256i *)(P + K45_MN + 32 * i))),
+                                   _mm512_set1_epi32(ys[i]));
+    acc = _mm512_fmadd_ps(_mm512_mul_ps(dv, _mm512_set1_ps(dy)), _mm512_cvtepi32_ps(isum), acc);
+    return _mm512_fmadd_ps(_mm512_mul_ps(mv, _mm512_set1_ps(-dy)), _mm512_cvtepi32_ps(mins), acc);
+}
 #endif
 #endif

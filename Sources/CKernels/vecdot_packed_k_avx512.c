@@ -257,17 +257,7 @@ TGT static AI void pkkb45_kern(const uint8_t *G, int64_t nsb, const tk_act *a, i
         }
         const __m512 dv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(P + K45_D)));
         const __m512 mv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(P + K45_DM)));
-        for (int t = 0; t < NT; t++) {
-            int32_t ys[4];
-            _mm_storeu_si128((__m128i *)ys, _mm_hadd_epi16(_mm_loadu_si128((const __m128i *)(bs[t] + b * 16)),
-                                                           _mm_loadu_si128((const __m128i *)(bs[t] + b * 16 + 8))));
-            __m512i mins = _mm512_setzero_si512();
-            for (int i = 0; i < 4; i++)
-                mins = _mm512_dpwssd_epi32(mins, _mm512_cvtepu8_epi16(_mm256_load_si256((const __m256i *)(P + K45_MN + 32 * i))),
-                                           _mm512_set1_epi32(ys[i]));
-            acc[t] = _mm512_fmadd_ps(_mm512_mul_ps(dv, _mm512_set1_ps(dy[t][b])), _mm512_cvtepi32_ps(isum[t]), acc[t]);
-            acc[t] = _mm512_fmadd_ps(_mm512_mul_ps(mv, _mm512_set1_ps(-dy[t][b])), _mm512_cvtepi32_ps(mins), acc[t]);
-        }
+        for (int t = 0; t < NT; t++) acc[t] = tk_pkk45_block_acc512(P, dv, mv, isum[t], bs[t] + b * 16, dy[t][b], acc[t]);
     }
     const __mmask16 msk = (__mmask16)((1u << nrows) - 1);
     for (int t = 0; t < NT; t++) _mm512_mask_storeu_ps(Y + t * ldy, msk, acc[t]);
