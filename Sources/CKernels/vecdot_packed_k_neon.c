@@ -22,6 +22,13 @@ static inline int32x4_t b4s(const uint8_t *p) {
     return vmovl_s16(vget_low_s16(vmovl_s8(vreinterpret_s8_u32(vld1_dup_u32((const uint32_t *)(const void *)p)))));
 }
 
+/// The 6-bit min of Q4_K/Q5_K sub-block j for rows 4r..4r+3 (bytes (row, pair) at K45_MN + 32 (j/2) + 8r).
+static inline int32x4_t min4(const uint8_t *P, int j, int r) {
+    const uint16x8_t m = vmovl_u8(vld1_u8(P + K45_MN + 32 * (j / 2) + 8 * r));
+    const uint16x4x2_t u = vuzp_u16(vget_low_u16(m), vget_high_u16(m));
+    return vreinterpretq_s32_u32(vmovl_u16(u.val[j % 2]));
+}
+
 /// Q4_K/Q5_K values of sub-block j, lane k, rows 4r..4r+3 (elements 32j + 4k..4k+3), 0..31.
 static inline int8x16_t q45(const uint8_t *P, int q5, int k, int j, int r) {
     const uint8x16_t w = vld1q_u8(P + K45_Q(q5, k, j / 2) + 16 * r);
@@ -86,11 +93,7 @@ void tk_pkk_lane_neon(const uint8_t *G, int type, int64_t nsb, const tk_act *a, 
                     for (int i = 0; i < 4; i++) {
                         const int32_t ys0 = bs[b * 16 + 4 * i] + bs[b * 16 + 4 * i + 1];
                         const int32_t ys1 = bs[b * 16 + 4 * i + 2] + bs[b * 16 + 4 * i + 3];
-                        // mins 2i and 2i+1 of the 4 rows: bytes (row, pair) at K45_MN + 32i + 8r
-                        const uint8x8_t mn = vld1_u8(P + K45_MN + 32 * i + 8 * r);
-                        const uint16x4x2_t m = vuzp_u16(vget_low_u16(vmovl_u8(mn)), vget_high_u16(vmovl_u8(mn)));
-                        const int32x4_t p = vaddq_s32(vmulq_n_s32(vreinterpretq_s32_u32(vmovl_u16(m.val[0])), ys0),
-                                                      vmulq_n_s32(vreinterpretq_s32_u32(vmovl_u16(m.val[1])), ys1));
+                        const int32x4_t p = vaddq_s32(vmulq_n_s32(min4(P, 2 * i, r), ys0), vmulq_n_s32(min4(P, 2 * i + 1, r), ys1));
                         if (!q5) M[i] = vfmaq_f32(M[i], dm, vcvtq_f32_s32(p));
                         all = vaddq_s32(all, p);
                     }
@@ -137,12 +140,7 @@ void tk_pkk_block_neon(const uint8_t *G, int type, int64_t nsb, const tk_act *a,
                 acc = vfmaq_f32(acc, vmulq_n_f32(h4(P + (k45 ? K45_D : Q6K_D) + 8 * r), dy[b]), vcvtq_f32_s32(isum));
                 if (k45) {
                     int32x4_t mins = vdupq_n_s32(0);
-                    for (int j = 0; j < 8; j++) {
-                        const uint8x8_t mn = vld1_u8(P + K45_MN + 32 * (j / 2) + 8 * r);  // (row, pair) bytes
-                        const uint16x4x2_t m = vuzp_u16(vget_low_u16(vmovl_u8(mn)), vget_high_u16(vmovl_u8(mn)));
-                        mins = vaddq_s32(mins, vmulq_n_s32(vreinterpretq_s32_u32(vmovl_u16(m.val[j % 2])),
-                                                          bs[b * 16 + 2 * j] + bs[b * 16 + 2 * j + 1]));
-                    }
+                    for (int j = 0; j < 8; j++) mins = vaddq_s32(mins, vmulq_n_s32(min4(P, j, r), bs[b * 16 + 2 * j] + bs[b * 16 + 2 * j + 1]));
                     acc = vfmaq_f32(acc, vmulq_n_f32(h4(P + K45_DM + 8 * r), -dy[b]), vcvtq_f32_s32(mins));
                 }
             }
