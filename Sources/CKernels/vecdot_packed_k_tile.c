@@ -88,10 +88,12 @@ TGT static AI __m512i bcast4(const int8_t *p) {
     return _mm512_set1_epi32(v);
 }
 
-/// Q4_K/Q5_K (Q6 = 0), Q6_K (Q6 = 1), Q3_K (Q6 = 2: 16-element sub-blocks as Q6_K, offset 4) or
-/// Q2_K (Q6 = 3: no offset, 4-bit scales, 4-bit mins times the sub-block sums of y), NT tokens from t0.
+enum { KQ45, KQ6, KQ3, KQ2 };  // tile_kern's kinds
+
+/// Q4_K/Q5_K (K = KQ45), Q6_K (KQ6), Q3_K (KQ3: 16-element sub-blocks as Q6_K, offset 4) or
+/// Q2_K (KQ2: no offset, 4-bit scales, 4-bit mins times the sub-block sums of y), NT tokens from t0.
 TGT static AI void tile_kern(const uint8_t *G, const uint8_t *T, int type, int64_t nsb, const tk_act *a, int64_t t0,
-                             const int NT, const int Q6, float *Y, int64_t ldy, int nrows) {
+                             const int NT, const int K, float *Y, int64_t ldy, int nrows) {
     const int8_t *y[TILE_NT];
     const float *dy[TILE_NT];
     const int16_t *bs[TILE_NT];
@@ -107,22 +109,22 @@ TGT static AI void tile_kern(const uint8_t *G, const uint8_t *T, int type, int64
         const uint8_t *P = G + (size_t)b * sbb, *U = T + (size_t)b * PKK_TILE_SB;
         __m512i isum[TILE_NT];
         for (int t = 0; t < NT; t++) isum[t] = _mm512_setzero_si512();
-        if (Q6) {
+        if (K != KQ45) {  // 16-element sub-blocks
             for (int sb = 0; sb < 16; sb++) {  // 16-element sub-blocks: (sum q*y - 32 sum y) * scale
                 __m512i p[TILE_NT];
-                for (int t = 0; t < NT; t++) p[t] = Q6 == 3 ? _mm512_setzero_si512() : _mm512_set1_epi32((Q6 == 2 ? -4 : -32) * bs[t][b * 16 + sb]);
+                for (int t = 0; t < NT; t++) p[t] = K == KQ2 ? _mm512_setzero_si512() : _mm512_set1_epi32((K == KQ3 ? -4 : -32) * bs[t][b * 16 + sb]);
                 for (int c = 0; c < 4; c++) {
                     const __m512i w = _mm512_load_si512((const void *)(U + 64 * (4 * sb + c)));
                     for (int t = 0; t < NT; t++) p[t] = _mm512_dpbusd_epi32(p[t], w, bcast4(y[t] + b * QK_K + 16 * sb + 4 * c));
                 }
-                const __m512i sc = Q6 == 3 ? _mm512_and_si512(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(P + Q2K_SC + 16 * sb))), _mm512_set1_epi32(0xF))
-                                           : _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(P + (Q6 == 2 ? Q3K_SC : Q6K_SC) + 16 * sb)));
+                const __m512i sc = K == KQ2 ? _mm512_and_si512(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(P + Q2K_SC + 16 * sb))), _mm512_set1_epi32(0xF))
+                                           : _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(P + (K == KQ3 ? Q3K_SC : Q6K_SC) + 16 * sb)));
                 for (int t = 0; t < NT; t++) isum[t] = _mm512_add_epi32(isum[t], _mm512_mullo_epi32(p[t], sc));
             }
-            const __m512 dv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(P + (Q6 == 3 ? Q2K_D : Q6 == 2 ? Q3K_D : Q6K_D))));
+            const __m512 dv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(P + (K == KQ2 ? Q2K_D : K == KQ3 ? Q3K_D : Q6K_D))));
             for (int t = 0; t < NT; t++)
                 acc[t] = _mm512_fmadd_ps(_mm512_mul_ps(dv, _mm512_set1_ps(dy[t][b])), _mm512_cvtepi32_ps(isum[t]), acc[t]);
-            if (Q6 == 3) {  // the mins: sum over sub-blocks of min * sum(y), one float term per super-block
+            if (K == KQ2) {  // the mins: sum over sub-blocks of min * sum(y), one float term per super-block
                 const __m512 mv = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(P + Q2K_DM)));
                 for (int t = 0; t < NT; t++) {
                     __m512i mins = _mm512_setzero_si512();
@@ -226,10 +228,10 @@ TGT void tk_pkk_tile_avx512(const uint8_t *G, const uint8_t *T, int type, int64_
     for (int64_t t = t0; t < t0 + nt; t += TILE_NT) {
         const int n = (int)(t0 + nt - t < TILE_NT ? t0 + nt - t : TILE_NT);
         float *Yt = Y + (t - t0) * ldy;
-#define TILE_N(N) do { if (type == TK_Q6_K) tile_kern(G, T, type, nsb, a, t, N, 1, Yt, ldy, nrows); \
-    else if (type == TK_Q3_K) tile_kern(G, T, type, nsb, a, t, N, 2, Yt, ldy, nrows); \
-    else if (type == TK_Q2_K) tile_kern(G, T, type, nsb, a, t, N, 3, Yt, ldy, nrows); \
-    else tile_kern(G, T, type, nsb, a, t, N, 0, Yt, ldy, nrows); } while (0)
+#define TILE_N(N) do { if (type == TK_Q6_K) tile_kern(G, T, type, nsb, a, t, N, KQ6, Yt, ldy, nrows); \
+    else if (type == TK_Q3_K) tile_kern(G, T, type, nsb, a, t, N, KQ3, Yt, ldy, nrows); \
+    else if (type == TK_Q2_K) tile_kern(G, T, type, nsb, a, t, N, KQ2, Yt, ldy, nrows); \
+    else tile_kern(G, T, type, nsb, a, t, N, KQ45, Yt, ldy, nrows); } while (0)
         switch (n) {
         case 8: TILE_N(8); break;
         case 7: TILE_N(7); break;
