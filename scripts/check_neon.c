@@ -1,4 +1,4 @@
-// check_neon.c: dev-only check of the arm64 sdot kernels (vecdot_packed_neon.c) on an x86 machine,
+// check_neon.c: the test-suite check (scripts/test.sh) of the arm64 sdot kernels (vecdot_packed_neon.c) on an x86 machine,
 // built by scripts/check_neon.sh with aarch64-linux-gnu-gcc and run under qemu-aarch64: for
 // every packed type (Q4/Q8/Q5 and K-quants), shape and token count, the products with the NEON kernels
 // (feature mask -1) must equal the portable kernels' (mask 0) bit for bit, in ggml's lane order
