@@ -1,8 +1,8 @@
 #!/bin/bash
-# check_neon.sh: part of scripts/test.sh on x86 Linux. Builds the C kernels for arm64 with sdot (aarch64-linux-gnu-gcc, Debian
-# package gcc-aarch64-linux-gnu) and runs scripts/check_neon.c under qemu-aarch64 (package
-# qemu-user): the NEON kernels must equal the portable ones bit for bit. Usage, from the
-# package root: bash scripts/check_neon.sh
+# check_neon.sh: part of scripts/test.sh on x86 Linux. Builds the C kernels for arm64 with sdot
+# (aarch64-linux-gnu-gcc, Debian package gcc-aarch64-linux-gnu) and runs scripts/check_neon.c
+# under qemu-aarch64 (package qemu-user): the NEON kernels must equal the portable ones bit for
+# bit. Usage, from the package root: bash scripts/check_neon.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$(mktemp -d)
