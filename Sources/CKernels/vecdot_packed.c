@@ -40,13 +40,17 @@
 #define PR 16                       // rows per group
 #define PK_NT TK_PK_LANE_NT         // tokens per lane-order kernel call
 // Software prefetch distance in the weight stream (lane-order prompts of Q4/Q5 types, into L1).
-// One-token products and Q8_0 are not prefetched in software: with the scales leading each pair
-// the hardware prefetcher streams them faster alone (1024 x 1024 from memory, 1 thread: Q4_0
-// 29-31 GB/s without, 25-27 with T0 3 KB ahead; Q5_1 30.5-31 vs 28-29; Q8_0 49152 x 576: 27.5-28.9
-// without, 19.5-22.6 with T1 8 KB ahead).
 #ifndef PK_AHEAD
 #define PK_AHEAD 3072
 #endif
+// One-token products (decoding) prefetch the stream this far ahead, every type (Q4/Q5/Q8 into L1,
+// K-quants into L2). How well the hardware prefetcher alone streams the packed groups depends on
+// the host: on the Zen 5 VM of session 11 it did better alone (Q4_0 1024 x 1024 from memory 29-31
+// GB/s without, 25-27 with T0 3 KB ahead), on the Zen 5 host of session 12 far worse (16384 x 8192
+// from memory, 1 thread: Q4_1 21-22 GB/s alone, 31-32 with this; Q4_K 19.7 -> 30.5, Q5_K 13.2 ->
+// 29.9, Q6_K 28.2 -> 32.8, Q8_0 25.8 -> 33.3). A prefetch keeps the stream fast on both.
+// TAILOR_DECODE_PREFETCH=bytes overrides it (0: the hardware prefetcher alone).
+#define PK_DECODE_AHEAD 8192
 #define PKB_AHEAD 16384             // the same for the block-order (batched decode) kernel
 #define PKK_STEP 8                  // tokens per K-quant lane-order kernel call (prefill)
 #define PKK_STEP_BLOCK 4            // the same in block order (batched decoding, --sums block)
@@ -78,6 +82,19 @@ static size_t group_bytes(int type, int64_t nb) {  // block pairs (tk_pk_qoff); 
 // 22-25 GB/s in decode, the copy at 27-28 (scripts/bench_float.c, NOHUGE=1 vs not). Products run
 // tk_matmul's float kernels on the copy (and BLAS for prefill, matmul_float.c).
 static int float_copy(int type) { return type == TK_F16 || type == TK_BF16; }
+
+/// The one-token prefetch distance: PK_DECODE_AHEAD or TAILOR_DECODE_PREFETCH, read once.
+static int64_t decode_ahead(void) {
+    static _Atomic int64_t cached = -1;
+    int64_t d = atomic_load_explicit(&cached, memory_order_relaxed);
+    if (d < 0) {
+        const char *e = getenv("TAILOR_DECODE_PREFETCH");
+        d = e ? atoll(e) : PK_DECODE_AHEAD;
+        if (d < 0) d = 0;
+        atomic_store_explicit(&cached, d, memory_order_relaxed);
+    }
+    return d;
+}
 
 size_t tk_packed_bytes(int type, int64_t rows, int64_t cols) {
     if (float_copy(type)) return rows > 0 && cols > 0 ? (size_t)(rows * cols * 2) : 0;
@@ -258,11 +275,15 @@ static void pkk_group(const pk_ctx *c, int m, int64_t g, int64_t g1, const uint8
 #endif
 #if defined(__x86_64__)
     if (c->simd == 2 && q23) {  // AVX2: unpacked in registers, a token at a time
-        tk_pkk_q23_avx2(G, c->type, c->nb, c->a, t0, (int)(t1 - t0), c->Ym[m] + t0 * rows + g * PR, rows, nrows);
+        const int64_t ahead = decode_ahead();
+        tk_pkk_q23_avx2(G, c->type, c->nb, c->a, t0, (int)(t1 - t0), c->Ym[m] + t0 * rows + g * PR, rows, nrows,
+            ahead ? G + ahead : NULL, (int64_t)c->gb);
         return;
     }
     if (c->simd == 1 && q23 && t1 - t0 < PKK_Q3_TILE_MIN) {  // decoding: unpacked in registers
-        tk_pkk_q23_avx512(G, c->type, c->nb, c->a, t0, (int)(t1 - t0), c->Ym[m] + t0 * rows + g * PR, rows, nrows);
+        const int64_t ahead = decode_ahead();
+        tk_pkk_q23_avx512(G, c->type, c->nb, c->a, t0, (int)(t1 - t0), c->Ym[m] + t0 * rows + g * PR, rows, nrows,
+            ahead ? G + ahead : NULL, (int64_t)c->gb);
         return;
     }
     if (c->simd == 1 && ((c->block_order && c->type != TK_Q4_K && t1 - t0 >= PKK_TILE_MIN) || q23)) {
@@ -303,9 +324,8 @@ static void pkk_group(const pk_ctx *c, int m, int64_t g, int64_t g1, const uint8
         }
 #if defined(__x86_64__)
         if (ksimd) {
-            // One pass (decoding) streams the group once, in order: the hardware
-            // prefetcher alone is faster than a software prefetch per line there.
-            const uint8_t *pf = t1 - t0 <= kstep ? NULL : G + PKK_AHEAD + ((t - t0) / kstep) * kspan;
+            const int64_t ahead = t1 - t0 <= kstep ? decode_ahead() : PKK_AHEAD + ((t - t0) / kstep) * kspan;
+            const uint8_t *pf = ahead ? G + ahead : NULL;
             (ksimd == 1 ? tk_pkk_avx512 : tk_pkk_avx2)(G, c->type, c->nb, c->a, c->lsA, t, nt, Y, rows, nrows, pf, kspan);
             continue;
         }
@@ -358,7 +378,8 @@ static void pk_group(const pk_ctx *c, int m, int64_t g, const uint8_t *G, int64_
         float *Y = c->Ym[m] + t * rows + g * PR;
 #if defined(__x86_64__)
         if (c->simd) {
-            const uint8_t *pf = c->type == TK_Q8_0 || t1 - t0 <= PK_NT ? NULL : G + PK_AHEAD + ((t - t0) / PK_NT) * span;
+            const int64_t ahead = t1 - t0 <= PK_NT ? decode_ahead() : c->type == TK_Q8_0 ? 0 : PK_AHEAD + ((t - t0) / PK_NT) * span;
+            const uint8_t *pf = ahead ? G + ahead : NULL;
             if (c->simd == 2) {
                 tk_pk_lane_avx2(G, c->type, c->nb, c->a, c->lsA, t, nt, Y, rows, nrows, pf, span);
                 continue;

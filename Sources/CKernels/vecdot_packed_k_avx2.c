@@ -279,15 +279,18 @@ TGT2 void tk_pkk_block_avx2(const uint8_t *G, int type, int64_t nsb, const tk_ac
 /// dotted with maddubs + madd (4-product sums, exact); the integers and float operations of
 /// tk_pkk_block_generic, so the results are bit-identical to it.
 TGT2 static AI void q23_half(const uint8_t *G, int64_t nsb, const tk_act *a, int64_t t, const int H, const int Q2,
-                             float out[8]) {
+                             const uint8_t *pf, int64_t pfspan, float out[8]) {
     const __m256i m3 = _mm256_set1_epi8(3), m4 = _mm256_set1_epi8(4), ones = _mm256_set1_epi16(1);
     const int8_t *y = a->qs + t * a->cols;
     const float *dy = a->d8 + t * a->nbr;
     const int16_t *bs = a->bsums + t * a->nbr * 16;
     __m256 acc = _mm256_setzero_ps();
+    tk_pf_walk pw;  // pf: the stream ahead (NULL for none)
+    tk_pf_walk_init(&pw, pf, pfspan, nsb);
     for (int64_t b = 0; b < nsb; b++) {
         const uint8_t *P = G + (size_t)b * (Q2 ? Q2K_GB : Q3K_GB);
         const int8_t *yb = y + b * QK_K;
+        tk_pkk_pf_share(pf, &pw);
         __m256i isum = _mm256_setzero_si256(), mins = _mm256_setzero_si256();
         for (int e = 0; e < 2; e++) {  // lanes 4e..4e+3: sub-block 8h + 2c + e of each (h, c)
             __m256i p[2][4];
@@ -334,12 +337,13 @@ TGT2 static AI void q23_half(const uint8_t *G, int64_t nsb, const tk_act *a, int
 }
 
 TGT2 void tk_pkk_q23_avx2(const uint8_t *G, int type, int64_t nsb, const tk_act *a, int64_t t0, int nt, float *Y,
-                          int64_t ldy, int nrows) {
+                          int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan) {
     for (int t = 0; t < nt; t++)
         for (int H = 0; 8 * H < nrows; H++) {
             float out[8];
-            if (type == TK_Q2_K) q23_half(G, nsb, a, t0 + t, H, 1, out);
-            else q23_half(G, nsb, a, t0 + t, H, 0, out);
+            const uint8_t *p = t == 0 && H == 0 ? pf : NULL;  // the first pass prefetches the stream ahead
+            if (type == TK_Q2_K) q23_half(G, nsb, a, t0 + t, H, 1, p, pfspan, out);
+            else q23_half(G, nsb, a, t0 + t, H, 0, p, pfspan, out);
             for (int i = 0; i < 8 && 8 * H + i < nrows; i++) Y[t * ldy + 8 * H + i] = out[i];
         }
 }

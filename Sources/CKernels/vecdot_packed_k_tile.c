@@ -159,7 +159,7 @@ TGT static AI void tile_kern(const uint8_t *G, const uint8_t *T, int type, int64
 /// bit-select and a mask; Q2_K: a shift and a mask) and dotted at once; the same integers and
 /// float operations as tile_kern. One token a pass.
 TGT static AI void q23_kern(const uint8_t *G, int64_t nsb, const tk_act *a, int64_t t0, int nt, float *Y, int64_t ldy,
-                            int nrows, const int Q2) {
+                            int nrows, const uint8_t *pf, int64_t pfspan, const int Q2) {
     const __m512i m3 = _mm512_set1_epi8(3), m7 = _mm512_set1_epi8(7);
     const __mmask16 msk = (__mmask16)((1u << nrows) - 1);
     for (int t = 0; t < nt; t++) {
@@ -167,9 +167,12 @@ TGT static AI void q23_kern(const uint8_t *G, int64_t nsb, const tk_act *a, int6
         const float *dy = a->d8 + (t0 + t) * a->nbr;
         const int16_t *bs = a->bsums + (t0 + t) * a->nbr * 16;
         __m512 acc = _mm512_setzero_ps();
+        tk_pf_walk pw;  // the first token's pass prefetches the stream ahead (pf: NULL for none)
+        tk_pf_walk_init(&pw, t ? NULL : pf, pfspan, nsb);
         for (int64_t b = 0; b < nsb; b++) {
             const uint8_t *P = G + (size_t)b * (Q2 ? Q2K_GB : Q3K_GB);
             const int8_t *yb = y + b * QK_K;
+            tk_pkk_pf_share(t ? NULL : pf, &pw);
             __m512i isum = _mm512_setzero_si512(), mins = _mm512_setzero_si512();
             for (int e = 0; e < 2; e++) {  // lanes 4e..4e+3: sub-block 8h + 2c + e of each (h, c)
                 __m512i p[2][4];
@@ -218,9 +221,9 @@ TGT static AI void q23_kern(const uint8_t *G, int64_t nsb, const tk_act *a, int6
 }
 
 TGT void tk_pkk_q23_avx512(const uint8_t *G, int type, int64_t nsb, const tk_act *a, int64_t t0, int nt, float *Y,
-                           int64_t ldy, int nrows) {
-    if (type == TK_Q2_K) q23_kern(G, nsb, a, t0, nt, Y, ldy, nrows, 1);
-    else q23_kern(G, nsb, a, t0, nt, Y, ldy, nrows, 0);
+                           int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan) {
+    if (type == TK_Q2_K) q23_kern(G, nsb, a, t0, nt, Y, ldy, nrows, pf, pfspan, 1);
+    else q23_kern(G, nsb, a, t0, nt, Y, ldy, nrows, pf, pfspan, 0);
 }
 
 TGT void tk_pkk_tile_avx512(const uint8_t *G, const uint8_t *T, int type, int64_t nsb, const tk_act *a, int64_t t0, int nt,
