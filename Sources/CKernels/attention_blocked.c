@@ -17,6 +17,7 @@
 
 #define ABLK_T 16  // query tokens per job
 #define PV_ROWS 4  // output rows per pass over the values
+#define ABLK_KC 64 // keys per score chunk (16 KB of f32 keys at head_dim 64: stays in L1)
 
 typedef struct {
     float *out; const float *q; const void *k, *v;
@@ -57,7 +58,8 @@ static float *ablk_scratch_for(ablk_ctx *c) {
 /// One query row's scores over keys [0, n) of K (n, hd), and R (<= PV_ROWS) rows of outputs:
 /// the ISA-specific halves of a tile (AVX-512 per head width, AVX2).
 typedef void (*ablk_scores_fn)(const float *q, const float *K, int64_t n, int64_t hd, float scale, float *s);
-typedef void (*ablk_outputs_fn)(const float *S, int64_t lds, const float *V, int64_t nmax, int R, int64_t hd,
+/// Outputs run over keys [j0, j1): from zero when j0 == 0, else continuing the sums already in out.
+typedef void (*ablk_outputs_fn)(const float *S, int64_t lds, const float *V, int64_t j0, int64_t j1, int R, int64_t hd,
                                 float *const *out);
 
 /// One job: the tile's keys and values as f32, then per row q rounded (f16 cache), scores,
@@ -74,19 +76,35 @@ static void tile_run(ablk_ctx *c, int64_t tile_i, int64_t hk, float *K, float *V
         float *qr = Q + r * hd;
         memcpy(qr, c->q + (t0 + r / group) * qld + (hk * group + r % group) * hd, sizeof(float) * (size_t)hd);
         if (c->kv_f16) tk_round_f16_row(qr, hd);
+    }
+    // Scores key chunk by key chunk, every row per chunk: the chunk's keys stay in L1 instead of
+    // every row streaming all keys from L2. Each score is computed as before (the chunking only
+    // changes which scores are computed when).
+    for (int64_t j0 = 0; j0 < nk; j0 += ABLK_KC)
+        for (int64_t r = 0; r < rows; r++) {
+            const int64_t n = c->pos0 + t0 + r / group + 1;  // causal
+            if (n <= j0) continue;
+            const int64_t j1 = n < j0 + ABLK_KC ? n : j0 + ABLK_KC;
+            scores(Q + r * hd, K + j0 * hd, j1 - j0, hd, c->scale, S + r * nk + j0);
+        }
+    for (int64_t r = 0; r < rows; r++) {
         float *s = S + r * nk;
-        const int64_t n = c->pos0 + t0 + r / group + 1;  // causal
-        scores(qr, K, n, hd, c->scale, s);
+        const int64_t n = c->pos0 + t0 + r / group + 1;
         tk_softmax(s, n);
         if (c->kv_f16) tk_round_f16_row(s, n);
         if (nk > n) memset(s + n, 0, sizeof(float) * (size_t)(nk - n));
     }
-    for (int64_t r0 = 0; r0 < rows; r0 += PV_ROWS) {
-        const int R = (int)(rows - r0 < PV_ROWS ? rows - r0 : PV_ROWS);
-        float *out[PV_ROWS];
-        for (int r = 0; r < R; r++) out[r] = c->out + (t0 + (r0 + r) / group) * qld + (hk * group + (r0 + r) % group) * hd;
-        outputs(S + r0 * nk, nk, V, c->pos0 + t0 + (r0 + R - 1) / group + 1, R, hd, out);
-    }
+    // Outputs by the same key chunks (the chunk's values stay in L1); each output's fma chain
+    // still runs over the keys in order, its partial sums kept in out between chunks.
+    for (int64_t j0 = 0; j0 < nk; j0 += ABLK_KC)
+        for (int64_t r0 = 0; r0 < rows; r0 += PV_ROWS) {
+            const int R = (int)(rows - r0 < PV_ROWS ? rows - r0 : PV_ROWS);
+            const int64_t nmax = c->pos0 + t0 + (r0 + R - 1) / group + 1;
+            if (nmax <= j0) continue;
+            float *out[PV_ROWS];
+            for (int r = 0; r < R; r++) out[r] = c->out + (t0 + (r0 + r) / group) * qld + (hk * group + (r0 + r) % group) * hd;
+            outputs(S + r0 * nk, nk, V, j0, nmax < j0 + ABLK_KC ? nmax : j0 + ABLK_KC, R, hd, out);
+        }
 }
 
 /// Takes jobs (heaviest tiles first) until none is left.
@@ -127,14 +145,14 @@ TGT static AI void scores_row(const float *q, const float *K, int64_t n, const i
 }
 
 /// Outputs of R rows: o_r = sum over j < n_r of p_r[j] * V[j], fma in key order from zero
-/// (rows with fewer keys see p = 0 beyond them, which adds exact zeros).
-TGT static AI void outputs_rows(const float *S, int64_t lds, const float *V, int64_t nmax, const int R, const int HD16,
-                                float *const *out) {
+/// (rows with fewer keys see p = 0 beyond them, which adds exact zeros); this call: keys [j0, j1).
+TGT static AI void outputs_rows(const float *S, int64_t lds, const float *V, int64_t j0, int64_t j1, const int R,
+                                const int HD16, float *const *out) {
     __m512 o[PV_ROWS][8];
     for (int r = 0; r < R; r++)
-        for (int i = 0; i < HD16; i++) o[r][i] = _mm512_setzero_ps();
+        for (int i = 0; i < HD16; i++) o[r][i] = j0 ? _mm512_loadu_ps(out[r] + 16 * i) : _mm512_setzero_ps();
     const int64_t hd = 16 * HD16;
-    for (int64_t j = 0; j < nmax; j++) {
+    for (int64_t j = j0; j < j1; j++) {
         __m512 v[8];
         for (int i = 0; i < HD16; i++) v[i] = _mm512_loadu_ps(V + j * hd + 16 * i);
         for (int r = 0; r < R; r++) {
@@ -151,14 +169,14 @@ TGT static AI void outputs_rows(const float *S, int64_t lds, const float *V, int
         (void)hd;                                                                                    \
         scores_row(q, K, n, H, scale, s);                                                            \
     }                                                                                                \
-    TGT static void outputs_##H(const float *S, int64_t lds, const float *V, int64_t nmax, int R, int64_t hd, \
-                                float *const *out) {                                                 \
+    TGT static void outputs_##H(const float *S, int64_t lds, const float *V, int64_t j0, int64_t j1, int R,     \
+                                int64_t hd, float *const *out) {                                     \
         (void)hd;                                                                                    \
         switch (R) {                                                                                 \
-        case 4: outputs_rows(S, lds, V, nmax, 4, H, out); break;                                     \
-        case 3: outputs_rows(S, lds, V, nmax, 3, H, out); break;                                     \
-        case 2: outputs_rows(S, lds, V, nmax, 2, H, out); break;                                     \
-        default: outputs_rows(S, lds, V, nmax, 1, H, out); break;                                    \
+        case 4: outputs_rows(S, lds, V, j0, j1, 4, H, out); break;                                   \
+        case 3: outputs_rows(S, lds, V, j0, j1, 3, H, out); break;                                   \
+        case 2: outputs_rows(S, lds, V, j0, j1, 2, H, out); break;                                   \
+        default: outputs_rows(S, lds, V, j0, j1, 1, H, out); break;                                  \
         }                                                                                            \
     }
 ABLK_FNS(1) ABLK_FNS(2) ABLK_FNS(3) ABLK_FNS(4) ABLK_FNS(5) ABLK_FNS(6) ABLK_FNS(7) ABLK_FNS(8)
@@ -217,12 +235,15 @@ TGT2 static AI void scores_row2(const float *q, const float *K, int64_t n, int64
     }
 }
 
-TGT2 static AI void outputs_rows2(const float *S, int64_t lds, const float *V, int64_t nmax, const int R, int64_t hd,
-                                  float *const *out) {
+TGT2 static AI void outputs_rows2(const float *S, int64_t lds, const float *V, int64_t j0, int64_t j1, const int R,
+                                  int64_t hd, float *const *out) {
     for (int64_t d = 0; d < hd; d += 16) {
         __m256 o[PV_ROWS][2];
-        for (int r = 0; r < R; r++) o[r][0] = o[r][1] = _mm256_setzero_ps();
-        for (int64_t j = 0; j < nmax; j++) {
+        for (int r = 0; r < R; r++) {
+            o[r][0] = j0 ? _mm256_loadu_ps(out[r] + d) : _mm256_setzero_ps();
+            o[r][1] = j0 ? _mm256_loadu_ps(out[r] + d + 8) : _mm256_setzero_ps();
+        }
+        for (int64_t j = j0; j < j1; j++) {
             const __m256 v0 = _mm256_loadu_ps(V + j * hd + d), v1 = _mm256_loadu_ps(V + j * hd + d + 8);
             for (int r = 0; r < R; r++) {
                 const __m256 p = _mm256_set1_ps(S[r * lds + j]);
@@ -241,12 +262,13 @@ TGT2 static void scores2(const float *q, const float *K, int64_t n, int64_t hd, 
     scores_row2(q, K, n, hd, scale, s);
 }
 
-TGT2 static void outputs2(const float *S, int64_t lds, const float *V, int64_t nmax, int R, int64_t hd, float *const *out) {
+TGT2 static void outputs2(const float *S, int64_t lds, const float *V, int64_t j0, int64_t j1, int R, int64_t hd,
+                          float *const *out) {
     switch (R) {
-    case 4: outputs_rows2(S, lds, V, nmax, 4, hd, out); break;
-    case 3: outputs_rows2(S, lds, V, nmax, 3, hd, out); break;
-    case 2: outputs_rows2(S, lds, V, nmax, 2, hd, out); break;
-    default: outputs_rows2(S, lds, V, nmax, 1, hd, out); break;
+    case 4: outputs_rows2(S, lds, V, j0, j1, 4, hd, out); break;
+    case 3: outputs_rows2(S, lds, V, j0, j1, 3, hd, out); break;
+    case 2: outputs_rows2(S, lds, V, j0, j1, 2, hd, out); break;
+    default: outputs_rows2(S, lds, V, j0, j1, 1, hd, out); break;
     }
 }
 

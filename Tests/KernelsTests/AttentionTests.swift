@@ -144,7 +144,7 @@ final class AttentionTests: XCTestCase {
         tk_set_cpu_features_mask(mask)
         for (H, Hkv, Dh) in [(9, 3, 64), (8, 2, 32), (4, 1, 128), (6, 6, 48)] {
             for kvF16 in [false, true] {
-                let pos0 = 19, ntok = 45, positions = pos0 + ntok, kvCount = positions * Hkv * Dh
+                let pos0 = 70, ntok = 75, positions = pos0 + ntok, kvCount = positions * Hkv * Dh  // three 64-key chunks
                 let k = (0..<kvCount).map { _ in rng.boundedGauss() * 2 }, v = (0..<kvCount).map { _ in rng.boundedGauss() }
                 let kh = k.map { tk_f32_to_f16($0) }, vh = v.map { tk_f32_to_f16($0) }
                 let q = (0..<(ntok * H * Dh)).map { _ in rng.boundedGauss() * 2 }
