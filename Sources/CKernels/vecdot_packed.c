@@ -62,6 +62,7 @@
 #define PKK_AHEAD 8192              // the same for the K-quant kernels with more than one pass (into L2)
 #endif
 #define TOK_CHUNK 64                // tokens per work item (prefill)
+#define TILE_TOK_CHUNK 256          // the same for products through the K-quant tile
 #define ITEM_BYTES (48 * 1024)      // packed weights per work item
 // The same for one token: longer contiguous runs per thread let the hardware prefetcher stream.
 // Default model, 2 threads, decode: 48 KB items 252-261 tok/s, 512 KB 318-320 (1 thread unchanged).
@@ -250,6 +251,7 @@ typedef struct {
     float *Ym[TK_PACKED_MAX_MATS];
     int64_t rowsm[TK_PACKED_MAX_MATS], ngroupsm[TK_PACKED_MAX_MATS], item0[TK_PACKED_MAX_MATS + 1];
     int64_t nb, ntok, groups_per_item, n_gitems, n_items;  // n_gitems: group items of all matrices
+    int64_t tok_chunk;  // tokens per work item
     size_t gb;
     const tk_act *a;
     const int32_t *lsA, *lsB;  // Q4_0/Q8_0: -8 and -128 times the 4-element lane sums of y; Q6_K (lsA): see tk_matmul_packed_multi
@@ -406,7 +408,7 @@ static void pk_item(const pk_ctx *c, int64_t item) {
     const int64_t rows = c->rowsm[m], ngroups = c->ngroupsm[m];
     const int64_t g0 = (gi - c->item0[m]) * c->groups_per_item;
     const int64_t g1 = g0 + c->groups_per_item < ngroups ? g0 + c->groups_per_item : ngroups;
-    const int64_t t0 = tc * TOK_CHUNK, t1 = t0 + TOK_CHUNK < c->ntok ? t0 + TOK_CHUNK : c->ntok;
+    const int64_t t0 = tc * c->tok_chunk, t1 = t0 + c->tok_chunk < c->ntok ? t0 + c->tok_chunk : c->ntok;
     for (int64_t g = g0; g < g1; g++) {
         const uint8_t *G = c->Pm[m] + (size_t)g * c->gb;
         const int nrows = (int)(rows - g * PR < PR ? rows - g * PR : PR);
@@ -531,7 +533,12 @@ int tk_matmul_packed_multi(const void *const *P, const int64_t *rows, int nmat, 
     c.item0[0] = 0;
     for (int m = 0; m < nmat; m++) c.item0[m + 1] = c.item0[m] + (c.ngroupsm[m] + gpi - 1) / gpi;
     c.n_gitems = c.item0[nmat];
-    c.n_items = c.n_gitems * ((ntok + TOK_CHUNK - 1) / TOK_CHUNK);
+    // Products through the K-quant tile (vecdot_packed_k_tile.c) unpack each group once per item:
+    // longer token chunks amortize that (2816 x 1024 x 512 tokens, 1 thread: Q5_K 5.2-5.4 -> 4.7-4.8
+    // ms at 256 tokens, Q6_K 5.4 -> 5.15-5.23; Q4_K, which does not use the tile, is unchanged).
+    const int tile = c.simd == 1 && (type == TK_Q2_K || type == TK_Q3_K || (c.block_order && kq && type != TK_Q4_K));
+    c.tok_chunk = tile ? TILE_TOK_CHUNK : TOK_CHUNK;
+    c.n_items = c.n_gitems * ((ntok + c.tok_chunk - 1) / c.tok_chunk);
     // One run of items per pool index when there is one token chunk (decoding, short prompts);
     // with several chunks one shared run keeps the threads on the same groups at the same time
     // (they share the weight reads in L3).

@@ -148,7 +148,7 @@ final class MatmulTests: XCTestCase {
 
     /// tk_matmul_packed (row-interleaved Q4_0/Q4_1/Q8_0/Q5_0/Q5_1 in vecdot_packed.c, Q2_K/Q3_K/Q4_K/Q5_K/Q6_K in vecdot_packed_k.c) against the same
     /// double-precision reference: rows not a multiple of the 16-row group, token counts that
-    /// hit every tile width and cross the 64-token chunk, with and without a pool, with the
+    /// hit every tile width and cross the 64- and 256-token chunks, with and without a pool, with the
     /// AVX-512 VNNI kernels, the AVX2 ones (vecdot_packed_avx2.c) and the portable ones.
     func testPackedMatchesReference() {
         let pool = tk_pool_create(2)
@@ -163,7 +163,7 @@ final class MatmulTests: XCTestCase {
                 let p = UnsafeMutableRawPointer.allocate(byteCount: n, alignment: 64)
                 defer { p.deallocate() }
                 XCTAssertEqual(w.withUnsafeBytes { tk_pack_weights($0.baseAddress, t.id, Int64(rows), Int64(cols), p) }, 0)
-                for ntok in rows == 37 ? [1, 2, 3, 5, 8, 11, 70] : [1, 4] {
+                for ntok in rows == 37 ? [1, 2, 3, 5, 8, 11, 70, 300] : [1, 4] {
                     let x = (0..<ntok * cols).map { _ in rng.boundedGauss() * (Bool.random(using: &rng) ? 1 : 0.05) }
                     let (ref, mag) = reference(t, w: w, rows: rows, cols: cols, x: x, ntok: ntok)
                     var portable: [[Float]?] = [nil, nil]
