@@ -4,10 +4,11 @@
 // dimension summed by hsum512.h's tree and then scaled, tk_softmax per row, and each output an
 // fma chain over the keys in order from zero. So chunked prefill, token-by-token decode and
 // KV-cache reuse give bit-identical results. One job is one KV head and a tile of ABLK_T query
-// tokens (rows: every query head of that KV head, token-major); its keys and values are
-// converted to f32 once per job, scores are computed 16 keys at a time with the tree applied to
-// 16 chains at once, and outputs 4 rows at a time with their accumulators in registers. Jobs
-// are taken heaviest first from an atomic counter. AVX-512, or AVX2 with an f16 cache, with
+// tokens (rows: every query head of that KV head, token-major). Keys and values are converted
+// to f32 into the thread's scratch about once per KV head (jobs are taken from an atomic counter
+// KV head by KV head, heaviest tile first). Scores are computed by 64-key chunks held in L1, 16
+// keys at a time with the tree applied to 16 chains at once, and outputs 4 rows at a time with
+// their accumulators in registers. AVX-512, or AVX2 with an f16 cache, with
 // head_dim a multiple of 16 up to 128; otherwise tk_attention runs its per-row path. Scratch:
 // per pool thread, grown once.
 #include "tk_internal.h"
@@ -23,11 +24,17 @@ typedef struct {
     float *out; const float *q; const void *k, *v;
     int64_t ntok, n_head, n_head_kv, head_dim, pos0, kv_stride, kv_f16, n_tiles;
     float scale;
+    int64_t gen;  // this call's number (ablk_calls), which the converted rows below are tagged with
     _Atomic int64_t next;
     _Atomic int failed;
 } ablk_ctx;
 
 static _Thread_local struct { float *p; size_t n; } ablk_scratch;
+// Which keys and values this thread's scratch holds as f32: rows [0, n) of KV head hk, converted
+// in call gen. Jobs are taken KV head by KV head, heaviest tile first, so a thread converts each
+// head's rows about once per call instead of once per 16-token tile.
+static _Thread_local struct { int64_t gen, hk, n; } ablk_rows = { -1, -1, 0 };
+static _Atomic int64_t ablk_calls;
 
 #if defined(__x86_64__)
 #define TGT __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq")))
@@ -50,6 +57,7 @@ static float *ablk_scratch_for(ablk_ctx *c) {
         free(ablk_scratch.p);
         ablk_scratch.p = malloc(sizeof(float) * need);
         ablk_scratch.n = ablk_scratch.p ? need : 0;
+        ablk_rows.gen = -1;
         if (!ablk_scratch.p) atomic_store(&c->failed, 1);
     }
     return ablk_scratch.p;
@@ -70,8 +78,15 @@ static void tile_run(ablk_ctx *c, int64_t tile_i, int64_t hk, float *K, float *V
     const size_t esz = c->kv_f16 ? 2 : 4;
     const int64_t t0 = tile_i * ABLK_T, nt = c->ntok - t0 < ABLK_T ? c->ntok - t0 : ABLK_T;
     const int64_t rows = nt * group, nk = c->pos0 + t0 + nt;
-    load_rows(K, (const char *)c->k + (size_t)(hk * hd) * esz, nk, hd, c->kv_stride, (int)c->kv_f16);
-    load_rows(V, (const char *)c->v + (size_t)(hk * hd) * esz, nk, hd, c->kv_stride, (int)c->kv_f16);
+    const int64_t have = ablk_rows.gen == c->gen && ablk_rows.hk == hk ? ablk_rows.n : 0;
+    if (nk > have) {  // rows this thread has not converted yet in this call
+        const size_t off = (size_t)(have * c->kv_stride + hk * hd) * esz;
+        load_rows(K + have * hd, (const char *)c->k + off, nk - have, hd, c->kv_stride, (int)c->kv_f16);
+        load_rows(V + have * hd, (const char *)c->v + off, nk - have, hd, c->kv_stride, (int)c->kv_f16);
+        ablk_rows.gen = c->gen;
+        ablk_rows.hk = hk;
+        ablk_rows.n = nk;
+    }
     for (int64_t r = 0; r < rows; r++) {  // row r = token t0 + r / group, head hk*group + r % group
         float *qr = Q + r * hd;
         memcpy(qr, c->q + (t0 + r / group) * qld + (hk * group + r % group) * hd, sizeof(float) * (size_t)hd);
@@ -107,7 +122,7 @@ static void tile_run(ablk_ctx *c, int64_t tile_i, int64_t hk, float *K, float *V
         }
 }
 
-/// Takes jobs (heaviest tiles first) until none is left.
+/// Takes jobs (KV head by KV head, heaviest tile first) until none is left.
 static void ablk_jobs(ablk_ctx *c, ablk_scores_fn scores, ablk_outputs_fn outputs) {
     const int64_t hd = c->head_dim, group = c->n_head / c->n_head_kv;
     const int64_t maxrows = ABLK_T * group, maxkeys = c->pos0 + c->ntok;
@@ -117,7 +132,7 @@ static void ablk_jobs(ablk_ctx *c, ablk_scores_fn scores, ablk_outputs_fn output
     for (;;) {
         const int64_t job = atomic_fetch_add_explicit(&c->next, 1, memory_order_relaxed);
         if (job >= c->n_tiles * c->n_head_kv) return;
-        tile_run(c, c->n_tiles - 1 - job / c->n_head_kv, job % c->n_head_kv, K, V, Q, S, scores, outputs);
+        tile_run(c, c->n_tiles - 1 - job % c->n_tiles, job / c->n_tiles, K, V, Q, S, scores, outputs);
     }
 }
 
@@ -294,6 +309,7 @@ int tk_attention_blocked(float *out, const float *q, const void *k_cache, const 
     c.ntok = ntok; c.n_head = n_head; c.n_head_kv = n_head_kv; c.head_dim = head_dim; c.pos0 = pos0;
     c.kv_stride = n_head_kv * head_dim; c.kv_f16 = kv_f16; c.scale = scale;
     c.n_tiles = (ntok + ABLK_T - 1) / ABLK_T;
+    c.gen = atomic_fetch_add(&ablk_calls, 1);
     atomic_init(&c.next, 0);
     atomic_init(&c.failed, 0);
     tk_pool_run(pool, avx2 ? ablk2_task : ablk_task, &c);

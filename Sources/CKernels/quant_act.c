@@ -165,6 +165,35 @@ TGT5 static void q8_row_avx512(const float *x, int64_t nb, int8_t *qs, float *d8
     }
 }
 
+/// q8k_block with 16-lane vectors (a Q8_K block is 16 zmm): the same exact operations (the first
+/// element of largest magnitude found by a compare mask, products rounded half to even, 127 cap),
+/// one group sum per vector, so the same values.
+TGT5 static float q8k_block_avx512(const float *x, int8_t *qs, int16_t *bsums) {
+    const __m512 sign = _mm512_set1_ps(-0.0f);
+    __m512 m = _mm512_setzero_ps();
+    for (int i = 0; i < QK_K; i += 16) m = _mm512_max_ps(m, _mm512_andnot_ps(sign, _mm512_loadu_ps(x + i)));
+    const float amax = _mm512_reduce_max_ps(m);
+    if (!amax) {
+        memset(qs, 0, QK_K);
+        memset(bsums, 0, 16 * sizeof(int16_t));
+        return 0.0f;
+    }
+    int j = 0;
+    const __m512 av = _mm512_set1_ps(amax);
+    for (int i = 0; i < QK_K; i += 16) {  // the first element of largest magnitude, as the scalar scan
+        const __mmask16 k = _mm512_cmp_ps_mask(_mm512_andnot_ps(sign, _mm512_loadu_ps(x + i)), av, _CMP_EQ_OQ);
+        if (k) { j = i + __builtin_ctz(k); break; }
+    }
+    const __m512 is = _mm512_set1_ps(-127.f / x[j]);
+    const __m512i lim = _mm512_set1_epi32(127);
+    for (int g = 0; g < 16; g++) {
+        const __m512i q = _mm512_min_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(x + 16 * g), is)), lim);
+        _mm_storeu_si128((__m128i *)(qs + 16 * g), _mm512_cvtsepi32_epi8(q));
+        bsums[g] = (int16_t)_mm512_reduce_add_epi32(q);
+    }
+    return 1 / (-127.f / x[j]);
+}
+
 /// One token's row of Q8_0/Q8_1 blocks into the tk_act arrays (the tk_act_quantize loop below
 /// with q8_block_avx2), scales rounded through f16 with F16C inline instead of two calls per
 /// block: the same values (F16C rounds to nearest even, as tk_f32_to_f16).
@@ -191,6 +220,7 @@ static void pick(q8_fn *f, q8k_fn *fk) {
         *f = q8_block_avx2;
         *fk = q8k_block_avx2;
     }
+    if (tk_cpu_features_active() & TK_CPU_AVX512) *fk = q8k_block_avx512;
 #endif
 }
 
