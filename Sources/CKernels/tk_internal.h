@@ -242,6 +242,10 @@ void tk_pkk_q23_avx512(const uint8_t *G, int type, int64_t nsb, const tk_act *a,
 void tk_pkk_q23_avx2(const uint8_t *G, int type, int64_t nsb, const tk_act *a, int64_t t0, int nt, float *Y,
                      int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan);
 
+/// Software prefetch distance (bytes) of one-token weight streams, packed (vecdot_packed.c) and
+/// row by row (matmul.c): 8 KB, or TAILOR_DECODE_PREFETCH (0: the hardware prefetcher alone).
+int64_t tk_decode_ahead(void);
+
 #define TK_NT 4  // max tokens per dot-kernel call
 /// out[i] = dot(weight row w, activation row t0+i) for i < nt (1 <= nt <= TK_NT).
 typedef void (*tk_dot_fn)(const void *w, const tk_act *a, int64_t t0, int nt, float *out);

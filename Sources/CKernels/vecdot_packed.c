@@ -85,7 +85,7 @@ static size_t group_bytes(int type, int64_t nb) {  // block pairs (tk_pk_qoff); 
 static int float_copy(int type) { return type == TK_F16 || type == TK_BF16; }
 
 /// The one-token prefetch distance: PK_DECODE_AHEAD or TAILOR_DECODE_PREFETCH, read once.
-static int64_t decode_ahead(void) {
+int64_t tk_decode_ahead(void) {
     static _Atomic int64_t cached = -1;
     int64_t d = atomic_load_explicit(&cached, memory_order_relaxed);
     if (d < 0) {
@@ -277,13 +277,13 @@ static void pkk_group(const pk_ctx *c, int m, int64_t g, int64_t g1, const uint8
 #endif
 #if defined(__x86_64__)
     if (c->simd == 2 && q23) {  // AVX2: unpacked in registers, a token at a time
-        const int64_t ahead = decode_ahead();
+        const int64_t ahead = tk_decode_ahead();
         tk_pkk_q23_avx2(G, c->type, c->nb, c->a, t0, (int)(t1 - t0), c->Ym[m] + t0 * rows + g * PR, rows, nrows,
             ahead ? G + ahead : NULL, (int64_t)c->gb);
         return;
     }
     if (c->simd == 1 && q23 && t1 - t0 < PKK_Q3_TILE_MIN) {  // decoding: unpacked in registers
-        const int64_t ahead = decode_ahead();
+        const int64_t ahead = tk_decode_ahead();
         tk_pkk_q23_avx512(G, c->type, c->nb, c->a, t0, (int)(t1 - t0), c->Ym[m] + t0 * rows + g * PR, rows, nrows,
             ahead ? G + ahead : NULL, (int64_t)c->gb);
         return;
@@ -326,7 +326,7 @@ static void pkk_group(const pk_ctx *c, int m, int64_t g, int64_t g1, const uint8
         }
 #if defined(__x86_64__)
         if (ksimd) {
-            const int64_t ahead = t1 - t0 <= kstep ? decode_ahead() : PKK_AHEAD + ((t - t0) / kstep) * kspan;
+            const int64_t ahead = t1 - t0 <= kstep ? tk_decode_ahead() : PKK_AHEAD + ((t - t0) / kstep) * kspan;
             const uint8_t *pf = ahead ? G + ahead : NULL;
             (ksimd == 1 ? tk_pkk_avx512 : tk_pkk_avx2)(G, c->type, c->nb, c->a, c->lsA, t, nt, Y, rows, nrows, pf, kspan);
             continue;
@@ -380,7 +380,7 @@ static void pk_group(const pk_ctx *c, int m, int64_t g, const uint8_t *G, int64_
         float *Y = c->Ym[m] + t * rows + g * PR;
 #if defined(__x86_64__)
         if (c->simd) {
-            const int64_t ahead = t1 - t0 <= PK_NT ? decode_ahead() : c->type == TK_Q8_0 ? 0 : PK_AHEAD + ((t - t0) / PK_NT) * span;
+            const int64_t ahead = t1 - t0 <= PK_NT ? tk_decode_ahead() : c->type == TK_Q8_0 ? 0 : PK_AHEAD + ((t - t0) / PK_NT) * span;
             const uint8_t *pf = ahead ? G + ahead : NULL;
             if (c->simd == 2) {
                 tk_pk_lane_avx2(G, c->type, c->nb, c->a, c->lsA, t, nt, Y, rows, nrows, pf, span);
