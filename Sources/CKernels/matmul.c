@@ -126,7 +126,7 @@ int tk_matmul(const void *W, int type, int64_t rows, int64_t cols, const float *
     c.rows_per_chunk = rpc;
     // Decoding streams each row once: prefetched ahead in software, as the packed products
     // (F16 bench model, 1 thread: 49-51 -> 61-68 tok/s; BF16 49-51 -> 58-64; session 12's host).
-    c.ahead = ntok <= TK_NT ? tk_decode_ahead() : 0;
+    c.ahead = ntok <= TK_NT && c.kblocks == c.nblocks ? tk_decode_ahead() : 0;  // whole rows only
     c.n_row_chunks = (rows + rpc - 1) / rpc;
     c.n_items = c.n_row_chunks * ntc;
     tk_runs_init(&c.runs, c.n_items, ntc == 1 ? nth : 1);  // one run per thread when decoding

@@ -35,6 +35,7 @@
 #include "tk_internal.h"
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <math.h>
 
 #define PR 16                       // rows per group
@@ -84,17 +85,32 @@ static size_t group_bytes(int type, int64_t nb) {  // block pairs (tk_pk_qoff); 
 // tk_matmul's float kernels on the copy (and BLAS for prefill, matmul_float.c).
 static int float_copy(int type) { return type == TK_F16 || type == TK_BF16; }
 
-/// The one-token prefetch distance: PK_DECODE_AHEAD or TAILOR_DECODE_PREFETCH, read once.
+/// The one-token prefetch distance: PK_DECODE_AHEAD or TAILOR_DECODE_PREFETCH (a byte count from
+/// 0 to 1 MiB; anything else is reported once on stderr and the default used), read once.
 int64_t tk_decode_ahead(void) {
     static _Atomic int64_t cached = -1;
     int64_t d = atomic_load_explicit(&cached, memory_order_relaxed);
     if (d < 0) {
         const char *e = getenv("TAILOR_DECODE_PREFETCH");
-        d = e ? atoll(e) : PK_DECODE_AHEAD;
-        if (d < 0) d = 0;
+        d = PK_DECODE_AHEAD;
+        if (e) {
+            char *end;
+            const long long v = strtoll(e, &end, 10);
+            if (end != e && *end == 0 && v >= 0 && v <= (1 << 20)) d = v;
+            else fprintf(stderr, "TAILOR_DECODE_PREFETCH=%s: not a byte count from 0 to 1048576; using %d\n", e, PK_DECODE_AHEAD);
+        }
         atomic_store_explicit(&cached, d, memory_order_relaxed);
     }
     return d;
+}
+
+/// G's weight stream `ahead` bytes on, for a kernel's prefetch (NULL, none, when ahead is 0).
+static inline const uint8_t *pf_at(const uint8_t *G, int64_t ahead) { return ahead ? G + ahead : NULL; }
+
+/// Whether prompt products of K-quant `type` go through the unpacked tile (vecdot_packed_k_tile.c,
+/// AVX-512): Q2_K/Q3_K always, Q5_K/Q6_K in block order (from PKK_TILE_MIN tokens, pkk_group).
+static int tile_product(int simd, int type, int block_order) {
+    return simd == 1 && (type == TK_Q2_K || type == TK_Q3_K || (block_order && type != TK_Q4_K));
 }
 
 size_t tk_packed_bytes(int type, int64_t rows, int64_t cols) {
@@ -277,18 +293,16 @@ static void pkk_group(const pk_ctx *c, int m, int64_t g, int64_t g1, const uint8
 #endif
 #if defined(__x86_64__)
     if (c->simd == 2 && q23) {  // AVX2: unpacked in registers, a token at a time
-        const int64_t ahead = tk_decode_ahead();
         tk_pkk_q23_avx2(G, c->type, c->nb, c->a, t0, (int)(t1 - t0), c->Ym[m] + t0 * rows + g * PR, rows, nrows,
-            ahead ? G + ahead : NULL, (int64_t)c->gb);
+                        pf_at(G, tk_decode_ahead()), (int64_t)c->gb);
         return;
     }
     if (c->simd == 1 && q23 && t1 - t0 < PKK_Q3_TILE_MIN) {  // decoding: unpacked in registers
-        const int64_t ahead = tk_decode_ahead();
         tk_pkk_q23_avx512(G, c->type, c->nb, c->a, t0, (int)(t1 - t0), c->Ym[m] + t0 * rows + g * PR, rows, nrows,
-            ahead ? G + ahead : NULL, (int64_t)c->gb);
+                          pf_at(G, tk_decode_ahead()), (int64_t)c->gb);
         return;
     }
-    if (c->simd == 1 && ((c->block_order && c->type != TK_Q4_K && t1 - t0 >= PKK_TILE_MIN) || q23)) {
+    if (tile_product(c->simd, c->type, c->block_order) && (q23 || t1 - t0 >= PKK_TILE_MIN)) {
         // prompts unpack each group once (vecdot_packed_k_tile.c); so do Q2_K/Q3_K from PKK_Q3_TILE_MIN tokens
         uint8_t *T = tk_scratch_get(&pkk_tile, tk_pkk_tile_bytes(c->nb));
         if (T) {
@@ -326,8 +340,7 @@ static void pkk_group(const pk_ctx *c, int m, int64_t g, int64_t g1, const uint8
         }
 #if defined(__x86_64__)
         if (ksimd) {
-            const int64_t ahead = t1 - t0 <= kstep ? tk_decode_ahead() : PKK_AHEAD + ((t - t0) / kstep) * kspan;
-            const uint8_t *pf = ahead ? G + ahead : NULL;
+            const uint8_t *pf = pf_at(G, t1 - t0 <= kstep ? tk_decode_ahead() : PKK_AHEAD + ((t - t0) / kstep) * kspan);
             (ksimd == 1 ? tk_pkk_avx512 : tk_pkk_avx2)(G, c->type, c->nb, c->a, c->lsA, t, nt, Y, rows, nrows, pf, kspan);
             continue;
         }
@@ -380,8 +393,8 @@ static void pk_group(const pk_ctx *c, int m, int64_t g, const uint8_t *G, int64_
         float *Y = c->Ym[m] + t * rows + g * PR;
 #if defined(__x86_64__)
         if (c->simd) {
-            const int64_t ahead = t1 - t0 <= PK_NT ? tk_decode_ahead() : c->type == TK_Q8_0 ? 0 : PK_AHEAD + ((t - t0) / PK_NT) * span;
-            const uint8_t *pf = ahead ? G + ahead : NULL;
+            const uint8_t *pf = pf_at(G, t1 - t0 <= PK_NT ? tk_decode_ahead()
+                                         : c->type == TK_Q8_0 ? 0 : PK_AHEAD + ((t - t0) / PK_NT) * span);
             if (c->simd == 2) {
                 tk_pk_lane_avx2(G, c->type, c->nb, c->a, c->lsA, t, nt, Y, rows, nrows, pf, span);
                 continue;
@@ -536,8 +549,7 @@ int tk_matmul_packed_multi(const void *const *P, const int64_t *rows, int nmat, 
     // Products through the K-quant tile (vecdot_packed_k_tile.c) unpack each group once per item:
     // longer token chunks amortize that (2816 x 1024 x 512 tokens, 1 thread: Q5_K 5.2-5.4 -> 4.7-4.8
     // ms at 256 tokens, Q6_K 5.4 -> 5.15-5.23; Q4_K, which does not use the tile, is unchanged).
-    const int tile = c.simd == 1 && (type == TK_Q2_K || type == TK_Q3_K || (c.block_order && kq && type != TK_Q4_K));
-    c.tok_chunk = tile ? TILE_TOK_CHUNK : TOK_CHUNK;
+    c.tok_chunk = kq && tile_product(c.simd, type, c.block_order) ? TILE_TOK_CHUNK : TOK_CHUNK;
     c.n_items = c.n_gitems * ((ntok + c.tok_chunk - 1) / c.tok_chunk);
     // One run of items per pool index when there is one token chunk (decoding, short prompts);
     // with several chunks one shared run keeps the threads on the same groups at the same time
