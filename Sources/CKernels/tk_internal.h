@@ -235,6 +235,10 @@ size_t tk_pkk_tile_bytes(int64_t nsb);
 void tk_pkk_tile_unpack(const uint8_t *G, int type, int64_t nsb, uint8_t *T);
 void tk_pkk_tile_avx512(const uint8_t *G, const uint8_t *T, int type, int64_t nsb, const tk_act *a, int64_t t0, int nt,
                         float *Y, int64_t ldy, int nrows);
+/// The same tile and products for AVX2 without AVX-512 VNNI (vecdot_packed_k_tile_avx2.c).
+void tk_pkk_tile_unpack_avx2(const uint8_t *G, int type, int64_t nsb, uint8_t *T);
+void tk_pkk_tile_avx2(const uint8_t *G, const uint8_t *T, int type, int64_t nsb, const tk_act *a, int64_t t0, int nt,
+                      float *Y, int64_t ldy, int nrows);
 /// Q2_K/Q3_K for a few tokens without the tile (vecdot_packed_k_tile.c), the same results; the
 /// first token's pass prefetches [pf, pf + pfspan) into L2 (pf NULL: none).
 void tk_pkk_q23_avx512(const uint8_t *G, int type, int64_t nsb, const tk_act *a, int64_t t0, int nt, float *Y,

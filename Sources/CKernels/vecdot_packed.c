@@ -109,7 +109,10 @@ static inline const uint8_t *pf_at(const uint8_t *G, int64_t ahead) { return ahe
 
 /// Whether prompt products of K-quant `type` go through the unpacked tile (vecdot_packed_k_tile.c,
 /// AVX-512): Q2_K/Q3_K always, Q5_K/Q6_K in block order (from PKK_TILE_MIN tokens, pkk_group).
+/// With AVX2 only (vecdot_packed_k_tile_avx2.c) Q4_K too, whose row-at-a-time AVX2 kernel unpacks
+/// every chunk again for each token and half.
 static int tile_product(int simd, int type, int block_order) {
+    if (simd == 2) return type == TK_Q2_K || type == TK_Q3_K || block_order;
     return simd == 1 && (type == TK_Q2_K || type == TK_Q3_K || (block_order && type != TK_Q4_K));
 }
 
@@ -292,7 +295,7 @@ static void pkk_group(const pk_ctx *c, int m, int64_t g, int64_t g1, const uint8
     }
 #endif
 #if defined(__x86_64__)
-    if (c->simd == 2 && q23) {  // AVX2: unpacked in registers, a token at a time
+    if (c->simd == 2 && q23 && t1 - t0 < PKK_Q3_TILE_MIN) {  // AVX2 decoding: unpacked in registers, a token at a time
         tk_pkk_q23_avx2(G, c->type, c->nb, c->a, t0, (int)(t1 - t0), c->Ym[m] + t0 * rows + g * PR, rows, nrows,
                         pf_at(G, tk_decode_ahead()), (int64_t)c->gb);
         return;
@@ -308,6 +311,11 @@ static void pkk_group(const pk_ctx *c, int m, int64_t g, int64_t g1, const uint8
         if (T) {
             if (g + 1 < g1)  // the next group streams in while this one computes
                 for (size_t l = 0; l < c->gb; l += 64) _mm_prefetch((const char *)(G + c->gb + l), _MM_HINT_T1);
+            if (c->simd == 2) {
+                tk_pkk_tile_unpack_avx2(G, c->type, c->nb, T);
+                tk_pkk_tile_avx2(G, T, c->type, c->nb, c->a, t0, (int)(t1 - t0), c->Ym[m] + t0 * rows + g * PR, rows, nrows);
+                return;
+            }
             tk_pkk_tile_unpack(G, c->type, c->nb, T);
             tk_pkk_tile_avx512(G, T, c->type, c->nb, c->a, t0, (int)(t1 - t0), c->Ym[m] + t0 * rows + g * PR, rows, nrows);
             return;
