@@ -274,6 +274,10 @@ typedef struct {
     size_t gb;
     const tk_act *a;
     const int32_t *lsA, *lsB;  // Q4_0/Q8_0: -8 and -128 times the 4-element lane sums of y; Q6_K (lsA): see tk_matmul_packed_multi
+    _Atomic int failed;  // a group could not be packed (out of memory)
+    const uint8_t *raw;  // tk_matmul_rows_tiled: the rows in the file's layout, each group packed when its item runs
+    size_t raw_row_bytes;
+    int64_t cols;
     tk_runs runs;
 } pk_ctx;
 
@@ -421,8 +425,10 @@ static void pk_group(const pk_ctx *c, int m, int64_t g, const uint8_t *G, int64_
     }
 }
 
+static _Thread_local tk_scratch pk_rawgroup;  // tk_matmul_rows_tiled: one packed group
+
 /// One work item: a run of groups of one matrix for one chunk of tokens.
-static void pk_item(const pk_ctx *c, int64_t item) {
+static void pk_item(pk_ctx *c, int64_t item) {
     const int64_t tc = item / c->n_gitems, gi = item % c->n_gitems;
     int m = 0;
     while (gi >= c->item0[m + 1]) m++;
@@ -433,6 +439,14 @@ static void pk_item(const pk_ctx *c, int64_t item) {
     for (int64_t g = g0; g < g1; g++) {
         const uint8_t *G = c->Pm[m] + (size_t)g * c->gb;
         const int nrows = (int)(rows - g * PR < PR ? rows - g * PR : PR);
+        if (c->raw) {  // pack this group now (tk_matmul_rows_tiled)
+            uint8_t *S = tk_scratch_get(&pk_rawgroup, c->gb);
+            if (!S || tk_pack_weights(c->raw + (size_t)(g * PR) * c->raw_row_bytes, c->type, nrows, c->cols, S)) {
+                atomic_store(&c->failed, 1);
+                return;
+            }
+            G = S;
+        }
         if (tk_pkk_type(c->type)) pkk_group(c, m, g, g1, G, rows, nrows, t0, t1);
         else pk_group(c, m, g, G, rows, nrows, t0, t1);
     }
@@ -473,11 +487,31 @@ __attribute__((target("avx2"))) static int64_t lane_sums_avx2(const int8_t *q, i
 }
 #endif
 
+static int packed_run(const void *const *P, const int64_t *rows, int nmat, int type, int64_t cols, const float *X,
+                      int64_t ntok, float *const *Y, tk_pool *pool, int block_order, const uint8_t *raw);
+
 int tk_matmul_packed_multi(const void *const *P, const int64_t *rows, int nmat, int type, int64_t cols, const float *X,
                            int64_t ntok, float *const *Y, tk_pool *pool, int block_order) {
     if (nmat < 1 || nmat > TK_PACKED_MAX_MATS || ntok < 0) return -1;
     for (int m = 0; m < nmat; m++)
         if (!tk_packed_bytes(type, rows[m], cols) || ((uintptr_t)P[m] & 63)) return -1;
+    return packed_run(P, rows, nmat, type, cols, X, ntok, Y, pool, block_order, NULL);
+}
+
+int tk_matmul_rows_tiled(const void *W, int type, int64_t rows, int64_t cols, const float *X, int64_t ntok, float *Y,
+                         tk_pool *pool) {
+    // Where a K-quant stays in the file's layout (Q6_K with AVX2 only: its row kernels decode
+    // faster than the packed ones) its prompts still go through the tile, each group packed
+    // into a thread's scratch as its work item starts (16 rows, a few KB, against 64+ tokens).
+    if (!W || rows < 1 || ntok < PKK_TILE_MIN || !tk_pkk_type(type) || tk_packed_preferred(type) ||
+        !tile_product(packed_simd(), type, 1) || !tk_packed_bytes(type, rows, cols))
+        return -1;
+    const void *none = NULL;
+    return packed_run(&none, &rows, 1, type, cols, X, ntok, &Y, pool, 1, W);
+}
+
+static int packed_run(const void *const *P, const int64_t *rows, int nmat, int type, int64_t cols, const float *X,
+                      int64_t ntok, float *const *Y, tk_pool *pool, int block_order, const uint8_t *raw) {
     if (ntok == 0) return 0;
     if (float_copy(type)) {  // the float kernels on the copy; block_order does not apply
         for (int m = 0; m < nmat; m++)
@@ -536,6 +570,10 @@ int tk_matmul_packed_multi(const void *const *P, const int64_t *rows, int nmat, 
     c.a = &a;
     c.lsA = lsA;
     c.lsB = lsB;
+    c.raw = raw;
+    c.raw_row_bytes = raw ? (size_t)(cols / tk_type_block_elems(type) * tk_type_block_bytes(type)) : 0;
+    c.cols = cols;
+    atomic_init(&c.failed, 0);
     int64_t total_groups = 0;
     for (int m = 0; m < nmat; m++) {
         c.Pm[m] = P[m];
@@ -564,5 +602,5 @@ int tk_matmul_packed_multi(const void *const *P, const int64_t *rows, int nmat, 
     // (they share the weight reads in L3).
     tk_runs_init(&c.runs, c.n_items, c.n_items == c.n_gitems ? nth : 1);
     tk_pool_run(nth > 1 ? pool : NULL, pk_task, &c);
-    return 0;
+    return atomic_load(&c.failed) ? -1 : 0;
 }

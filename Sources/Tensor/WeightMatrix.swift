@@ -92,6 +92,9 @@ public struct WeightMatrix: @unchecked Sendable {
             let rc = tk_matmul_packed_order(p.pointer, type.rawValue, Int64(rows), Int64(cols), x, Int64(tokens), y, pool?.raw,
                                             activations.blockOrder(tokens: tokens))
             precondition(rc == 0, "packed matmul failed for \(type) (\(rows), \(cols))")
+        } else if activations != .f32, activations.blockOrder(tokens: tokens) != 0,
+                  tk_matmul_rows_tiled(data, type.rawValue, Int64(rows), Int64(cols), x, Int64(tokens), y, pool?.raw) == 0 {
+            // a prompt through the unpacked tile, for a K-quant kept in the file's layout (Q6_K with AVX2 only)
         } else {
             let rc = activations != .f32
                 ? tk_matmul(data, type.rawValue, Int64(rows), Int64(cols), x, Int64(tokens), y, pool?.raw)

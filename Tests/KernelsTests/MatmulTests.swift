@@ -190,6 +190,54 @@ final class MatmulTests: XCTestCase {
         }
     }
 
+    /// tk_matmul_rows_tiled (a prompt over a K-quant kept in the file's layout, each 16-row group
+    /// packed as its work item starts) gives exactly the packed block-order product, and near the
+    /// double-precision reference, where it applies (Q6_K with AVX2 only: there its rows stay
+    /// unpacked); elsewhere, and below 16 tokens, it declines (-1) and writes nothing.
+    func testRowsTiledEqualsPackedBlockOrder() {
+        let pool = tk_pool_create(2)
+        defer { tk_pool_destroy(pool) }
+        for (i, t) in [QType.q6_K, QType.q4_K, QType.q5_K, QType.q3_K, QType.q8_0].enumerated() {
+            let cols = t.blockElems == 256 ? 256 * 3 : 32 * 8
+            for rows in [37, 16] {
+                var rng = SeededRNG(seed: UInt64(900 + 10 * i + rows))
+                let w = randomWeights(t, rows: rows, cols: cols, rng: &rng)
+                let n = tk_packed_bytes(t.id, Int64(rows), Int64(cols))
+                let p = UnsafeMutableRawPointer.allocate(byteCount: max(n, 64), alignment: 64)
+                defer { p.deallocate() }
+                XCTAssertEqual(w.withUnsafeBytes { tk_pack_weights($0.baseAddress, t.id, Int64(rows), Int64(cols), p) }, 0)
+                for ntok in [15, 16, 70, 300] {
+                    let x = (0..<ntok * cols).map { _ in rng.boundedGauss() * (Bool.random(using: &rng) ? 1 : 0.05) }
+                    let (ref, mag) = reference(t, w: w, rows: rows, cols: cols, x: x, ntok: ntok)
+                    for mask in masks {
+                        tk_set_cpu_features_mask(mask)
+                        let f = tk_cpu_features() & mask, avx2Only = f & 1 != 0 && !(f & 2 != 0 && f & 4 != 0)  // AVX2 without AVX-512 VNNI
+                        let applies = t.id == QType.q6_K.id && avx2Only && ntok >= 16
+                        if avx2Only { XCTAssertEqual(tk_packed_preferred(t.id) == 0, t.id == QType.q6_K.id, "\(t.name) mask \(mask)") }
+                        for pl in [nil, pool] {
+                            var y = [Float](repeating: .nan, count: ntok * rows)
+                            let rc = w.withUnsafeBytes { tk_matmul_rows_tiled($0.baseAddress, t.id, Int64(rows), Int64(cols), x, Int64(ntok), &y, pl) }
+                            XCTAssertEqual(rc, applies ? 0 : -1, "\(t.name) \(rows)x\(cols) ntok \(ntok) mask \(mask)")
+                            guard applies else {
+                                XCTAssertTrue(y.allSatisfy { $0.isNaN }, "\(t.name): declined but wrote")
+                                continue
+                            }
+                            var yp = [Float](repeating: .nan, count: ntok * rows)
+                            XCTAssertEqual(tk_matmul_packed_order(p, t.id, Int64(rows), Int64(cols), x, Int64(ntok), &yp, pl, 1), 0)
+                            XCTAssertEqual(y, yp, "\(t.name) rows tiled vs packed block order \(rows)x\(cols) ntok \(ntok)")
+                            var bad = 0
+                            for j in 0..<y.count where !(abs(Double(y[j]) - ref[j]) <= 1e-6 * mag[j] + 1e-7) {
+                                if bad < 3 { XCTFail("\(t.name) rows tiled \(rows)x\(cols) ntok \(ntok) [\(j / rows),\(j % rows)]: \(y[j]) vs \(ref[j])") }
+                                bad += 1
+                            }
+                        }
+                    }
+                    tk_set_cpu_features_mask(-1)
+                }
+            }
+        }
+    }
+
     /// tk_matmul_packed_multi (several matrices reading the same activations in one call) gives
     /// exactly what separate tk_matmul_packed_order calls give, for every packable type, both
     /// orders, with and without a pool; bad arguments are rejected.

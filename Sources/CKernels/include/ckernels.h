@@ -113,6 +113,14 @@ int tk_matmul_packed_order(const void *P, int type, int64_t rows, int64_t cols, 
 /// row groups share one pool run. Y[m] is (ntok, rows[m]). Results equal separate calls.
 int tk_matmul_packed_multi(const void *const *P, const int64_t *rows, int nmat, int type, int64_t cols, const float *X,
                            int64_t ntok, float *const *Y, tk_pool *pool, int block_order);
+/// Block-order prompt product of a K-quant matrix kept in the file's layout (W: rows x cols, ggml
+/// blocks) where the packed form is not preferred for it (tk_packed_preferred is 0: Q6_K on CPUs
+/// with AVX2 but not AVX-512 VNNI): each 16-row group is packed into scratch as its work item
+/// starts and dotted through the unpacked tile, so Y equals tk_matmul_packed_order(packed W, ...,
+/// 1) bit for bit. Returns -1 (nothing written) when this does not apply (another type or CPU,
+/// fewer than 16 tokens): use tk_matmul then.
+int tk_matmul_rows_tiled(const void *W, int type, int64_t rows, int64_t cols, const float *X, int64_t ntok, float *Y,
+                         tk_pool *pool);
 
 /// Quantizes n f32 weights (a whole number of blocks) into `type` with ggml's reference
 /// algorithms (what llama-quantize writes without an imatrix): Q4_0, Q4_1, Q5_0, Q5_1, Q8_0,
