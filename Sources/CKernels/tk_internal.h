@@ -178,6 +178,9 @@ static inline int tk_pk_quant(const uint8_t *G, int type, int qb, int sb, int64_
     }
     return (e < 16 ? (w & 15) : (w >> 4)) - (type == TK_Q4_0 ? 8 : 0);
 }
+/// The portable lane-order kernel of the packed Q4/Q8/Q5 layout (vecdot_packed_block.c).
+void tk_pk_lane_generic(const uint8_t *G, int type, int64_t nb, const tk_act *a, int64_t t0, int nt,
+                        float *Y, int64_t ldy, int nrows);
 void tk_pk_block_generic(const uint8_t *G, int type, int64_t nb, const tk_act *a, int64_t t0, int nt,
                          float *Y, int64_t ldy, int nrows);
 void tk_pk_block_avx2(const uint8_t *G, int type, int64_t nb, const tk_act *a, int64_t t0, int nt,

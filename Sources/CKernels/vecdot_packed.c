@@ -232,37 +232,6 @@ int tk_pack_weights_pool(const void *W, int type, int64_t rows, int64_t cols, vo
     return atomic_load(&c.failed) ? -1 : 0;
 }
 
-/// Portable kernel: outputs of rows [0, nrows) of group G for tokens t0..t0+nt-1. Sums as
-/// ggml's x86 vec_dot does: 8 lanes of 4 consecutive elements, each lane accumulating
-/// d_w*d_y*isum_lane over blocks (fma), then ggml's hsum_float_8 tree, plus the Q4_1 m*s terms.
-static void pk_generic(const uint8_t *G, int type, int64_t nb, const tk_act *a, int64_t t0, int nt,
-                       float *Y, int64_t ldy, int nrows) {
-    const int qb = qbytes(type), sb = sbytes(type);
-        for (int t = 0; t < nt; t++) {
-        const int8_t *y = a->qs + (t0 + t) * a->cols;
-        const float *d8 = a->d8 + (t0 + t) * a->nbr * 8;
-        for (int L = 0; L < nrows; L++) {
-            float lane[8] = {0}, summs = 0;
-            for (int64_t b = 0; b < nb; b++) {
-                tk_half hd;
-                memcpy(&hd, G + tk_pk_soff(b, qb, sb) + 2 * L, 2);
-                const float dd = tk_h2f(hd) * d8[b * 8];
-                for (int k = 0; k < 8; k++) {
-                    int32_t is = 0;
-                    for (int e = 4 * k; e < 4 * k + 4; e++) is += tk_pk_quant(G, type, qb, sb, b, L, e) * y[b * QK + e];
-                    lane[k] = fmaf(dd, (float)is, lane[k]);
-                }
-                if (type == TK_Q4_1 || type == TK_Q5_1) {
-                    tk_half hm;
-                    memcpy(&hm, G + tk_pk_soff(b, qb, sb) + 32 + 2 * L, 2);
-                    summs = fmaf(tk_h2f(hm), a->s[(t0 + t) * a->nbr + b], summs);
-                }
-            }
-            Y[t * ldy + L] = (((lane[0] + lane[4]) + (lane[2] + lane[6])) + ((lane[1] + lane[5]) + (lane[3] + lane[7]))) + summs;
-        }
-    }
-}
-
 typedef struct {
     int type, simd, block_order;  // block_order: one float sum per block (vecdot_packed_block.c)
     // the matrices sharing the activations (one pool run for all); item0[m]: their first group item
@@ -421,7 +390,7 @@ static void pk_group(const pk_ctx *c, int m, int64_t g, const uint8_t *G, int64_
             continue;
         }
 #endif
-        pk_generic(G, c->type, c->nb, c->a, t, nt, Y, rows, nrows);
+        tk_pk_lane_generic(G, c->type, c->nb, c->a, t, nt, Y, rows, nrows);
     }
 }
 

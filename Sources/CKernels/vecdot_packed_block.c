@@ -7,11 +7,42 @@
 // the sum over blocks differs, so results differ from llama.cpp's order by int8-path noise
 // (tested against the lane-order kernel and against f32 math in MatmulTests). Used for batched
 // decoding of several sequences (tk_matmul_packed_order(..., 1)); single-sequence decode and
-// prefill keep ggml's order.
+// prefill keep ggml's order; their portable kernel, tk_pk_lane_generic, is here too.
 #include "tk_internal.h"
 #include "packed_q5.h"
 #include <math.h>
 #include <string.h>
+
+/// Portable lane-order kernel (ggml's order; single-sequence decode and prefill with --sums ggml): outputs of rows [0, nrows) of group G for tokens t0..t0+nt-1. Sums as
+/// ggml's x86 vec_dot does: 8 lanes of 4 consecutive elements, each lane accumulating
+/// d_w*d_y*isum_lane over blocks (fma), then ggml's hsum_float_8 tree, plus the Q4_1 m*s terms.
+void tk_pk_lane_generic(const uint8_t *G, int type, int64_t nb, const tk_act *a, int64_t t0, int nt,
+                        float *Y, int64_t ldy, int nrows) {
+    const int qb = tk_pk_qb(tk_pk_kind(type)), sb = tk_pk_sb(tk_pk_kind(type));
+    for (int t = 0; t < nt; t++) {
+        const int8_t *y = a->qs + (t0 + t) * a->cols;
+        const float *d8 = a->d8 + (t0 + t) * a->nbr * 8;
+        for (int L = 0; L < nrows; L++) {
+            float lane[8] = {0}, summs = 0;
+            for (int64_t b = 0; b < nb; b++) {
+                tk_half hd;
+                memcpy(&hd, G + tk_pk_soff(b, qb, sb) + 2 * L, 2);
+                const float dd = tk_h2f(hd) * d8[b * 8];
+                for (int k = 0; k < 8; k++) {
+                    int32_t is = 0;
+                    for (int e = 4 * k; e < 4 * k + 4; e++) is += tk_pk_quant(G, type, qb, sb, b, L, e) * y[b * QK + e];
+                    lane[k] = fmaf(dd, (float)is, lane[k]);
+                }
+                if (type == TK_Q4_1 || type == TK_Q5_1) {
+                    tk_half hm;
+                    memcpy(&hm, G + tk_pk_soff(b, qb, sb) + 32 + 2 * L, 2);
+                    summs = fmaf(tk_h2f(hm), a->s[(t0 + t) * a->nbr + b], summs);
+                }
+            }
+            Y[t * ldy + L] = (((lane[0] + lane[4]) + (lane[2] + lane[6])) + ((lane[1] + lane[5]) + (lane[3] + lane[7]))) + summs;
+        }
+    }
+}
 
 /// Portable block-order kernel: rows [0, nrows) of group G, tokens t0..t0+nt-1.
 void tk_pk_block_generic(const uint8_t *G, int type, int64_t nb, const tk_act *a, int64_t t0, int nt,

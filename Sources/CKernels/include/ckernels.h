@@ -117,8 +117,8 @@ int tk_matmul_packed_multi(const void *const *P, const int64_t *rows, int nmat, 
 /// blocks) where the packed form is not preferred for it (tk_packed_preferred is 0: Q6_K on CPUs
 /// with AVX2 but not AVX-512 VNNI): each 16-row group is packed into scratch as its work item
 /// starts and dotted through the unpacked tile, so Y equals tk_matmul_packed_order(packed W, ...,
-/// 1) bit for bit. Returns -1 (nothing written) when this does not apply (another type or CPU,
-/// fewer than 16 tokens): use tk_matmul then.
+/// 1) bit for bit. Returns -1 when this does not apply (another type or CPU, fewer than 16 tokens;
+/// nothing written) or when scratch memory ran out (Y partly written): use tk_matmul then.
 int tk_matmul_rows_tiled(const void *W, int type, int64_t rows, int64_t cols, const float *X, int64_t ntok, float *Y,
                          tk_pool *pool);
 
