@@ -141,8 +141,8 @@ TGT void tk_pk_lane_avx2(const uint8_t *G, int type, int64_t nb, const tk_act *a
         }
 }
 
-/// Block order, rows 8H..8H+7 of group G, tokens t0..t0+NT-1 (NT <= 4): the weights of a block
-/// are unpacked once for all NT tokens.
+/// Block order for Q5_0/Q5_1 (KIND 3, 4), rows 8H..8H+7 of group G, tokens t0..t0+NT-1 (NT <= 4):
+/// the weights of a block are unpacked once for all NT tokens. (Q4_0/Q4_1/Q8_0: pk2_block16_*.)
 TGT static AI void pk2_block(const uint8_t *G, int64_t nb, const tk_act *a, int64_t t0, const int NT, const int KIND,
                              int H, float *Y, int64_t ldy, int n, const uint8_t *pf, int64_t pfspan) {
     const int qb = tk_pk_qb(KIND), sb = tk_pk_sb(KIND);
@@ -153,54 +153,34 @@ TGT static AI void pk2_block(const uint8_t *G, int64_t nb, const tk_act *a, int6
     for (int t = 0; t < NT; t++) {
         y[t] = a->qs + (t0 + t) * a->cols;
         d8[t] = a->d8 + (t0 + t) * a->nbr * 8;
-        s[t] = KIND == 1 || KIND == 4 ? a->s + (t0 + t) * a->nbr : NULL;
-        ns[t] = KIND == 0 || KIND == 3 ? a->nsum8 + (t0 + t) * a->nbr * 8 : NULL;
+        s[t] = KIND == 4 ? a->s + (t0 + t) * a->nbr : NULL;
+        ns[t] = KIND == 3 ? a->nsum8 + (t0 + t) * a->nbr * 8 : NULL;
         acc[t] = _mm256_setzero_ps();
     }
-    const __m256i m4 = _mm256_set1_epi8(0x0F), one = _mm256_set1_epi16(1);
+    const __m256i one = _mm256_set1_epi16(1);
     tk_pf_walk pw;
     tk_pf_walk_init(&pw, pf, pfspan, nb);
     for (int64_t b = 0; b < nb; b++) {
         const uint8_t *Q = G + tk_pk_qoff(b, qb, sb) + 32 * H;
         if (pf) prefetch_share(&pw);
         const __m256 dv = _mm256_cvtph_ps(_mm_load_si128((const __m128i *)(G + tk_pk_soff(b, qb, sb) + 16 * H)));
-        const __m256 mv = KIND == 1 || KIND == 4 ? _mm256_cvtph_ps(_mm_load_si128((const __m128i *)(G + tk_pk_soff(b, qb, sb) + 32 + 16 * H))) : dv;
+        const __m256 mv = KIND == 4 ? _mm256_cvtph_ps(_mm_load_si128((const __m128i *)(G + tk_pk_soff(b, qb, sb) + 32 + 16 * H))) : dv;
         __m256i w[8];
-        if (KIND >= 2) {
-            for (int j = 0; j < 8; j++) w[j] = KIND == 2 ? _mm256_load_si256((const __m256i *)(Q + 64 * j)) : pk5_chunk256(Q, j);
-        } else {
-            for (int j = 0; j < 4; j++) {
-                const __m256i v = _mm256_load_si256((const __m256i *)(Q + 64 * j));
-                w[j] = _mm256_and_si256(v, m4);                            // elements 4j..4j+3
-                w[4 + j] = _mm256_and_si256(_mm256_srli_epi16(v, 4), m4);  // elements 16+4j..
-            }
-        }
+        for (int j = 0; j < 8; j++) w[j] = pk5_chunk256(Q, j);
         for (int t = 0; t < NT; t++) {
             const int8_t *yb = y[t] + b * QK;
-            __m256i c;
-            if (KIND == 2) {  // pair sums up to 2*128*127: widen each chunk
-                c = _mm256_setzero_si256();
-                for (int j = 0; j < 8; j++) c = _mm256_add_epi32(c, _mm256_madd_epi16(q8_pairs(w[j], b4(yb + 4 * j)), one));
-            } else if (KIND >= 3) {  // Q5: pair sums up to 2*31*127, four of them fit in int16
-                __m256i p0 = _mm256_maddubs_epi16(w[0], b4(yb)), p1 = _mm256_maddubs_epi16(w[4], b4(yb + 16));
-                for (int j = 1; j < 4; j++) {
-                    p0 = _mm256_add_epi16(p0, _mm256_maddubs_epi16(w[j], b4(yb + 4 * j)));
-                    p1 = _mm256_add_epi16(p1, _mm256_maddubs_epi16(w[4 + j], b4(yb + 16 + 4 * j)));
-                }
-                c = _mm256_add_epi32(_mm256_madd_epi16(p0, one), _mm256_madd_epi16(p1, one));
-            } else {  // Q4: pair sums up to 2*15*127, all eight fit in int16
-                __m256i p = _mm256_maddubs_epi16(w[0], b4(yb));
-                for (int j = 1; j < 8; j++) {
-                    const int e = j < 4 ? 4 * j : 16 + 4 * (j - 4);
-                    p = _mm256_add_epi16(p, _mm256_maddubs_epi16(w[j], b4(yb + e)));
-                }
-                c = _mm256_madd_epi16(p, one);
+            // pair sums up to 2*31*127: four of them fit in int16
+            __m256i p0 = _mm256_maddubs_epi16(w[0], b4(yb)), p1 = _mm256_maddubs_epi16(w[4], b4(yb + 16));
+            for (int j = 1; j < 4; j++) {
+                p0 = _mm256_add_epi16(p0, _mm256_maddubs_epi16(w[j], b4(yb + 4 * j)));
+                p1 = _mm256_add_epi16(p1, _mm256_maddubs_epi16(w[4 + j], b4(yb + 16 + 4 * j)));
             }
-            // Q4_0 (-8) and Q5_0 (stored +16): 8 or 16 times -sum(y of the block)
-            if (KIND == 0 || KIND == 3) c = _mm256_add_epi32(c, _mm256_set1_epi32((KIND == 0 ? 8 : 16) * ns[t][b * 8]));
+            __m256i c = _mm256_add_epi32(_mm256_madd_epi16(p0, one), _mm256_madd_epi16(p1, one));
+            // Q5_0 (stored +16): 16 times -sum(y of the block)
+            if (KIND == 3) c = _mm256_add_epi32(c, _mm256_set1_epi32(16 * ns[t][b * 8]));
             const __m256 dd = _mm256_mul_ps(dv, _mm256_set1_ps(d8[t][b * 8]));
             acc[t] = _mm256_fmadd_ps(dd, _mm256_cvtepi32_ps(c), acc[t]);
-            if (KIND == 1 || KIND == 4) acc[t] = _mm256_fmadd_ps(mv, _mm256_set1_ps(s[t][b]), acc[t]);
+            if (KIND == 4) acc[t] = _mm256_fmadd_ps(mv, _mm256_set1_ps(s[t][b]), acc[t]);
         }
     }
     for (int t = 0; t < NT; t++) store_rows(Y + t * ldy, acc[t], n);
@@ -321,46 +301,26 @@ TGT static AI void pk2_block16_q8(const uint8_t *G, int64_t nb, const tk_act *a,
 TGT void tk_pk_block_avx2(const uint8_t *G, int type, int64_t nb, const tk_act *a, int64_t t0, int nt,
                           float *Y, int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan) {
     const int kind = tk_pk_kind(type);
-#define PB2(K, N) pk2_block(G, nb, a, t, N, K, H, Y + (t - t0) * ldy + 8 * H, ldy, nrows - 8 * H, p, pfspan)
-#define PB2_N(N) do { switch (kind) { case 0: PB2(0, N); break; case 1: PB2(1, N); break; case 2: PB2(2, N); break; \
-    case 3: PB2(3, N); break; default: PB2(4, N); break; } } while (0)
-    if (kind == 2) {  // Q8_0: both halves per pass
+    if (kind <= 2) {  // Q4_0, Q4_1, Q8_0: both halves per pass
+#define PB16(N) do { if (kind == 2) pk2_block16_q8(G, nb, a, t, N, Yt, ldy, nrows, p, pfspan);                        \
+                     else if (kind == 1) pk2_block16_q4(G, nb, a, t, N, 1, Yt, ldy, nrows, p, pfspan);                 \
+                     else pk2_block16_q4(G, nb, a, t, N, 0, Yt, ldy, nrows, p, pfspan); } while (0)
         for (int64_t t = t0; t < t0 + nt; t += PK2_B16_NT) {
             const int m = (int)(t0 + nt - t < PK2_B16_NT ? t0 + nt - t : PK2_B16_NT);
             const uint8_t *p = t == t0 ? pf : NULL;
             float *Yt = Y + (t - t0) * ldy;
-            switch (m) {
-            case 4: pk2_block16_q8(G, nb, a, t, 4, Yt, ldy, nrows, p, pfspan); break;
-            case 3: pk2_block16_q8(G, nb, a, t, 3, Yt, ldy, nrows, p, pfspan); break;
-            case 2: pk2_block16_q8(G, nb, a, t, 2, Yt, ldy, nrows, p, pfspan); break;
-            default: pk2_block16_q8(G, nb, a, t, 1, Yt, ldy, nrows, p, pfspan); break;
-            }
-        }
-        return;
-    }
-    if (kind <= 1) {  // Q4_0, Q4_1: both halves per pass
-#define PB16(K, N) pk2_block16_q4(G, nb, a, t, N, K, Y + (t - t0) * ldy, ldy, nrows, t == t0 ? pf : NULL, pfspan)
-        for (int64_t t = t0; t < t0 + nt; t += PK2_B16_NT) {
-            const int m = (int)(t0 + nt - t < PK2_B16_NT ? t0 + nt - t : PK2_B16_NT);
-            if (kind == 0) {
-                switch (m) { case 4: PB16(0, 4); break; case 3: PB16(0, 3); break; case 2: PB16(0, 2); break; default: PB16(0, 1); break; }
-            } else {
-                switch (m) { case 4: PB16(1, 4); break; case 3: PB16(1, 3); break; case 2: PB16(1, 2); break; default: PB16(1, 1); break; }
-            }
+            switch (m) { case 4: PB16(4); break; case 3: PB16(3); break; case 2: PB16(2); break; default: PB16(1); break; }
         }
 #undef PB16
         return;
     }
-    for (int64_t t = t0; t < t0 + nt; t += 4) {
+#define PB2(K, N) pk2_block(G, nb, a, t, N, K, H, Y + (t - t0) * ldy + 8 * H, ldy, nrows - 8 * H, p, pfspan)
+#define PB2_N(N) do { if (kind == 3) PB2(3, N); else PB2(4, N); } while (0)
+    for (int64_t t = t0; t < t0 + nt; t += 4) {  // Q5_0, Q5_1: a half per pass
         const int m = (int)(t0 + nt - t < 4 ? t0 + nt - t : 4);
         for (int H = 0; H < 2 && 8 * H < nrows; H++) {
             const uint8_t *p = t == t0 && H == 0 ? pf : NULL;
-            switch (m) {
-            case 4: PB2_N(4); break;
-            case 3: PB2_N(3); break;
-            case 2: PB2_N(2); break;
-            default: PB2_N(1); break;
-            }
+            switch (m) { case 4: PB2_N(4); break; case 3: PB2_N(3); break; case 2: PB2_N(2); break; default: PB2_N(1); break; }
         }
     }
 #undef PB2_N
