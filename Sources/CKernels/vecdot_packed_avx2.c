@@ -188,7 +188,7 @@ TGT static AI void pk2_block(const uint8_t *G, int64_t nb, const tk_act *a, int6
 
 /// Pins the int16 accumulators p[t][0..1], t < NT, in registers at this point, and orders the
 /// memory accesses around it: without it clang hoists the broadcasts of later chunks and spills
-/// (Q4 NT = 4: 95 stack accesses per block, ~20% of the kernel's time from memory on Zen 3).
+/// (Q4 NT = 4: 95 stack accesses per block; 6-22% of the kernel's time from memory on Zen 3).
 #define PIN_P(NT, p) do { switch (NT) {                                                                              \
     case 4: __asm__ volatile("" : "+x"(p[0][0]), "+x"(p[0][1]), "+x"(p[1][0]), "+x"(p[1][1]), "+x"(p[2][0]),   \
                              "+x"(p[2][1]), "+x"(p[3][0]), "+x"(p[3][1]) : : "memory"); break;                  \
@@ -199,12 +199,21 @@ TGT static AI void pk2_block(const uint8_t *G, int64_t nb, const tk_act *a, int6
 /// A compiler barrier that also makes `ptr`'s memory escape (keeps an accumulator array in memory).
 #define PIN_MEM(ptr) __asm__ volatile("" : : "r"(ptr) : "memory")
 
+/// The 16-row kernels' float accumulators (token t: rows 0-15 at facc[t]) into Y's nrows rows.
+TGT static AI void store_facc(float *Y, int64_t ldy, float (*facc)[16], int NT, int nrows) {
+    for (int t = 0; t < NT; t++) {
+        store_rows(Y + t * ldy, _mm256_load_ps(facc[t]), nrows);
+        if (nrows > 8) store_rows(Y + t * ldy + 8, _mm256_load_ps(facc[t] + 8), nrows - 8);
+    }
+}
+
 /// Block order for Q4_0/Q4_1, both halves (16 rows) of group G, tokens t0..t0+NT-1: chunk by
 /// chunk, each broadcast activation word serves both halves, so a block costs one broadcast per
 /// 8 products instead of two (broadcast loads, not multiplies, bound this kernel on Zen 3). The 8
 /// int16 accumulators, 2 weight and 1 activation registers fill the 16 ymm registers, so the
 /// float accumulators live in memory (one load and store per token, half and block) and each
-/// chunk ends in PIN_P (1536 x 576 x 8 tokens from memory: 120-159 -> 99-133 us). Same integers
+/// chunk ends in PIN_P (1536 x 576 x 8 tokens from memory: 106-175 -> 100-137 us, docs/PERFORMANCE.md
+/// "Session 14"). Same integers
 /// and float steps per row as pk2_block, so the same results.
 TGT static AI void pk2_block16_q4(const uint8_t *G, int64_t nb, const tk_act *a, int64_t t0, const int NT, const int KIND,
                                   float *Y, int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan) {
@@ -262,10 +271,7 @@ TGT static AI void pk2_block16_q4(const uint8_t *G, int64_t nb, const tk_act *a,
         }
         PIN_MEM(facc);
     }
-    for (int t = 0; t < NT; t++) {
-        store_rows(Y + t * ldy, _mm256_load_ps(facc[t]), nrows);
-        if (nrows > 8) store_rows(Y + t * ldy + 8, _mm256_load_ps(facc[t] + 8), nrows - 8);
-    }
+    store_facc(Y, ldy, facc, NT, nrows);
 }
 
 /// Block order for Q8_0, both halves (16 rows) of group G, tokens t0..t0+NT-1: per chunk the
@@ -316,10 +322,7 @@ TGT static AI void pk2_block16_q8(const uint8_t *G, int64_t nb, const tk_act *a,
         }
         PIN_MEM(facc);
     }
-    for (int t = 0; t < NT; t++) {
-        store_rows(Y + t * ldy, _mm256_load_ps(facc[t]), nrows);
-        if (nrows > 8) store_rows(Y + t * ldy + 8, _mm256_load_ps(facc[t] + 8), nrows - 8);
-    }
+    store_facc(Y, ldy, facc, NT, nrows);
 }
 
 TGT void tk_pk_block_avx2(const uint8_t *G, int type, int64_t nb, const tk_act *a, int64_t t0, int nt,
