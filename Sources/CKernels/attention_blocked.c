@@ -13,6 +13,7 @@
 // per pool thread, grown once.
 #include "tk_internal.h"
 #include "hsum512.h"
+#include "hsum256.h"
 #include <stdatomic.h>
 #include <stdlib.h>
 
@@ -66,6 +67,9 @@ static float *ablk_scratch_for(ablk_ctx *c) {
 /// One query row's scores over keys [0, n) of K (n, hd), and R (<= PV_ROWS) rows of outputs:
 /// the ISA-specific halves of a tile (AVX-512 per head width, AVX2).
 typedef void (*ablk_scores_fn)(const float *q, const float *K, int64_t n, int64_t hd, float scale, float *s);
+/// Two rows' scores over the same keys (each score the same floats as ablk_scores_fn's); optional.
+typedef void (*ablk_pair_fn)(const float *q0, const float *q1, const float *K, int64_t n, int64_t hd, float scale,
+                             float *s0, float *s1);
 /// Outputs run over keys [j0, j1): from zero when j0 == 0, else continuing the sums already in out.
 typedef void (*ablk_outputs_fn)(const float *S, int64_t lds, const float *V, int64_t j0, int64_t j1, int R, int64_t hd,
                                 float *const *out);
@@ -73,7 +77,7 @@ typedef void (*ablk_outputs_fn)(const float *S, int64_t lds, const float *V, int
 /// One job: the tile's keys and values as f32, then per row q rounded (f16 cache), scores,
 /// softmax, probabilities rounded, zeros past the causal end; then outputs PV_ROWS rows at a time.
 static void tile_run(ablk_ctx *c, int64_t tile_i, int64_t hk, float *K, float *V, float *Q, float *S,
-                     ablk_scores_fn scores, ablk_outputs_fn outputs) {
+                     ablk_scores_fn scores, ablk_pair_fn pair, ablk_outputs_fn outputs) {
     const int64_t hd = c->head_dim, group = c->n_head / c->n_head_kv, qld = c->n_head * hd;
     const size_t esz = c->kv_f16 ? 2 : 4;
     const int64_t t0 = tile_i * ABLK_T, nt = c->ntok - t0 < ABLK_T ? c->ntok - t0 : ABLK_T;
@@ -95,11 +99,20 @@ static void tile_run(ablk_ctx *c, int64_t tile_i, int64_t hk, float *K, float *V
     // Scores key chunk by key chunk, every row per chunk: the chunk's keys stay in L1 instead of
     // every row streaming all keys from L2. Each score is computed as before (the chunking only
     // changes which scores are computed when).
+    // With `pair`, rows go two at a time over the keys they share (the later row's extra keys
+    // alone), so each key load serves two rows.
     for (int64_t j0 = 0; j0 < nk; j0 += ABLK_KC)
-        for (int64_t r = 0; r < rows; r++) {
+        for (int64_t r = 0; r < rows; r += pair ? 2 : 1) {
             const int64_t n = c->pos0 + t0 + r / group + 1;  // causal
-            if (n <= j0) continue;
             const int64_t j1 = n < j0 + ABLK_KC ? n : j0 + ABLK_KC;
+            if (pair && r + 1 < rows) {  // row r + 1 has at least row r's keys
+                const int64_t nb = c->pos0 + t0 + (r + 1) / group + 1, jb = nb < j0 + ABLK_KC ? nb : j0 + ABLK_KC;
+                const int64_t m = n > j0 ? j1 - j0 : 0;
+                if (m > 0) pair(Q + r * hd, Q + (r + 1) * hd, K + j0 * hd, m, hd, c->scale, S + r * nk + j0, S + (r + 1) * nk + j0);
+                if (jb > j0 + m) scores(Q + (r + 1) * hd, K + (j0 + m) * hd, jb - j0 - m, hd, c->scale, S + (r + 1) * nk + j0 + m);
+                continue;
+            }
+            if (n <= j0) continue;
             scores(Q + r * hd, K + j0 * hd, j1 - j0, hd, c->scale, S + r * nk + j0);
         }
     for (int64_t r = 0; r < rows; r++) {
@@ -123,7 +136,7 @@ static void tile_run(ablk_ctx *c, int64_t tile_i, int64_t hk, float *K, float *V
 }
 
 /// Takes jobs (KV head by KV head, heaviest tile first) until none is left.
-static void ablk_jobs(ablk_ctx *c, ablk_scores_fn scores, ablk_outputs_fn outputs) {
+static void ablk_jobs(ablk_ctx *c, ablk_scores_fn scores, ablk_pair_fn pair, ablk_outputs_fn outputs) {
     const int64_t hd = c->head_dim, group = c->n_head / c->n_head_kv;
     const int64_t maxrows = ABLK_T * group, maxkeys = c->pos0 + c->ntok;
     float *K = ablk_scratch_for(c);
@@ -132,7 +145,7 @@ static void ablk_jobs(ablk_ctx *c, ablk_scores_fn scores, ablk_outputs_fn output
     for (;;) {
         const int64_t job = atomic_fetch_add_explicit(&c->next, 1, memory_order_relaxed);
         if (job >= c->n_tiles * c->n_head_kv) return;
-        tile_run(c, c->n_tiles - 1 - job % c->n_tiles, job / c->n_tiles, K, V, Q, S, scores, outputs);
+        tile_run(c, c->n_tiles - 1 - job % c->n_tiles, job / c->n_tiles, K, V, Q, S, scores, pair, outputs);
     }
 }
 
@@ -203,32 +216,13 @@ static void ablk_task(void *vctx, int ith, int nth) {
     (void)ith;
     (void)nth;
     ablk_ctx *c = vctx;
-    ablk_jobs(c, ablk_scores512[c->head_dim / 16 - 1], ablk_outputs512[c->head_dim / 16 - 1]);
+    ablk_jobs(c, ablk_scores512[c->head_dim / 16 - 1], NULL, ablk_outputs512[c->head_dim / 16 - 1]);
 }
 
 // AVX2 with an f16 cache: the same tiles with 8-lane vectors and the per-row AVX2 path's sums
-// (attention.c dot_f16_avx2: one 8-lane fma chain, then lanes i + (i+4), 0 + 2 and 1 + 3, then
-// those two), applied to 8 keys at once by hsum8x8; outputs 16 dims of 4 rows at a time.
+// (attention.c dot_f16_avx2: one 8-lane fma chain, then hsum256.h's pairings), applied to 8 keys
+// at once by hsum8x8; outputs 16 dims of 4 rows at a time.
 #define TGT2 __attribute__((target("avx2,fma,f16c")))
-
-/// out lane k = dot_f16_avx2's horizontal sum of A[k] (the same pairings, so the same floats).
-TGT2 static AI __m256 hsum8x8(const __m256 *A) {
-    __m256 B[4], E[2];
-    for (int m = 0; m < 4; m++)  // i + (i+4): key 2m in lanes 0-3, key 2m+1 in lanes 4-7
-        B[m] = _mm256_add_ps(_mm256_permute2f128_ps(A[2 * m], A[2 * m + 1], 0x20), _mm256_permute2f128_ps(A[2 * m], A[2 * m + 1], 0x31));
-    for (int m = 0; m < 2; m++)  // 0 + 2 and 1 + 3: per 128-bit half [key a: 2 sums, key b: 2 sums]
-        E[m] = _mm256_add_ps(_mm256_shuffle_ps(B[2 * m], B[2 * m + 1], 0x44), _mm256_shuffle_ps(B[2 * m], B[2 * m + 1], 0xEE));
-    // the last pair: half 0 holds keys 0, 2, 4, 6 and half 1 keys 1, 3, 5, 7
-    const __m256 H = _mm256_add_ps(_mm256_shuffle_ps(E[0], E[1], 0x88), _mm256_shuffle_ps(E[0], E[1], 0xDD));
-    return _mm256_permutevar8x32_ps(H, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
-}
-
-TGT2 static AI float hsum8_1(__m256 acc) {
-    __m128 r = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
-    r = _mm_add_ps(r, _mm_movehl_ps(r, r));
-    r = _mm_add_ss(r, _mm_movehdup_ps(r));
-    return _mm_cvtss_f32(r);
-}
 
 TGT2 static AI void scores_row2(const float *q, const float *K, int64_t n, int64_t hd, float scale, float *s) {
     int64_t j = 0;
@@ -247,6 +241,42 @@ TGT2 static AI void scores_row2(const float *q, const float *K, int64_t n, int64
         __m256 acc = _mm256_setzero_ps();
         for (int64_t d = 0; d < hd; d += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(q + d), _mm256_loadu_ps(K + j * hd + d), acc);
         s[j] = hsum8_1(acc) * scale;
+    }
+}
+
+/// Two rows' scores over n keys, 2 rows x 4 keys per pass over the head dimension (6 loads per 8
+/// fmas instead of 16): each score the same fma chain and hsum8x8 sum as scores_row2's.
+TGT2 static AI void scores_pair_rows2(const float *q0, const float *q1, const float *K, int64_t n, int64_t hd, float scale,
+                                      float *s0, float *s1) {
+    const __m256 vs = _mm256_set1_ps(scale);
+    _Alignas(32) float T[2][8][8];
+    int64_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+        for (int h = 0; h < 8; h += 4) {
+            __m256 a0[4], a1[4];
+            for (int k = 0; k < 4; k++) a0[k] = a1[k] = _mm256_setzero_ps();
+            for (int64_t d = 0; d < hd; d += 8) {
+                const __m256 x0 = _mm256_loadu_ps(q0 + d), x1 = _mm256_loadu_ps(q1 + d);
+                for (int k = 0; k < 4; k++) {
+                    const __m256 kv = _mm256_loadu_ps(K + (j + h + k) * hd + d);
+                    a0[k] = _mm256_fmadd_ps(x0, kv, a0[k]);
+                    a1[k] = _mm256_fmadd_ps(x1, kv, a1[k]);
+                }
+            }
+            for (int k = 0; k < 4; k++) {
+                _mm256_store_ps(T[0][h + k], a0[k]);
+                _mm256_store_ps(T[1][h + k], a1[k]);
+            }
+        }
+        for (int r = 0; r < 2; r++) {
+            __m256 A[8];
+            for (int k = 0; k < 8; k++) A[k] = _mm256_load_ps(T[r][k]);
+            _mm256_storeu_ps((r ? s1 : s0) + j, _mm256_mul_ps(hsum8x8(A), vs));
+        }
+    }
+    if (j < n) {
+        scores_row2(q0, K + j * hd, n - j, hd, scale, s0 + j);
+        scores_row2(q1, K + j * hd, n - j, hd, scale, s1 + j);
     }
 }
 
@@ -277,6 +307,11 @@ TGT2 static void scores2(const float *q, const float *K, int64_t n, int64_t hd, 
     scores_row2(q, K, n, hd, scale, s);
 }
 
+TGT2 static void pair2(const float *q0, const float *q1, const float *K, int64_t n, int64_t hd, float scale, float *s0,
+                       float *s1) {
+    scores_pair_rows2(q0, q1, K, n, hd, scale, s0, s1);
+}
+
 TGT2 static void outputs2(const float *S, int64_t lds, const float *V, int64_t j0, int64_t j1, int R, int64_t hd,
                           float *const *out) {
     switch (R) {
@@ -290,7 +325,7 @@ TGT2 static void outputs2(const float *S, int64_t lds, const float *V, int64_t j
 static void ablk2_task(void *vctx, int ith, int nth) {
     (void)ith;
     (void)nth;
-    ablk_jobs(vctx, scores2, outputs2);
+    ablk_jobs(vctx, scores2, pair2, outputs2);
 }
 #endif
 

@@ -9,6 +9,7 @@
 // otherwise each sequence runs tk_attention's per-row path.
 #include "tk_internal.h"
 #include "hsum512.h"
+#include "hsum256.h"
 #include <stdatomic.h>
 #include <stdlib.h>
 #if defined(__x86_64__)
@@ -204,63 +205,104 @@ static void adec_task(void *vctx, int ith, int nth) {
 
 // AVX2 (f16 cache): the same jobs with 8-lane vectors, bit-identical to the per-row path's
 // dot_f16_avx2 / axpy_f16_avx2 (attention.c): per head one fma chain from zero over the
-// head's dims and that function's horizontal sum; outputs accumulated from zero key by key.
-// Each key row is converted once for all the query heads that share it.
+// head's dims and that function's horizontal sum (hsum256.h, 8 keys at once by hsum8x8);
+// outputs accumulated from zero key by key. Each key row is converted once for all the query
+// heads that share it. The rows are strided (all KV heads interleaved) and mostly in memory:
+// the scores pass fetches keys ADEC2_AHEAD ahead into L1 and every value row it passes into L2,
+// and the first KV head's job whole rows, so the output pass and the other KV heads' jobs find
+// theirs in cache. In the default model's batched step (8 sequences, 1 thread, Zen 3) this
+// kernel's time fell from 0.27-0.30 to 0.25-0.27 of the block matmuls'; warming the next
+// layer's rows as the AVX-512 kernel does made it 0.31-0.43 (docs/PERFORMANCE.md "Session 15").
 #define TGT2 __attribute__((target("avx2,fma,f16c")))
-#define ADEC2_AHEAD 8  // keys ahead to prefetch (a prefetch past the cache's end is harmless)
+#define ADEC2_AHEAD 16  // keys ahead to prefetch (a prefetch past the cache's end is harmless)
 
-TGT2 static AI float adec2_hsum8(__m256 acc) {
-    __m128 r = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
-    r = _mm_add_ps(r, _mm_movehl_ps(r, r));
-    r = _mm_add_ss(r, _mm_movehdup_ps(r));
-    return _mm_cvtss_f32(r);
+/// Every cache line of `bytes` bytes from r (a head's part of a row, or a whole row).
+TGT2 static AI void adec2_prefetch(const uint16_t *r, int64_t bytes, int t0) {
+    const char *p = (const char *)r;
+    for (int64_t o = 0; o < bytes; o += 64) {
+        if (t0) _mm_prefetch(p + o, _MM_HINT_T0);
+        else _mm_prefetch(p + o, _MM_HINT_T1);
+    }
+    if (t0) _mm_prefetch(p + bytes - 1, _MM_HINT_T0);
+    else _mm_prefetch(p + bytes - 1, _MM_HINT_T1);
+}
+
+/// Outputs of GC heads for dims d..d+8*NV-1: o = sum over keys in order of p * V, from zero.
+TGT2 static AI void adec2_out(const uint16_t *V, int64_t stride, int64_t n, const float *S, const int GC, const int NV,
+                              int64_t d, float *const *os) {
+    __m256 o[6][4];
+    for (int g = 0; g < GC; g++)
+        for (int i = 0; i < NV; i++) o[g][i] = _mm256_setzero_ps();
+    for (int64_t j = 0; j < n; j++) {
+        const uint16_t *vr = V + j * stride + d;
+        __m256 v[4];
+        for (int i = 0; i < NV; i++) v[i] = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(vr + 8 * i)));
+        for (int g = 0; g < GC; g++) {
+            const __m256 p = _mm256_set1_ps(S[g * n + j]);
+            for (int i = 0; i < NV; i++) o[g][i] = _mm256_fmadd_ps(p, v[i], o[g][i]);
+        }
+    }
+    for (int g = 0; g < GC; g++)
+        for (int i = 0; i < NV; i++) _mm256_storeu_ps(os[g] + d + 8 * i, o[g][i]);
 }
 
 TGT2 static AI void adec2_heads(const adec_ctx *c, int64_t seq, int64_t hk, int64_t h0, const int GC, float *S) {
     const int64_t hd = c->head_dim, n = c->n_kv[seq], stride = c->n_head_kv * hd;
-    const uint16_t *K = c->k[seq], *V = c->v[seq];
-    float qr[6][128];
+    const uint16_t *K = (const uint16_t *)c->k[seq] + hk * hd, *V = (const uint16_t *)c->v[seq] + hk * hd;
+    _Alignas(32) float qr[6][128];
     for (int g = 0; g < GC; g++) {  // q meets the f16 cache rounded to f16, as in the per-row path
         memcpy(qr[g], c->q + (seq * c->n_head + h0 + g) * hd, sizeof(float) * (size_t)hd);
         tk_round_f16_row(qr[g], hd);
     }
-    for (int64_t j = 0; j < n; j++) {
-        const uint16_t *kr = K + j * stride + hk * hd;
-        // the cache rows are strided (all KV heads interleaved) and mostly not in cache: fetch ahead
-        _mm_prefetch((const char *)(kr + ADEC2_AHEAD * stride), _MM_HINT_T0);
-        _mm_prefetch((const char *)(kr + ADEC2_AHEAD * stride + hd - 1), _MM_HINT_T0);
+    // The first KV head's job fetches whole rows (the jobs of a sequence's other KV heads, taken
+    // next, then find theirs in L2), the others their own part.
+    const int64_t rowb = hk == 0 ? stride * 2 : hd * 2;
+    for (int64_t r = 0; r < ADEC2_AHEAD && r < n; r++) adec2_prefetch(K + r * stride, rowb, 1);
+    _Alignas(32) float T[6][8][8];  // per head, 8 keys' fma chains, for hsum8x8
+    int64_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+        for (int r = 0; r < 8; r++) {
+            adec2_prefetch(K + (j + ADEC2_AHEAD + r) * stride, rowb, 1);
+            adec2_prefetch(V + (j + r) * stride, rowb, 0);
+        }
+        for (int r = 0; r < 8; r++) {
+            const uint16_t *kr = K + (j + r) * stride;
+            __m256 acc[6];
+            for (int g = 0; g < GC; g++) acc[g] = _mm256_setzero_ps();
+            for (int64_t d = 0; d < hd; d += 8) {
+                const __m256 kv = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(kr + d)));
+                for (int g = 0; g < GC; g++) acc[g] = _mm256_fmadd_ps(_mm256_load_ps(qr[g] + d), kv, acc[g]);
+            }
+            for (int g = 0; g < GC; g++) _mm256_store_ps(T[g][r], acc[g]);
+        }
+        for (int g = 0; g < GC; g++) {
+            __m256 A[8];
+            for (int r = 0; r < 8; r++) A[r] = _mm256_load_ps(T[g][r]);
+            _mm256_storeu_ps(S + g * n + j, _mm256_mul_ps(hsum8x8(A), _mm256_set1_ps(c->scale)));
+        }
+    }
+    for (; j < n; j++) {
+        const uint16_t *kr = K + j * stride;
+        adec2_prefetch(V + j * stride, rowb, 0);
         __m256 acc[6];
         for (int g = 0; g < GC; g++) acc[g] = _mm256_setzero_ps();
         for (int64_t d = 0; d < hd; d += 8) {
             const __m256 kv = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(kr + d)));
-            for (int g = 0; g < GC; g++) acc[g] = _mm256_fmadd_ps(_mm256_loadu_ps(qr[g] + d), kv, acc[g]);
+            for (int g = 0; g < GC; g++) acc[g] = _mm256_fmadd_ps(_mm256_load_ps(qr[g] + d), kv, acc[g]);
         }
-        for (int g = 0; g < GC; g++) S[g * n + j] = adec2_hsum8(acc[g]) * c->scale;
+        for (int g = 0; g < GC; g++) S[g * n + j] = hsum8_1(acc[g]) * c->scale;
     }
     for (int g = 0; g < GC; g++) {
         tk_softmax(S + g * n, n);
         tk_round_f16_row(S + g * n, n);
     }
-    for (int64_t d = 0; d < hd; d += 16) {  // 16 dims of every head at a time: outputs in registers
-        __m256 o[6][2];
-        for (int g = 0; g < GC; g++) o[g][0] = o[g][1] = _mm256_setzero_ps();
-        for (int64_t j = 0; j < n; j++) {
-            const uint16_t *vr = V + j * stride + hk * hd + d;
-            _mm_prefetch((const char *)(vr + ADEC2_AHEAD * stride), _MM_HINT_T0);
-            const __m256 v0 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)vr));
-            const __m256 v1 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(vr + 8)));
-            for (int g = 0; g < GC; g++) {
-                const __m256 p = _mm256_set1_ps(S[g * n + j]);
-                o[g][0] = _mm256_fmadd_ps(p, v0, o[g][0]);
-                o[g][1] = _mm256_fmadd_ps(p, v1, o[g][1]);
-            }
-        }
-        for (int g = 0; g < GC; g++) {
-            float *os = c->out + (seq * c->n_head + h0 + g) * hd + d;
-            _mm256_storeu_ps(os, o[g][0]);
-            _mm256_storeu_ps(os + 8, o[g][1]);
-        }
-    }
+    float *os[6];
+    for (int g = 0; g < GC; g++) os[g] = c->out + (seq * c->n_head + h0 + g) * hd;
+    // 32 dims of up to 3 heads at a time (12 accumulators), else 16 dims: outputs in registers
+    int64_t d = 0;
+    if (GC <= 3)
+        for (; d + 32 <= hd; d += 32) adec2_out(V, stride, n, S, GC, 4, d, os);
+    for (; d < hd; d += 16) adec2_out(V, stride, n, S, GC, 2, d, os);
 }
 
 TGT2 static void adec2_heads_n(const adec_ctx *c, int64_t seq, int64_t hk, int64_t h0, int64_t gc, float *S) {
