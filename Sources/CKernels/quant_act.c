@@ -45,6 +45,22 @@ static inline float q8_block(const float *x, int8_t *qs, int *sum) {
     return d;
 }
 
+/// The off6 values (tk_act) of one Q8_K block's qs. With |qs| <= 127 each is at most 32 x 8 x 127 =
+/// 32512 in magnitude, so it fits int16, and so does a Q6_K sub-block's sum of (q - 32) * qs over
+/// the 8 elements of one pair lane: the AVX2 tile adds its maddubs pair sums to these start values
+/// in int16 (wrapping adds, exact because the final sums fit) instead of taking the offset apart.
+void tk_q8k_off6(const int8_t *qs, int32_t *off) {
+    for (int s = 0; s < 16; s++) {
+        int s0 = 0, s1 = 0;
+        for (int c = 0; c < 4; c++) {
+            const int8_t *q = qs + 16 * s + 4 * c;
+            s0 += q[0] + q[1];
+            s1 += q[2] + q[3];
+        }
+        off[s] = (int32_t)((uint32_t)(uint16_t)(int16_t)(-32 * s0) | (uint32_t)(uint16_t)(int16_t)(-32 * s1) << 16);
+    }
+}
+
 /// One Q8_K block: returns d, writes qs and bsums.
 static inline float q8k_block(const float *x, int8_t *qs, int16_t *bsums) {
     float max = 0.0f, amax = 0.0f;
@@ -269,7 +285,7 @@ size_t tk_act_bytes(int atype, int64_t cols, int64_t ntok) {
     switch (atype) {
     case TK_Q8_0: return al64(nt * cols) + al64(nt * nb * 8 * 4) * 2;
     case TK_Q8_1: return al64(nt * cols) + al64(nt * nb * 8 * 4) + al64(nt * nb * 4);
-    case TK_Q8_K: return al64(nt * cols) + al64(nt * nb * 4) + al64(nt * nb * 16 * 2);
+    case TK_Q8_K: return al64(nt * cols) + al64(nt * nb * 4) + al64(nt * nb * 16 * 2) + al64(nt * nb * 16 * 4);
     default: return al64(nt * cols * 4);
     }
 }
@@ -288,6 +304,8 @@ void tk_act_init(tk_act *a, int atype, int64_t cols, int64_t ntok, void *mem) {
         a->d8 = (float *)p;
         p += al64(nt * nb * 4);
         a->bsums = (int16_t *)p;
+        p += al64(nt * nb * 16 * 2);
+        a->off6 = (int32_t *)p;
         return;
     }
     a->d8 = (float *)p;
@@ -305,6 +323,7 @@ void tk_act_view(const tk_act *a, int64_t b0, int64_t nblk, int64_t be, tk_act *
     if (a->type == TK_Q8_K) {
         v->d8 = a->d8 + b0;
         v->bsums = a->bsums + b0 * 16;
+        v->off6 = a->off6 + b0 * 16;
         return;
     }
     v->d8 = a->d8 + b0 * 8;
@@ -335,8 +354,10 @@ void tk_act_quantize(tk_act *a, int wtype, const float *X, int64_t t0, int64_t t
         }
         int8_t *qs = a->qs + t * cols;
         if (a->type == TK_Q8_K) {
-            for (int64_t b = 0; b < nb; b++)
+            for (int64_t b = 0; b < nb; b++) {
                 a->d8[t * nb + b] = fk(x + b * QK_K, qs + b * QK_K, a->bsums + (t * nb + b) * 16);
+                tk_q8k_off6(qs + b * QK_K, a->off6 + (t * nb + b) * 16);
+            }
             continue;
         }
 #if defined(__x86_64__)

@@ -126,9 +126,13 @@ typedef struct {
     int32_t *nsum8;  // Q8_0: (ntok, nb, 8) -sum(qs of block) replicated 8x
     float *s;        // Q8_1: (ntok, nb) f16-rounded d*sum(qs)
     int16_t *bsums;  // Q8_K: (ntok, nb, 16) sums of 16 consecutive qs
+    int32_t *off6;   // Q8_K: (ntok, nb, 16) per 16 qs, -32 x the sum of those at 4c, 4c+1 (low int16) and at
+                     // 4c+2, 4c+3 (high): the AVX2 Q6_K tile's int16 start values (tk_q8k_off6)
     float *xf;       // TK_F32 kind: (ntok, cols)
 } tk_act;
 
+/// tk_act's off6 values of one 256-element Q8_K block of quantized activations.
+void tk_q8k_off6(const int8_t *qs, int32_t *off);
 /// Bytes tk_act_init needs for ntok rows of `cols` activations of kind `atype`.
 size_t tk_act_bytes(int atype, int64_t cols, int64_t ntok);
 /// Lays out `a` over `mem` (64-byte aligned, tk_act_bytes long).

@@ -105,18 +105,22 @@ TGT2 static AI void tile2_kern(const uint8_t *G, const uint8_t *T, int type, int
     const int8_t *y[TILE2_NT];
     const float *dy[TILE2_NT];
     const int16_t *bs[TILE2_NT];
+    const int32_t *o6[TILE2_NT];
     __m256 acc[TILE2_NT][2];
     for (int t = 0; t < NT; t++) {
         y[t] = a->qs + (t0 + t) * a->cols;
         dy[t] = a->d8 + (t0 + t) * a->nbr;
         bs[t] = a->bsums + (t0 + t) * a->nbr * 16;
+        o6[t] = a->off6 + (t0 + t) * a->nbr * 16;
         acc[t][0] = acc[t][1] = _mm256_setzero_ps();
     }
     const size_t sbb = tk_pkk_sb_bytes(type);
     // Chunks whose int16 pair sums may be added before the madd by the scale pair: |pair| <=
-    // 2*15*127 (Q4_K, 8 chunks), 2*31*127 (Q5_K, 4), 2*63*127 (Q6_K, 2), 2*7*127 (Q3_K, 4 of its 4),
-    // 2*3*127 (Q2_K, 4 of its 4).
-    const int per = K == KQ45 ? (Q5 ? 4 : 8) : K == KQ6 ? 2 : 4;
+    // 2*15*127 (Q4_K, 8 chunks), 2*31*127 (Q5_K, 4), 2*7*127 (Q3_K, 4 of its 4), 2*3*127 (Q2_K, 4
+    // of its 4). Q6_K (values 0..63, offset 32) starts each sub-block's sums at off6, -32 times its
+    // activation pair sums, and adds all 4 chunks: the adds wrap, but the final sums of (q - 32) * y
+    // fit int16 (tk_q8k_off6), so they are exact, and the offset costs no madd of its own.
+    const int per = K == KQ45 ? (Q5 ? 4 : 8) : 4;
     for (int64_t b = 0; b < nsb; b++) {
         const uint8_t *P = G + (size_t)b * sbb, *U = T + (size_t)b * PKK_TILE_SB;
         __m256i isum[TILE2_NT][2], mins[TILE2_NT][2];
@@ -137,6 +141,12 @@ TGT2 static AI void tile2_kern(const uint8_t *G, const uint8_t *T, int type, int
                 for (int t = 0; t < NT; t++) {
                     const __m256i yb = bcast4_2(y[t] + b * QK_K + 4 * ch);
                     const __m256i x0 = _mm256_maddubs_epi16(w0, yb), x1 = _mm256_maddubs_epi16(w1, yb);
+                    if (K == KQ6 && c == 0) {
+                        const __m256i o = _mm256_set1_epi32(o6[t][b * 16 + s]);
+                        p[t][0] = _mm256_add_epi16(o, x0);
+                        p[t][1] = _mm256_add_epi16(o, x1);
+                        continue;
+                    }
                     p[t][0] = c % per ? _mm256_add_epi16(p[t][0], x0) : x0;
                     p[t][1] = c % per ? _mm256_add_epi16(p[t][1], x1) : x1;
                 }
@@ -144,9 +154,9 @@ TGT2 static AI void tile2_kern(const uint8_t *G, const uint8_t *T, int type, int
                     for (int t = 0; t < NT; t++)
                         for (int H = 0; H < 2; H++) isum[t][H] = _mm256_add_epi32(isum[t][H], _mm256_madd_epi16(p[t][H], sp[H]));
             }
-            if (K == KQ6 || K == KQ3) {  // the offset (32 or 4) of 16-element sub-blocks: scale x -offset x sum(y) as one madd
+            if (K == KQ3) {  // the offset 4 of 16-element sub-blocks: scale x -4 x sum(y) as one madd
                 for (int t = 0; t < NT; t++) {
-                    const int16_t h = (int16_t)((K == KQ6 ? -16 : -2) * bs[t][b * 16 + s]);  // |16 * 2032| < 2^15
+                    const int16_t h = (int16_t)(-2 * bs[t][b * 16 + s]);
                     const __m256i off = _mm256_set1_epi32((int32_t)((uint32_t)(uint16_t)h | (uint32_t)(uint16_t)h << 16));
                     for (int H = 0; H < 2; H++) isum[t][H] = _mm256_add_epi32(isum[t][H], _mm256_madd_epi16(sp[H], off));
                 }
