@@ -119,7 +119,8 @@ TGT2 static AI void tile2_kern(const uint8_t *G, const uint8_t *T, int type, int
     // 2*15*127 (Q4_K, 8 chunks), 2*31*127 (Q5_K, 4), 2*7*127 (Q3_K, 4 of its 4), 2*3*127 (Q2_K, 4
     // of its 4). Q6_K (values 0..63, offset 32) starts each sub-block's sums at off6, -32 times its
     // activation pair sums, and adds all 4 chunks: the adds wrap, but the final sums of (q - 32) * y
-    // fit int16 (tk_q8k_off6), so they are exact, and the offset costs no madd of its own.
+    // fit int16 (tk_q8k_off6), so they are exact, and the offset costs no madd of its own. Q3_K
+    // (values 0..7, offset 4) likewise starts at off6 / 8.
     const int per = K == KQ45 ? (Q5 ? 4 : 8) : 4;
     for (int64_t b = 0; b < nsb; b++) {
         const uint8_t *P = G + (size_t)b * sbb, *U = T + (size_t)b * PKK_TILE_SB;
@@ -141,8 +142,9 @@ TGT2 static AI void tile2_kern(const uint8_t *G, const uint8_t *T, int type, int
                 for (int t = 0; t < NT; t++) {
                     const __m256i yb = bcast4_2(y[t] + b * QK_K + 4 * ch);
                     const __m256i x0 = _mm256_maddubs_epi16(w0, yb), x1 = _mm256_maddubs_epi16(w1, yb);
-                    if (K == KQ6 && c == 0) {
-                        const __m256i o = _mm256_set1_epi32(o6[t][b * 16 + s]);
+                    if ((K == KQ6 || K == KQ3) && c == 0) {  // Q3_K: offset 4, -4 x the pair sums = off6 / 8
+                        const __m256i o6v = _mm256_set1_epi32(o6[t][b * 16 + s]);
+                        const __m256i o = K == KQ6 ? o6v : _mm256_srai_epi16(o6v, 3);
                         p[t][0] = _mm256_add_epi16(o, x0);
                         p[t][1] = _mm256_add_epi16(o, x1);
                         continue;
@@ -154,13 +156,7 @@ TGT2 static AI void tile2_kern(const uint8_t *G, const uint8_t *T, int type, int
                     for (int t = 0; t < NT; t++)
                         for (int H = 0; H < 2; H++) isum[t][H] = _mm256_add_epi32(isum[t][H], _mm256_madd_epi16(p[t][H], sp[H]));
             }
-            if (K == KQ3) {  // the offset 4 of 16-element sub-blocks: scale x -4 x sum(y) as one madd
-                for (int t = 0; t < NT; t++) {
-                    const int16_t h = (int16_t)(-2 * bs[t][b * 16 + s]);
-                    const __m256i off = _mm256_set1_epi32((int32_t)((uint32_t)(uint16_t)h | (uint32_t)(uint16_t)h << 16));
-                    for (int H = 0; H < 2; H++) isum[t][H] = _mm256_add_epi32(isum[t][H], _mm256_madd_epi16(sp[H], off));
-                }
-            } else if (K == KQ2) {  // mins: (min, min) pairs times (sum(y), 0)
+            if (K == KQ2) {  // mins: (min, min) pairs times (sum(y), 0)
                 for (int H = 0; H < 2; H++) {
                     const __m128i raw = _mm_loadl_epi64((const __m128i *)(P + Q2K_SC + 16 * s + 8 * H));
                     const __m256i mp = pair16(_mm_and_si128(_mm_srli_epi16(raw, 4), _mm_set1_epi8(0x0F)), 0);
