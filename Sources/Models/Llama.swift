@@ -185,8 +185,8 @@ public final class LlamaModel: LanguageModel {
     /// one tk_attention_decode call over all their caches. `counts` holds each cache's positions
     /// including the new token (`decodeCounts`). False when the kernel does not apply (then the
     /// caller runs tk_attention per segment).
-    /// The next layer's caches are warmed meanwhile (tk_attention_decode_warm): read one layer
-    /// later, they then come from L2/L3 instead of memory.
+    /// The next layer's caches are warmed meanwhile (tk_attention_decode_warm, AVX-512): read one
+    /// layer later, they then come from L2/L3 instead of memory.
     private func decodeAttention(layer l: Int, segments: [Segment], counts: [Int64], scale: Float) -> Bool {
         let c = config, s = scratch, n = segments.count, next = l + 1 < c.layers
         return withUnsafeTemporaryAllocation(of: UnsafeRawPointer?.self, capacity: 4 * n) { p in

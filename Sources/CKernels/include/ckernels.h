@@ -189,7 +189,8 @@ int tk_attention_decode(float *out, const float *q, const void *const *k_caches,
 /// tk_attention_decode that also warms the next layer's caches (k_next[s], v_next[s]: the same
 /// sequences' caches one layer on, holding n_kv[s] - 1 positions; NULL entries or arrays: none):
 /// their rows are prefetched into L2 while this layer's attention runs, so the next layer's
-/// attention finds them in L2 or L3 instead of memory. Results are those of tk_attention_decode.
+/// attention finds them in L2 or L3 instead of memory (the AVX-512 kernel; the AVX2 one does not
+/// warm, which measured slower on Zen 3). Results are those of tk_attention_decode.
 int tk_attention_decode_warm(float *out, const float *q, const void *const *k_caches, const void *const *v_caches,
                              const void *const *k_next, const void *const *v_next, const int64_t *n_kv, int64_t nseq,
                              int kv_f16, int64_t n_head, int64_t n_head_kv, int64_t head_dim, float scale, tk_pool *pool);
