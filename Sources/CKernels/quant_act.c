@@ -61,6 +61,21 @@ void tk_q8k_off6(const int8_t *qs, int32_t *off) {
     }
 }
 
+/// The off4 values (tk_act) of one row of nb Q8_0 blocks. Each is at most 8 x 16 x 127 = 16256
+/// in magnitude, and so is a Q4_0 block's sum of (q - 8) * qs over the 16 elements of one pair
+/// lane: the AVX2 block kernel starts its int16 sums there instead of adding the offset later.
+void tk_q8_0_off4(const int8_t *qs, int64_t nb, int32_t *off) {
+    for (int64_t b = 0; b < nb; b++) {
+        int s0 = 0, s1 = 0;
+        for (int c = 0; c < 8; c++) {
+            const int8_t *q = qs + 32 * b + 4 * c;
+            s0 += q[0] + q[1];
+            s1 += q[2] + q[3];
+        }
+        off[b] = (int32_t)((uint32_t)(uint16_t)(int16_t)(-8 * s0) | (uint32_t)(uint16_t)(int16_t)(-8 * s1) << 16);
+    }
+}
+
 /// One Q8_K block: returns d, writes qs and bsums.
 static inline float q8k_block(const float *x, int8_t *qs, int16_t *bsums) {
     float max = 0.0f, amax = 0.0f;
@@ -283,7 +298,7 @@ static int64_t act_nb(int atype, int64_t cols) {
 size_t tk_act_bytes(int atype, int64_t cols, int64_t ntok) {
     const size_t nt = (size_t)ntok, nb = (size_t)act_nb(atype, cols);
     switch (atype) {
-    case TK_Q8_0: return al64(nt * cols) + al64(nt * nb * 8 * 4) * 2;
+    case TK_Q8_0: return al64(nt * cols) + al64(nt * nb * 8 * 4) * 2 + al64(nt * nb * 4);
     case TK_Q8_1: return al64(nt * cols) + al64(nt * nb * 8 * 4) + al64(nt * nb * 4);
     case TK_Q8_K: return al64(nt * cols) + al64(nt * nb * 4) + al64(nt * nb * 16 * 2) + al64(nt * nb * 16 * 4);
     default: return al64(nt * cols * 4);
@@ -310,8 +325,13 @@ void tk_act_init(tk_act *a, int atype, int64_t cols, int64_t ntok, void *mem) {
     }
     a->d8 = (float *)p;
     p += al64(nt * nb * 8 * 4);
-    if (atype == TK_Q8_0) a->nsum8 = (int32_t *)p;
-    else a->s = (float *)p;
+    if (atype == TK_Q8_0) {
+        a->nsum8 = (int32_t *)p;
+        p += al64(nt * nb * 8 * 4);
+        a->off4 = (int32_t *)p;
+    } else {
+        a->s = (float *)p;
+    }
 }
 
 void tk_act_view(const tk_act *a, int64_t b0, int64_t nblk, int64_t be, tk_act *v) {
@@ -328,6 +348,7 @@ void tk_act_view(const tk_act *a, int64_t b0, int64_t nblk, int64_t be, tk_act *
     }
     v->d8 = a->d8 + b0 * 8;
     if (a->nsum8) v->nsum8 = a->nsum8 + b0 * 8;
+    if (a->off4) v->off4 = a->off4 + b0;
     if (a->s) v->s = a->s + b0;
 }
 
@@ -384,6 +405,8 @@ void tk_act_quantize(tk_act *a, int wtype, const float *X, int64_t t0, int64_t t
             }
         }
     }
+    if (a->type == TK_Q8_0)
+        for (int64_t t = t0; t < t1; t++) tk_q8_0_off4(a->qs + t * cols, nb, a->off4 + t * nb);
 }
 
 /// Weights -> Q8_0 exactly as ggml's quantize_row_q8_0_ref (what llama-quantize and

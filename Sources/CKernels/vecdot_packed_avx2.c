@@ -213,20 +213,21 @@ TGT static AI void store_facc(float *Y, int64_t ldy, float (*facc)[16], int NT, 
 /// int16 accumulators, 2 weight and 1 activation registers fill the 16 ymm registers, so the
 /// float accumulators live in memory (one load and store per token, half and block) and each
 /// chunk ends in PIN_P (1536 x 576 x 8 tokens from memory: 106-175 -> 100-137 us, docs/PERFORMANCE.md
-/// "Session 14"). Same integers
-/// and float steps per row as pk2_block, so the same results.
+/// "Session 14"). Q4_0's int16 sums start at its offset (tk_act.off4, -8 x the lane's activation
+/// sums; the final sums fit int16) instead of an int32 add of 8 x nsum8 per token and half
+/// ("Session 15"). Same integers and float steps per row as pk2_block, so the same results.
 TGT static AI void pk2_block16_q4(const uint8_t *G, int64_t nb, const tk_act *a, int64_t t0, const int NT, const int KIND,
                                   float *Y, int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan) {
     const int qb = tk_pk_qb(KIND), sb = tk_pk_sb(KIND);
     const int8_t *y[4];
     const float *d8[4], *s[4];
-    const int32_t *ns[4];
+    const int32_t *o4[4];
     _Alignas(32) float facc[4][16];
     for (int t = 0; t < NT; t++) {
         y[t] = a->qs + (t0 + t) * a->cols;
         d8[t] = a->d8 + (t0 + t) * a->nbr * 8;
         s[t] = KIND == 1 ? a->s + (t0 + t) * a->nbr : NULL;
-        ns[t] = KIND == 0 ? a->nsum8 + (t0 + t) * a->nbr * 8 : NULL;
+        o4[t] = KIND == 0 ? a->off4 + (t0 + t) * a->nbr : NULL;
         _mm256_store_ps(facc[t], _mm256_setzero_ps());
         _mm256_store_ps(facc[t] + 8, _mm256_setzero_ps());
     }
@@ -245,6 +246,12 @@ TGT static AI void pk2_block16_q4(const uint8_t *G, int64_t nb, const tk_act *a,
             for (int t = 0; t < NT; t++) {  // elements 4j..4j+3
                 const __m256i yb = b4(y[t] + b * QK + 4 * j);
                 const __m256i x0 = _mm256_maddubs_epi16(l0, yb), x1 = _mm256_maddubs_epi16(l1, yb);
+                if (KIND == 0 && j == 0) {  // Q4_0: start at off4, -8 x this lane's activation sums
+                    const __m256i o = _mm256_set1_epi32(o4[t][b]);
+                    p[t][0] = _mm256_add_epi16(o, x0);
+                    p[t][1] = _mm256_add_epi16(o, x1);
+                    continue;
+                }
                 p[t][0] = j ? _mm256_add_epi16(p[t][0], x0) : x0;
                 p[t][1] = j ? _mm256_add_epi16(p[t][1], x1) : x1;
             }
@@ -261,8 +268,7 @@ TGT static AI void pk2_block16_q4(const uint8_t *G, int64_t nb, const tk_act *a,
             const __m256 dv = _mm256_cvtph_ps(_mm_load_si128((const __m128i *)(S + 16 * H)));
             const __m256 mv = KIND == 1 ? _mm256_cvtph_ps(_mm_load_si128((const __m128i *)(S + 32 + 16 * H))) : dv;
             for (int t = 0; t < NT; t++) {
-                __m256i c = _mm256_madd_epi16(p[t][H], one);
-                if (KIND == 0) c = _mm256_add_epi32(c, _mm256_set1_epi32(8 * ns[t][b * 8]));
+                const __m256i c = _mm256_madd_epi16(p[t][H], one);
                 const __m256 dd = _mm256_mul_ps(dv, _mm256_set1_ps(d8[t][b * 8]));
                 __m256 acc = _mm256_fmadd_ps(dd, _mm256_cvtepi32_ps(c), _mm256_load_ps(facc[t] + 8 * H));
                 if (KIND == 1) acc = _mm256_fmadd_ps(mv, _mm256_set1_ps(s[t][b]), acc);
