@@ -148,13 +148,13 @@ TGT static AI void pk2_block(const uint8_t *G, int64_t nb, const tk_act *a, int6
     const int qb = tk_pk_qb(KIND), sb = tk_pk_sb(KIND);
     const int8_t *y[4];
     const float *d8[4], *s[4];
-    const int32_t *ns[4];
+    const int32_t *o4[4];
     __m256 acc[4];
     for (int t = 0; t < NT; t++) {
         y[t] = a->qs + (t0 + t) * a->cols;
         d8[t] = a->d8 + (t0 + t) * a->nbr * 8;
         s[t] = KIND == 4 ? a->s + (t0 + t) * a->nbr : NULL;
-        ns[t] = KIND == 3 ? a->nsum8 + (t0 + t) * a->nbr * 8 : NULL;
+        o4[t] = KIND == 3 ? a->off4 + (t0 + t) * a->nbr : NULL;
         acc[t] = _mm256_setzero_ps();
     }
     const __m256i one = _mm256_set1_epi16(1);
@@ -169,15 +169,17 @@ TGT static AI void pk2_block(const uint8_t *G, int64_t nb, const tk_act *a, int6
         for (int j = 0; j < 8; j++) w[j] = pk5_chunk256(Q, j);
         for (int t = 0; t < NT; t++) {
             const int8_t *yb = y[t] + b * QK;
-            // pair sums up to 2*31*127: four of them fit in int16
+            // pair sums up to 2*31*127: four of them fit in int16 (Q5_1). Q5_0 (stored +16) starts
+            // at 2 x off4, -16 x the lane's activation sums, and adds all 8: the final sums of
+            // (q - 16) * y, at most 16 x 16 x 127, fit int16, so the wrapping adds are exact.
             __m256i p0 = _mm256_maddubs_epi16(w[0], b4(yb)), p1 = _mm256_maddubs_epi16(w[4], b4(yb + 16));
+            if (KIND == 3) p0 = _mm256_add_epi16(p0, _mm256_slli_epi16(_mm256_set1_epi32(o4[t][b]), 1));
             for (int j = 1; j < 4; j++) {
                 p0 = _mm256_add_epi16(p0, _mm256_maddubs_epi16(w[j], b4(yb + 4 * j)));
                 p1 = _mm256_add_epi16(p1, _mm256_maddubs_epi16(w[4 + j], b4(yb + 16 + 4 * j)));
             }
-            __m256i c = _mm256_add_epi32(_mm256_madd_epi16(p0, one), _mm256_madd_epi16(p1, one));
-            // Q5_0 (stored +16): 16 times -sum(y of the block)
-            if (KIND == 3) c = _mm256_add_epi32(c, _mm256_set1_epi32(16 * ns[t][b * 8]));
+            const __m256i c = KIND == 3 ? _mm256_madd_epi16(_mm256_add_epi16(p0, p1), one)
+                                        : _mm256_add_epi32(_mm256_madd_epi16(p0, one), _mm256_madd_epi16(p1, one));
             const __m256 dd = _mm256_mul_ps(dv, _mm256_set1_ps(d8[t][b * 8]));
             acc[t] = _mm256_fmadd_ps(dd, _mm256_cvtepi32_ps(c), acc[t]);
             if (KIND == 4) acc[t] = _mm256_fmadd_ps(mv, _mm256_set1_ps(s[t][b]), acc[t]);
