@@ -5,6 +5,7 @@
 // are rounded to f16 first, as llama.cpp's f16 matrix products do, so logits track llama.cpp.
 #include "tk_internal.h"
 #include "hsum512.h"
+#include "hsum256.h"
 #include <math.h>
 #include <string.h>
 #if defined(__x86_64__)
@@ -76,10 +77,7 @@ static float dot_f16_avx2(const float *q, const uint16_t *k, int64_t n) {
     int64_t d = 0;
     for (; d + 8 <= n; d += 8)
         acc = _mm256_fmadd_ps(_mm256_loadu_ps(q + d), _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(k + d))), acc);
-    __m128 r = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
-    r = _mm_add_ps(r, _mm_movehl_ps(r, r));
-    r = _mm_add_ss(r, _mm_movehdup_ps(r));
-    float s = _mm_cvtss_f32(r);
+    float s = hsum8_1(acc);  // hsum256.h: the tree the blocked and decode paths reproduce
     for (; d < n; d++) s += q[d] * tk_f16_to_f32(k[d]);
     return s;
 }
