@@ -45,34 +45,22 @@ static inline float q8_block(const float *x, int8_t *qs, int *sum) {
     return d;
 }
 
-/// The off6 values (tk_act) of one Q8_K block's qs. With |qs| <= 127 each is at most 32 x 8 x 127 =
-/// 32512 in magnitude, so it fits int16, and so does a Q6_K sub-block's sum of (q - 32) * qs over
-/// the 8 elements of one pair lane: the AVX2 tile adds its maddubs pair sums to these start values
-/// in int16 (wrapping adds, exact because the final sums fit) instead of taking the offset apart.
-void tk_q8k_off6(const int8_t *qs, int32_t *off) {
-    for (int s = 0; s < 16; s++) {
+/// The int16 start values of tk_act's off6 and off4: for each group of `group` quantized
+/// activations (a multiple of 4), `mult` times the sum of those at 4c, 4c+1 (low int16) and at
+/// 4c+2, 4c+3 (high), over n activations. The AVX2 kernels start a weight block's int16 maddubs
+/// sums there instead of applying its offset apart; the adds wrap, but the final sums of
+/// (q - offset) * qs over a pair lane fit int16, so they are exact. With |qs| <= 127: off6 (Q8_K,
+/// 16-element sub-blocks, mult -32) and Q6_K sums reach 32 x 8 x 127 = 32512; off4 (Q8_0, 32-element
+/// blocks, mult -8) and Q4_0 sums reach 8 x 16 x 127 = 16256.
+void tk_pair_lane_starts(const int8_t *qs, int64_t n, int group, int mult, int32_t *off) {
+    for (int64_t g = 0; g < n / group; g++) {
         int s0 = 0, s1 = 0;
-        for (int c = 0; c < 4; c++) {
-            const int8_t *q = qs + 16 * s + 4 * c;
+        for (int c = 0; c < group / 4; c++) {
+            const int8_t *q = qs + group * g + 4 * c;
             s0 += q[0] + q[1];
             s1 += q[2] + q[3];
         }
-        off[s] = (int32_t)((uint32_t)(uint16_t)(int16_t)(-32 * s0) | (uint32_t)(uint16_t)(int16_t)(-32 * s1) << 16);
-    }
-}
-
-/// The off4 values (tk_act) of one row of nb Q8_0 blocks. Each is at most 8 x 16 x 127 = 16256
-/// in magnitude, and so is a Q4_0 block's sum of (q - 8) * qs over the 16 elements of one pair
-/// lane: the AVX2 block kernel starts its int16 sums there instead of adding the offset later.
-void tk_q8_0_off4(const int8_t *qs, int64_t nb, int32_t *off) {
-    for (int64_t b = 0; b < nb; b++) {
-        int s0 = 0, s1 = 0;
-        for (int c = 0; c < 8; c++) {
-            const int8_t *q = qs + 32 * b + 4 * c;
-            s0 += q[0] + q[1];
-            s1 += q[2] + q[3];
-        }
-        off[b] = (int32_t)((uint32_t)(uint16_t)(int16_t)(-8 * s0) | (uint32_t)(uint16_t)(int16_t)(-8 * s1) << 16);
+        off[g] = (int32_t)((uint32_t)(uint16_t)(int16_t)(mult * s0) | (uint32_t)(uint16_t)(int16_t)(mult * s1) << 16);
     }
 }
 
@@ -377,7 +365,7 @@ void tk_act_quantize(tk_act *a, int wtype, const float *X, int64_t t0, int64_t t
         if (a->type == TK_Q8_K) {
             for (int64_t b = 0; b < nb; b++) {
                 a->d8[t * nb + b] = fk(x + b * QK_K, qs + b * QK_K, a->bsums + (t * nb + b) * 16);
-                tk_q8k_off6(qs + b * QK_K, a->off6 + (t * nb + b) * 16);
+                tk_pair_lane_starts(qs + b * QK_K, QK_K, 16, -32, a->off6 + (t * nb + b) * 16);
             }
             continue;
         }
@@ -406,7 +394,7 @@ void tk_act_quantize(tk_act *a, int wtype, const float *X, int64_t t0, int64_t t
         }
     }
     if (a->type == TK_Q8_0)
-        for (int64_t t = t0; t < t1; t++) tk_q8_0_off4(a->qs + t * cols, nb, a->off4 + t * nb);
+        for (int64_t t = t0; t < t1; t++) tk_pair_lane_starts(a->qs + t * cols, nb * QK, QK, -8, a->off4 + t * nb);
 }
 
 /// Weights -> Q8_0 exactly as ggml's quantize_row_q8_0_ref (what llama-quantize and

@@ -125,18 +125,16 @@ typedef struct {
     float *d8;       // Q8_0/Q8_1: (ntok, nb, 8) block scale replicated 8x; Q8_K: (ntok, nb)
     int32_t *nsum8;  // Q8_0: (ntok, nb, 8) -sum(qs of block) replicated 8x
     int32_t *off4;   // Q8_0: (ntok, nb) -8 x the sum of the block's qs at 4c, 4c+1 (low int16) and at
-                     // 4c+2, 4c+3 (high): the AVX2 Q4_0 block kernel's int16 start values (tk_q8_0_off4)
+                     // 4c+2, 4c+3 (high): the AVX2 Q4_0 block kernel's int16 start values (tk_pair_lane_starts)
     float *s;        // Q8_1: (ntok, nb) f16-rounded d*sum(qs)
     int16_t *bsums;  // Q8_K: (ntok, nb, 16) sums of 16 consecutive qs
     int32_t *off6;   // Q8_K: (ntok, nb, 16) per 16 qs, -32 x the sum of those at 4c, 4c+1 (low int16) and at
-                     // 4c+2, 4c+3 (high): the AVX2 Q6_K tile's int16 start values (tk_q8k_off6)
+                     // 4c+2, 4c+3 (high): the AVX2 Q6_K tile's int16 start values (tk_pair_lane_starts)
     float *xf;       // TK_F32 kind: (ntok, cols)
 } tk_act;
 
-/// tk_act's off4 values of one row of nb quantized Q8_0 activation blocks.
-void tk_q8_0_off4(const int8_t *qs, int64_t nb, int32_t *off);
-/// tk_act's off6 values of one 256-element Q8_K block of quantized activations.
-void tk_q8k_off6(const int8_t *qs, int32_t *off);
+/// tk_act's off6 / off4 values: per `group` quantized activations, `mult` x the pair lanes' sums.
+void tk_pair_lane_starts(const int8_t *qs, int64_t n, int group, int mult, int32_t *off);
 /// Bytes tk_act_init needs for ntok rows of `cols` activations of kind `atype`.
 size_t tk_act_bytes(int atype, int64_t cols, int64_t ntok);
 /// Lays out `a` over `mem` (64-byte aligned, tk_act_bytes long).

@@ -119,7 +119,7 @@ TGT2 static AI void tile2_kern(const uint8_t *G, const uint8_t *T, int type, int
     // 2*15*127 (Q4_K, 8 chunks), 2*31*127 (Q5_K, 4), 2*7*127 (Q3_K, 4 of its 4), 2*3*127 (Q2_K, 4
     // of its 4). Q6_K (values 0..63, offset 32) starts each sub-block's sums at off6, -32 times its
     // activation pair sums, and adds all 4 chunks: the adds wrap, but the final sums of (q - 32) * y
-    // fit int16 (tk_q8k_off6), so they are exact, and the offset costs no madd of its own. Q3_K
+    // fit int16 (tk_pair_lane_starts), so they are exact, and the offset costs no madd of its own. Q3_K
     // (values 0..7, offset 4) likewise starts at off6 / 8.
     const int per = K == KQ45 ? (Q5 ? 4 : 8) : 4;
     for (int64_t b = 0; b < nsb; b++) {
