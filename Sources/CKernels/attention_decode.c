@@ -246,6 +246,16 @@ TGT2 static AI void adec2_out(const uint16_t *V, int64_t stride, int64_t n, cons
         for (int i = 0; i < NV; i++) _mm256_storeu_ps(os[g] + d + 8 * i, o[g][i]);
 }
 
+/// One key row kr against GC query heads: per head one 8-lane fma chain from zero over hd dims
+/// (dot_f16_avx2's), the key converted once for all of them.
+TGT2 static AI void adec2_chains(const uint16_t *kr, const float (*qr)[128], const int GC, int64_t hd, __m256 *acc) {
+    for (int g = 0; g < GC; g++) acc[g] = _mm256_setzero_ps();
+    for (int64_t d = 0; d < hd; d += 8) {
+        const __m256 kv = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(kr + d)));
+        for (int g = 0; g < GC; g++) acc[g] = _mm256_fmadd_ps(_mm256_load_ps(qr[g] + d), kv, acc[g]);
+    }
+}
+
 TGT2 static AI void adec2_heads(const adec_ctx *c, int64_t seq, int64_t hk, int64_t h0, const int GC, float *S) {
     const int64_t hd = c->head_dim, n = c->n_kv[seq], stride = c->n_head_kv * hd;
     const uint16_t *K = (const uint16_t *)c->k[seq] + hk * hd, *V = (const uint16_t *)c->v[seq] + hk * hd;
@@ -266,13 +276,8 @@ TGT2 static AI void adec2_heads(const adec_ctx *c, int64_t seq, int64_t hk, int6
             adec2_prefetch(V + (j + r) * stride, rowb, 0);
         }
         for (int r = 0; r < 8; r++) {
-            const uint16_t *kr = K + (j + r) * stride;
             __m256 acc[6];
-            for (int g = 0; g < GC; g++) acc[g] = _mm256_setzero_ps();
-            for (int64_t d = 0; d < hd; d += 8) {
-                const __m256 kv = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(kr + d)));
-                for (int g = 0; g < GC; g++) acc[g] = _mm256_fmadd_ps(_mm256_load_ps(qr[g] + d), kv, acc[g]);
-            }
+            adec2_chains(K + (j + r) * stride, qr, GC, hd, acc);
             for (int g = 0; g < GC; g++) _mm256_store_ps(T[g][r], acc[g]);
         }
         for (int g = 0; g < GC; g++) {
@@ -282,14 +287,9 @@ TGT2 static AI void adec2_heads(const adec_ctx *c, int64_t seq, int64_t hk, int6
         }
     }
     for (; j < n; j++) {
-        const uint16_t *kr = K + j * stride;
         adec2_prefetch(V + j * stride, rowb, 0);
         __m256 acc[6];
-        for (int g = 0; g < GC; g++) acc[g] = _mm256_setzero_ps();
-        for (int64_t d = 0; d < hd; d += 8) {
-            const __m256 kv = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(kr + d)));
-            for (int g = 0; g < GC; g++) acc[g] = _mm256_fmadd_ps(_mm256_load_ps(qr[g] + d), kv, acc[g]);
-        }
+        adec2_chains(K + j * stride, qr, GC, hd, acc);
         for (int g = 0; g < GC; g++) S[g * n + j] = hsum8_1(acc[g]) * c->scale;
     }
     for (int g = 0; g < GC; g++) {
