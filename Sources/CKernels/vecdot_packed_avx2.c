@@ -128,15 +128,16 @@ TGT void tk_pk_lane_avx2(const uint8_t *G, int type, int64_t nb, const tk_act *a
     const int kind = tk_pk_kind(type);
     for (int t = 0; t < nt; t++)
         for (int H = 0; H < 2 && 8 * H < nrows; H++) {
-            const uint8_t *p = t == 0 && H == 0 ? pf : NULL;  // the first pass streams; the rest hit L1
+            int64_t sp;
+            const uint8_t *p = tk_pf_half(pf, pfspan, t, H, nrows, &sp);  // the first token's passes stream
             float *y = Y + t * ldy + 8 * H;
             const int n = nrows - 8 * H;
             switch (kind) {
-            case 0: pk2_lane(G, nb, a, lsA, t0 + t, 0, H, y, n, p, pfspan); break;
-            case 1: pk2_lane(G, nb, a, lsA, t0 + t, 1, H, y, n, p, pfspan); break;
-            case 2: pk2_lane(G, nb, a, lsA, t0 + t, 2, H, y, n, p, pfspan); break;
-            case 3: pk2_lane(G, nb, a, lsA, t0 + t, 3, H, y, n, p, pfspan); break;
-            default: pk2_lane(G, nb, a, lsA, t0 + t, 4, H, y, n, p, pfspan); break;
+            case 0: pk2_lane(G, nb, a, lsA, t0 + t, 0, H, y, n, p, sp); break;
+            case 1: pk2_lane(G, nb, a, lsA, t0 + t, 1, H, y, n, p, sp); break;
+            case 2: pk2_lane(G, nb, a, lsA, t0 + t, 2, H, y, n, p, sp); break;
+            case 3: pk2_lane(G, nb, a, lsA, t0 + t, 3, H, y, n, p, sp); break;
+            default: pk2_lane(G, nb, a, lsA, t0 + t, 4, H, y, n, p, sp); break;
             }
         }
 }

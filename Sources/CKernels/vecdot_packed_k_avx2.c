@@ -242,25 +242,26 @@ TGT2 static AI void pkkb6_avx2(const uint8_t *G, int64_t nsb, const tk_act *a, i
 }
 
 /// Rows 8H..8H+7 of each token in turn, lane or block order; the weight stream ahead is
-/// prefetched over the first pass (first token, first half).
+/// prefetched over the first token's two passes (tk_pf_half).
 TGT2 static void pkk_avx2_run(const uint8_t *G, int type, int64_t nsb, const tk_act *a, const int32_t *ls32, int64_t t0,
                               int nt, float *Y, int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan, int block) {
     for (int t = 0; t < nt; t++)
         for (int H = 0; H < 2 && 8 * H < nrows; H++) {
             const int n = nrows - 8 * H < 8 ? nrows - 8 * H : 8;
             float *y = Y + t * ldy + 8 * H;
-            const uint8_t *p = t == 0 && H == 0 ? pf : NULL;
+            int64_t sp;
+            const uint8_t *p = tk_pf_half(pf, pfspan, t, H, nrows, &sp);
             const int q5 = type == TK_Q5_K;
             if (type == TK_Q6_K) {
-                if (block) pkkb6_avx2(G, nsb, a, t0 + t, H, y, n, p, pfspan);
-                else pkk6_avx2(G, nsb, a, ls32, t0 + t, H, y, n, p, pfspan);
+                if (block) pkkb6_avx2(G, nsb, a, t0 + t, H, y, n, p, sp);
+                else pkk6_avx2(G, nsb, a, ls32, t0 + t, H, y, n, p, sp);
             } else if (block) {
-                if (q5) pkkb45_avx2(G, nsb, a, t0 + t, 1, H, y, n, p, pfspan);
-                else pkkb45_avx2(G, nsb, a, t0 + t, 0, H, y, n, p, pfspan);
+                if (q5) pkkb45_avx2(G, nsb, a, t0 + t, 1, H, y, n, p, sp);
+                else pkkb45_avx2(G, nsb, a, t0 + t, 0, H, y, n, p, sp);
             } else if (q5) {
-                pkk45_avx2(G, nsb, a, t0 + t, 1, H, y, n, p, pfspan);
+                pkk45_avx2(G, nsb, a, t0 + t, 1, H, y, n, p, sp);
             } else {
-                pkk45_avx2(G, nsb, a, t0 + t, 0, H, y, n, p, pfspan);
+                pkk45_avx2(G, nsb, a, t0 + t, 0, H, y, n, p, sp);
             }
         }
 }
@@ -341,9 +342,10 @@ TGT2 void tk_pkk_q23_avx2(const uint8_t *G, int type, int64_t nsb, const tk_act 
     for (int t = 0; t < nt; t++)
         for (int H = 0; 8 * H < nrows; H++) {
             float out[8];
-            const uint8_t *p = t == 0 && H == 0 ? pf : NULL;  // the first pass prefetches the stream ahead
-            if (type == TK_Q2_K) q23_half(G, nsb, a, t0 + t, H, 1, p, pfspan, out);
-            else q23_half(G, nsb, a, t0 + t, H, 0, p, pfspan, out);
+            int64_t sp;
+            const uint8_t *p = tk_pf_half(pf, pfspan, t, H, nrows, &sp);  // the first token's passes prefetch the stream ahead
+            if (type == TK_Q2_K) q23_half(G, nsb, a, t0 + t, H, 1, p, sp, out);
+            else q23_half(G, nsb, a, t0 + t, H, 0, p, sp, out);
             for (int i = 0; i < 8 && 8 * H + i < nrows; i++) Y[t * ldy + 8 * H + i] = out[i];
         }
 }
