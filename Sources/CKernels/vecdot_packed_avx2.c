@@ -70,8 +70,42 @@ TGT static AI void store_rows(float *Y, __m256 r, int n) {
     for (int i = 0; i < n; i++) Y[i] = t[i];
 }
 
+/// One block of pk2_lane: quants at Q, scales at S (this half's offsets included), activations
+/// yb, their scale d8b, Q4_0/Q5_0 offsets la (8 lane values), Q4_1/Q5_1 sum sb1.
+TGT static AI void pk2_lane_blk(const uint8_t *Q, const uint8_t *S, const int8_t *yb, float d8b, const int32_t *la,
+                                float sb1, const int KIND, __m256 *A, __m256 *summ) {
+    const __m256i m4 = _mm256_set1_epi8(0x0F);
+    const __m256 dd = _mm256_mul_ps(_mm256_cvtph_ps(_mm_load_si128((const __m128i *)S)), _mm256_set1_ps(d8b));
+    if (KIND >= 2) {
+        for (int j = 0; j < 8; j++) {
+            const __m256i w = KIND == 2 ? _mm256_load_si256((const __m256i *)(Q + 64 * j)) : pk5_chunk256(Q, j);
+            __m256i c = KIND == 2 ? _mm256_madd_epi16(q8_pairs(w, b4(yb + 4 * j)), _mm256_set1_epi16(1))
+                                  : dot4(w, b4(yb + 4 * j));
+            if (KIND == 3) c = _mm256_add_epi32(c, _mm256_set1_epi32(2 * la[j]));
+            A[j] = _mm256_fmadd_ps(dd, _mm256_cvtepi32_ps(c), A[j]);
+        }
+    } else {
+        for (int j = 0; j < 4; j++) {
+            const __m256i w = _mm256_load_si256((const __m256i *)(Q + 64 * j));
+            __m256i cl = dot4(_mm256_and_si256(w, m4), b4(yb + 4 * j));
+            __m256i ch = dot4(_mm256_and_si256(_mm256_srli_epi16(w, 4), m4), b4(yb + 16 + 4 * j));
+            if (KIND == 0) {
+                cl = _mm256_add_epi32(cl, _mm256_set1_epi32(la[j]));
+                ch = _mm256_add_epi32(ch, _mm256_set1_epi32(la[4 + j]));
+            }
+            A[j] = _mm256_fmadd_ps(dd, _mm256_cvtepi32_ps(cl), A[j]);
+            A[4 + j] = _mm256_fmadd_ps(dd, _mm256_cvtepi32_ps(ch), A[4 + j]);
+        }
+    }
+    if (KIND == 1 || KIND == 4) {
+        const __m256 mv = _mm256_cvtph_ps(_mm_load_si128((const __m128i *)(S + 32)));
+        *summ = _mm256_fmadd_ps(mv, _mm256_set1_ps(sb1), *summ);
+    }
+}
+
 /// Lane order, rows 8H..8H+7 of group G, token t. KIND 0 = Q4_0, 1 = Q4_1, 2 = Q8_0, 3 = Q5_0,
-/// 4 = Q5_1. lsA: -8 times the 4-element lane sums of y (the Q4_0 / Q5_0 offsets).
+/// 4 = Q5_1. lsA: -8 times the 4-element lane sums of y (the Q4_0 / Q5_0 offsets). Blocks go
+/// a stored pair at a time (tk_pk_qoff), the pointers stepped, one prefetch share per pair.
 TGT static AI void pk2_lane(const uint8_t *G, int64_t nb, const tk_act *a, const int32_t *lsA, int64_t t,
                             const int KIND, int H, float *Y, int n, const uint8_t *pf, int64_t pfspan) {
     const int qb = tk_pk_qb(KIND), sb = tk_pk_sb(KIND);
@@ -81,40 +115,19 @@ TGT static AI void pk2_lane(const uint8_t *G, int64_t nb, const tk_act *a, const
     const int32_t *la = KIND == 0 || KIND == 3 ? lsA + t * a->nbr * 8 : NULL;
     __m256 A[8], summ = _mm256_setzero_ps();
     for (int k = 0; k < 8; k++) A[k] = _mm256_setzero_ps();
-    const __m256i m4 = _mm256_set1_epi8(0x0F);
     tk_pf_walk pw;
-    tk_pf_walk_init(&pw, pf, pfspan, nb);
-    for (int64_t b = 0; b < nb; b++) {
-        const uint8_t *Q = G + tk_pk_qoff(b, qb, sb) + 32 * H;
-        const int8_t *yb = y + b * QK;
+    tk_pf_walk_init(&pw, pf, pfspan, (nb + 1) / 2);
+    const uint8_t *P = G;  // the pair of blocks b, b + 1
+    int64_t b = 0;
+    for (; b + 1 < nb; b += 2, P += 2 * (qb + sb)) {
         if (pf) prefetch_share(&pw);
-        const __m256 dd = _mm256_mul_ps(_mm256_cvtph_ps(_mm_load_si128((const __m128i *)(G + tk_pk_soff(b, qb, sb) + 16 * H))),
-                                        _mm256_set1_ps(d8[b * 8]));
-        if (KIND >= 2) {
-            for (int j = 0; j < 8; j++) {
-                const __m256i w = KIND == 2 ? _mm256_load_si256((const __m256i *)(Q + 64 * j)) : pk5_chunk256(Q, j);
-                __m256i c = KIND == 2 ? _mm256_madd_epi16(q8_pairs(w, b4(yb + 4 * j)), _mm256_set1_epi16(1))
-                                      : dot4(w, b4(yb + 4 * j));
-                if (KIND == 3) c = _mm256_add_epi32(c, _mm256_set1_epi32(2 * la[b * 8 + j]));
-                A[j] = _mm256_fmadd_ps(dd, _mm256_cvtepi32_ps(c), A[j]);
-            }
-        } else {
-            for (int j = 0; j < 4; j++) {
-                const __m256i w = _mm256_load_si256((const __m256i *)(Q + 64 * j));
-                __m256i cl = dot4(_mm256_and_si256(w, m4), b4(yb + 4 * j));
-                __m256i ch = dot4(_mm256_and_si256(_mm256_srli_epi16(w, 4), m4), b4(yb + 16 + 4 * j));
-                if (KIND == 0) {
-                    cl = _mm256_add_epi32(cl, _mm256_set1_epi32(la[b * 8 + j]));
-                    ch = _mm256_add_epi32(ch, _mm256_set1_epi32(la[b * 8 + 4 + j]));
-                }
-                A[j] = _mm256_fmadd_ps(dd, _mm256_cvtepi32_ps(cl), A[j]);
-                A[4 + j] = _mm256_fmadd_ps(dd, _mm256_cvtepi32_ps(ch), A[4 + j]);
-            }
-        }
-        if (KIND == 1 || KIND == 4) {
-            const __m256 mv = _mm256_cvtph_ps(_mm_load_si128((const __m128i *)(G + tk_pk_soff(b, qb, sb) + 32 + 16 * H)));
-            summ = _mm256_fmadd_ps(mv, _mm256_set1_ps(s[b]), summ);
-        }
+        pk2_lane_blk(P + 2 * sb + 32 * H, P + 16 * H, y + b * QK, d8[b * 8], la ? la + b * 8 : NULL, s ? s[b] : 0, KIND, A, &summ);
+        pk2_lane_blk(P + 2 * sb + qb + 32 * H, P + sb + 16 * H, y + (b + 1) * QK, d8[(b + 1) * 8], la ? la + (b + 1) * 8 : NULL,
+                     s ? s[b + 1] : 0, KIND, A, &summ);
+    }
+    if (b < nb) {
+        if (pf) prefetch_share(&pw);
+        pk2_lane_blk(P + 2 * sb + 32 * H, P + 16 * H, y + b * QK, d8[b * 8], la ? la + b * 8 : NULL, s ? s[b] : 0, KIND, A, &summ);
     }
     // ggml's hsum_float_8 order over the lanes, then + the m terms
     __m256 r = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(A[0], A[4]), _mm256_add_ps(A[2], A[6])),
