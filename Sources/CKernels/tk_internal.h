@@ -24,15 +24,14 @@ static inline void *tk_scratch_get(tk_scratch *s, size_t bytes) {
 /// the cache lines starting in [pf + floor(b * span / n), pf + floor((b + 1) * span / n)).
 /// The bounds are stepped without a division: two divisions per 32-element block were a large
 /// part of the one-token kernels' work (Q4_1 256x1024 in L2, 1 thread: 6.0 -> 4.1 us).
-/// The part of a prefetch (`pf`, `span` bytes) that the pass over half H of a 16-row group takes
-/// when the first token's two 8-row passes share it: half each (a group of 8 rows or fewer: all
-/// to its one pass); later tokens (t > 0) hit L1 and prefetch nothing. With all of it in the first
-/// pass, memory idled while the second ran from L1 (1024 x 1024 Q4_0 from memory, 1 thread,
-/// AVX2: 68-77 -> 58-64 us in 4 of 4 interleaved pairs).
-static inline const uint8_t *tk_pf_half(const uint8_t *pf, int64_t span, int t, int H, int nrows, int64_t *share) {
-    const int64_t first = nrows > 8 ? span / 2 : span;
-    *share = H ? span - first : first;
-    return t == 0 && pf ? pf + (H ? first : 0) : NULL;
+/// Part i of n equal parts of a prefetch (`pf`, `span` bytes; NULL: none), for kernels that go
+/// over a group in n passes (AVX2: 8 rows per pass, tokens in turn): every pass prefetches its
+/// share, so memory stays busy while the passes after the first run from L1. With all of it in
+/// the first pass, 1024 x 1024 Q4_0 from memory (1 thread, AVX2) took 68-77 us against 58-64.
+static inline const uint8_t *tk_pf_part(const uint8_t *pf, int64_t span, int i, int n, int64_t *share) {
+    const int64_t lo = span * i / n, hi = span * (i + 1) / n;
+    *share = hi - lo;
+    return pf ? pf + lo : NULL;
 }
 typedef struct { uintptr_t lo, hi; int64_t q, r, acc, n; } tk_pf_walk;
 static inline void tk_pf_walk_init(tk_pf_walk *w, const void *pf, int64_t span, int64_t n) {

@@ -138,11 +138,11 @@ TGT static AI void pk2_lane(const uint8_t *G, int64_t nb, const tk_act *a, const
 
 TGT void tk_pk_lane_avx2(const uint8_t *G, int type, int64_t nb, const tk_act *a, const int32_t *lsA, int64_t t0,
                          int nt, float *Y, int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan) {
-    const int kind = tk_pk_kind(type);
+    const int kind = tk_pk_kind(type), nh = nrows > 8 ? 2 : 1;
     for (int t = 0; t < nt; t++)
-        for (int H = 0; H < 2 && 8 * H < nrows; H++) {
+        for (int H = 0; H < nh; H++) {
             int64_t sp;
-            const uint8_t *p = tk_pf_half(pf, pfspan, t, H, nrows, &sp);  // the first token's passes stream
+            const uint8_t *p = tk_pf_part(pf, pfspan, t * nh + H, nt * nh, &sp);
             float *y = Y + t * ldy + 8 * H;
             const int n = nrows - 8 * H;
             switch (kind) {
@@ -363,12 +363,14 @@ TGT void tk_pk_block_avx2(const uint8_t *G, int type, int64_t nb, const tk_act *
 #undef PB16
         return;
     }
-#define PB2(K, N) pk2_block(G, nb, a, t, N, K, H, Y + (t - t0) * ldy + 8 * H, ldy, nrows - 8 * H, p, pfspan)
+#define PB2(K, N) pk2_block(G, nb, a, t, N, K, H, Y + (t - t0) * ldy + 8 * H, ldy, nrows - 8 * H, p, sp)
 #define PB2_N(N) do { if (kind == 3) PB2(3, N); else PB2(4, N); } while (0)
+    const int nh = nrows > 8 ? 2 : 1, np = (nt + 3) / 4 * nh;
     for (int64_t t = t0; t < t0 + nt; t += 4) {  // Q5_0, Q5_1: a half per pass
         const int m = (int)(t0 + nt - t < 4 ? t0 + nt - t : 4);
-        for (int H = 0; H < 2 && 8 * H < nrows; H++) {
-            const uint8_t *p = t == t0 && H == 0 ? pf : NULL;
+        for (int H = 0; H < nh; H++) {
+            int64_t sp;
+            const uint8_t *p = tk_pf_part(pf, pfspan, (int)((t - t0) / 4) * nh + H, np, &sp);
             switch (m) { case 4: PB2_N(4); break; case 3: PB2_N(3); break; case 2: PB2_N(2); break; default: PB2_N(1); break; }
         }
     }

@@ -242,15 +242,16 @@ TGT2 static AI void pkkb6_avx2(const uint8_t *G, int64_t nsb, const tk_act *a, i
 }
 
 /// Rows 8H..8H+7 of each token in turn, lane or block order; the weight stream ahead is
-/// prefetched over the first token's two passes (tk_pf_half).
+/// prefetched in equal parts over all the passes (tk_pf_part).
 TGT2 static void pkk_avx2_run(const uint8_t *G, int type, int64_t nsb, const tk_act *a, const int32_t *ls32, int64_t t0,
                               int nt, float *Y, int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan, int block) {
+    const int nh = nrows > 8 ? 2 : 1;
     for (int t = 0; t < nt; t++)
-        for (int H = 0; H < 2 && 8 * H < nrows; H++) {
+        for (int H = 0; H < nh; H++) {
             const int n = nrows - 8 * H < 8 ? nrows - 8 * H : 8;
             float *y = Y + t * ldy + 8 * H;
             int64_t sp;
-            const uint8_t *p = tk_pf_half(pf, pfspan, t, H, nrows, &sp);
+            const uint8_t *p = tk_pf_part(pf, pfspan, t * nh + H, nt * nh, &sp);
             const int q5 = type == TK_Q5_K;
             if (type == TK_Q6_K) {
                 if (block) pkkb6_avx2(G, nsb, a, t0 + t, H, y, n, p, sp);
@@ -339,11 +340,12 @@ TGT2 static AI void q23_half(const uint8_t *G, int64_t nsb, const tk_act *a, int
 
 TGT2 void tk_pkk_q23_avx2(const uint8_t *G, int type, int64_t nsb, const tk_act *a, int64_t t0, int nt, float *Y,
                           int64_t ldy, int nrows, const uint8_t *pf, int64_t pfspan) {
+    const int nh = nrows > 8 ? 2 : 1;
     for (int t = 0; t < nt; t++)
-        for (int H = 0; 8 * H < nrows; H++) {
+        for (int H = 0; H < nh; H++) {
             float out[8];
             int64_t sp;
-            const uint8_t *p = tk_pf_half(pf, pfspan, t, H, nrows, &sp);  // the first token's passes prefetch the stream ahead
+            const uint8_t *p = tk_pf_part(pf, pfspan, t * nh + H, nt * nh, &sp);  // every pass prefetches its part of the stream ahead
             if (type == TK_Q2_K) q23_half(G, nsb, a, t0 + t, H, 1, p, sp, out);
             else q23_half(G, nsb, a, t0 + t, H, 0, p, sp, out);
             for (int i = 0; i < 8 && 8 * H + i < nrows; i++) Y[t * ldy + 8 * H + i] = out[i];
