@@ -20,10 +20,6 @@ static inline void *tk_scratch_get(tk_scratch *s, size_t bytes) {
     }
     return s->p;
 }
-/// The weight stream ahead that a kernel prefetches in equal shares over its n blocks: share b is
-/// the cache lines starting in [pf + floor(b * span / n), pf + floor((b + 1) * span / n)).
-/// The bounds are stepped without a division: two divisions per 32-element block were a large
-/// part of the one-token kernels' work (Q4_1 256x1024 in L2, 1 thread: 6.0 -> 4.1 us).
 /// Part i of n equal parts of a prefetch (`pf`, `span` bytes; NULL: none), for kernels that go
 /// over a group in n passes (AVX2: 8 rows per pass, tokens in turn): every pass prefetches its
 /// share, so memory stays busy while the passes after the first run from L1. With all of it in
@@ -33,6 +29,10 @@ static inline const uint8_t *tk_pf_part(const uint8_t *pf, int64_t span, int i, 
     *share = hi - lo;
     return pf ? pf + lo : NULL;
 }
+/// The weight stream ahead that a kernel prefetches in equal shares over its n blocks: share b is
+/// the cache lines starting in [pf + floor(b * span / n), pf + floor((b + 1) * span / n)).
+/// The bounds are stepped without a division: two divisions per 32-element block were a large
+/// part of the one-token kernels' work (Q4_1 256x1024 in L2, 1 thread: 6.0 -> 4.1 us).
 typedef struct { uintptr_t lo, hi; int64_t q, r, acc, n; } tk_pf_walk;
 static inline void tk_pf_walk_init(tk_pf_walk *w, const void *pf, int64_t span, int64_t n) {
     w->hi = (uintptr_t)pf;
